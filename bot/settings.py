@@ -1,0 +1,137 @@
+"""The service's settings: every environment variable it reads, in one place, with safe defaults.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| GITHUB_WEBHOOK_SECRET | webhook secret; several, comma-separated, while rotating one | none: refuse to serve |
+| FAQBOT_INSECURE_NO_SIGNATURE | `1` accepts unsigned deliveries (local development only) | off |
+| GITHUB_TOKEN | personal access token | none |
+| GITHUB_APP_ID | GitHub App id (with one of the two keys below) | none |
+| GITHUB_APP_PRIVATE_KEY | the App's private key, PEM text | none |
+| GITHUB_APP_PRIVATE_KEY_PATH | file holding that PEM key | none |
+| GITHUB_API_URL | REST API root (GitHub Enterprise Server: `https://HOST/api/v3`) | https://api.github.com |
+| FAQBOT_DB | SQLite database file | faqbot.sqlite3 (working directory) |
+| FAQBOT_RULES | rules folder | the repository's rules/ |
+| PORT | port of `python -m bot serve` | 8000 |
+| FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests | 1.0 |
+| FAQBOT_LOG_LEVEL | logging level | INFO |
+| FAQBOT_RETRY_BASE_DELAY | first backoff delay in seconds (doubles each retry, plus jitter) | 1.0 |
+| FAQBOT_MAX_ATTEMPTS | attempts per GitHub call on 5xx/timeouts/connection errors | 5 |
+| FAQBOT_RATE_LIMIT_MAX_WAIT | longest rate-limit wait slept in the worker; longer ones reschedule the job | 60 |
+| FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
+| FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
+| FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
+
+With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
+_SECRET_FIELDS = frozenset({"webhook_secrets", "github_token", "app_private_key"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    webhook_secrets: tuple[str, ...] = ()
+    insecure_no_signature: bool = False
+    github_token: str | None = None
+    app_id: str | None = None
+    app_private_key: str | None = None
+    api_url: str = "https://api.github.com"
+    db_path: str = "faqbot.sqlite3"
+    rules_dir: str = str(DEFAULT_RULES)
+    port: int = 8000
+    write_interval: float = 1.0
+    log_level: str = "INFO"
+    retry_base_delay: float = 1.0
+    max_attempts: int = 5
+    rate_limit_max_wait: float = 60.0
+    lease_seconds: float = 300.0
+    poll_interval: float = 0.5
+    http_timeout: float = 15.0
+
+    def __repr__(self) -> str:
+        # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
+        shown = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name in _SECRET_FIELDS and value:
+                value = "***"
+            shown.append(f"{field.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @property
+    def dry_run(self) -> bool:
+        """No credentials: compute answers, store and log them, post nothing."""
+        return not (self.github_token or self.app_id)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        secrets = tuple(s.strip() for s in env.get("GITHUB_WEBHOOK_SECRET", "").split(",") if s.strip())
+        return cls(
+            webhook_secrets=secrets,
+            insecure_no_signature=env.get("FAQBOT_INSECURE_NO_SIGNATURE", "").strip().lower() in _TRUE,
+            github_token=env.get("GITHUB_TOKEN") or None,
+            app_id=env.get("GITHUB_APP_ID") or None,
+            app_private_key=_private_key(env),
+            api_url=(env.get("GITHUB_API_URL") or cls.api_url).rstrip("/"),
+            db_path=env.get("FAQBOT_DB") or cls.db_path,
+            rules_dir=env.get("FAQBOT_RULES") or cls.rules_dir,
+            port=_number(env, "PORT", int, cls.port),
+            write_interval=_number(env, "FAQBOT_WRITE_INTERVAL", float, cls.write_interval),
+            log_level=(env.get("FAQBOT_LOG_LEVEL") or cls.log_level).upper(),
+            retry_base_delay=_number(env, "FAQBOT_RETRY_BASE_DELAY", float, cls.retry_base_delay),
+            max_attempts=max(1, _number(env, "FAQBOT_MAX_ATTEMPTS", int, cls.max_attempts)),
+            rate_limit_max_wait=_number(env, "FAQBOT_RATE_LIMIT_MAX_WAIT", float, cls.rate_limit_max_wait),
+            lease_seconds=_number(env, "FAQBOT_LEASE_SECONDS", float, cls.lease_seconds),
+            poll_interval=_number(env, "FAQBOT_POLL_INTERVAL", float, cls.poll_interval),
+            http_timeout=_number(env, "FAQBOT_HTTP_TIMEOUT", float, cls.http_timeout),
+        )
+
+    def check_can_serve(self) -> None:
+        """Refuse to take deliveries nobody can authenticate, unless told this is local development."""
+        if not self.webhook_secrets and not self.insecure_no_signature:
+            raise SettingsError(
+                "GITHUB_WEBHOOK_SECRET is not set: set it to the webhook's secret, or, for local development "
+                "only, set FAQBOT_INSECURE_NO_SIGNATURE=1 (or pass --insecure) to accept unsigned deliveries"
+            )
+        if self.app_id and not self.app_private_key:
+            raise SettingsError(
+                "GITHUB_APP_ID is set but no key: set GITHUB_APP_PRIVATE_KEY (PEM text) or GITHUB_APP_PRIVATE_KEY_PATH"
+            )
+
+
+def _private_key(env: Mapping[str, str]) -> str | None:
+    if env.get("GITHUB_APP_PRIVATE_KEY"):
+        return env["GITHUB_APP_PRIVATE_KEY"]
+    path = env.get("GITHUB_APP_PRIVATE_KEY_PATH")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise SettingsError(f"GITHUB_APP_PRIVATE_KEY_PATH={path!r} cannot be read: {error.strerror}") from None
+
+
+def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
