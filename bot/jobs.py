@@ -1,0 +1,262 @@
+"""The durable job store: deliveries waiting to be acted on, and what the bot remembers per issue.
+
+SQLite in WAL mode, shared by every process of the service (gunicorn workers, `python -m bot worker`):
+a connection per thread, a busy timeout, and one short statement per transaction. A claim is a
+single `UPDATE ... RETURNING`, so two workers never get the same job; a claim is a lease, so a job
+held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
+delivery order (a later job waits while an earlier one is pending or running), so "opened" is
+answered before "edited" updates the answer.
+
+A later issue adds PostgreSQL: `JobStore` and `AnswerStore` are the interfaces the rest of the bot uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+# A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
+MAX_CLAIMS = 5
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL UNIQUE,
+    event       TEXT NOT NULL,
+    issue_key   TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending',  -- pending | running | done | failed
+    attempts    INTEGER NOT NULL DEFAULT 0,       -- claims so far
+    run_after   REAL NOT NULL,
+    lease_until REAL,
+    claim       TEXT,
+    error       TEXT,
+    result      TEXT,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (status, run_after);
+CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
+CREATE TABLE IF NOT EXISTS answers (
+    issue_key    TEXT PRIMARY KEY,
+    comment_id   INTEGER NOT NULL,
+    body         TEXT NOT NULL,
+    labels_added TEXT NOT NULL DEFAULT '[]',
+    updated_at   REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dry_run_comments (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_key  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    body       TEXT,
+    labels     TEXT,
+    created_at REAL NOT NULL
+);
+"""
+
+_CLAIM = """
+UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = :lease_until,
+                claim = :claim, updated_at = :now
+WHERE id = (
+    SELECT j.id FROM jobs j
+    WHERE ((j.status = 'pending' AND j.run_after <= :now) OR (j.status = 'running' AND j.lease_until < :now))
+      AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = j.issue_key AND e.id < j.id
+                                             AND e.status IN ('pending', 'running'))
+    ORDER BY j.id LIMIT 1)
+RETURNING id, delivery_id, event, issue_key, payload, attempts, claim
+"""
+
+_ABANDON = """
+UPDATE jobs SET status = 'failed', error = :error, claim = NULL, updated_at = :now
+WHERE status = 'running' AND lease_until < :now AND attempts >= :max_claims
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    delivery_id: str
+    event: str
+    issue_key: str
+    payload: bytes
+    attempts: int = 1
+    claim: str = ""
+
+    @property
+    def recovering(self) -> bool:
+        """Claimed before (a retry, or a worker died): earlier attempts may have written to GitHub."""
+        return self.attempts > 1
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: int
+    delivery_id: str
+    event: str
+    issue_key: str
+    attempts: int
+    error: str
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    comment_id: int
+    body: str
+    labels_added: tuple[str, ...] = ()
+
+
+class JobStore(Protocol):
+    def enqueue(self, delivery_id: str, event: str, issue_key: str, payload: bytes) -> bool: ...
+    def claim(self, lease_seconds: float) -> Job | None: ...
+    def complete(self, job: Job, result: str) -> bool: ...
+    def fail(self, job: Job, error: str) -> bool: ...
+    def reschedule(self, job: Job, run_after: float, reason: str) -> bool: ...
+    def list_failed(self) -> list[FailedJob]: ...
+    def retry(self, job_id: int | None = None) -> int: ...
+
+
+class AnswerStore(Protocol):
+    def answer(self, issue_key: str) -> Answer | None: ...
+    def remember_answer(self, issue_key: str, comment_id: int, body: str) -> None: ...
+    def remember_labels(self, issue_key: str, labels: tuple[str, ...]) -> None: ...
+
+
+class SqliteStore:
+    """JobStore and AnswerStore on one SQLite file."""
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL"):
+        self.path = str(path)
+        # FULL: an acknowledged delivery survives a power cut too, since GitHub will not resend it.
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._connection().executescript(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA synchronous={self._synchronous}")
+            db.execute("PRAGMA busy_timeout=10000")
+            self._local.db = db
+        return db
+
+    def ping(self) -> None:
+        """Raise sqlite3.Error unless the database answers."""
+        self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0").fetchone()
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def enqueue(self, delivery_id: str, event: str, issue_key: str, payload: bytes) -> bool:
+        """Store a delivery; False when this delivery id is already stored (a redelivery)."""
+        now = time.time()
+        cursor = self._connection().execute(
+            "INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+            (delivery_id, event, issue_key, payload, now, now, now),
+        )
+        return cursor.rowcount == 1
+
+    def claim(self, lease_seconds: float) -> Job | None:
+        now = time.time()
+        db = self._connection()
+        db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
+                              "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
+        row = db.execute(_CLAIM, {"now": now, "lease_until": now + lease_seconds, "claim": uuid.uuid4().hex}).fetchone()
+        return Job(*row[:4], bytes(row[4]), row[5], row[6]) if row else None
+
+    def extend(self, job: Job, lease_seconds: float) -> bool:
+        """Keep a long job (sleeping through a rate limit) from being claimed by another worker."""
+        return self._finish(job, "lease_until = ?", time.time() + lease_seconds)
+
+    def complete(self, job: Job, result: str) -> bool:
+        return self._finish(job, "status = 'done', result = ?, error = NULL, lease_until = NULL", result)
+
+    def fail(self, job: Job, error: str) -> bool:
+        return self._finish(job, "status = 'failed', error = ?, lease_until = NULL", error)
+
+    def reschedule(self, job: Job, run_after: float, reason: str) -> bool:
+        return self._finish(job, "status = 'pending', error = ?, run_after = ?, lease_until = NULL", reason, run_after)
+
+    def _finish(self, job: Job, assignments: str, *values: object) -> bool:
+        # Only the holder of the claim may change the job: if its lease ran out and another worker
+        # took the job over, this worker's late answer must not overwrite the new owner's state.
+        cursor = self._connection().execute(
+            f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ? AND claim = ? AND status = 'running'",
+            (*values, time.time(), job.id, job.claim),
+        )
+        return cursor.rowcount == 1
+
+    def list_failed(self) -> list[FailedJob]:
+        rows = self._connection().execute(
+            "SELECT id, delivery_id, event, issue_key, attempts, coalesce(error, ''), updated_at"
+            " FROM jobs WHERE status = 'failed' ORDER BY id"
+        ).fetchall()
+        return [FailedJob(*row) for row in rows]
+
+    def retry(self, job_id: int | None = None) -> int:
+        """Put one failed job (or all, with None) back in the queue; returns how many."""
+        condition, values = ("id = ?", (job_id,)) if job_id is not None else ("1", ())
+        cursor = self._connection().execute(
+            f"UPDATE jobs SET status = 'pending', run_after = ?, updated_at = ? WHERE status = 'failed' AND {condition}",
+            (time.time(), time.time(), *values),
+        )
+        return cursor.rowcount
+
+    def counts(self) -> dict[str, int]:
+        rows = self._connection().execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
+        return dict(rows)
+
+    def job_status(self, delivery_id: str) -> tuple[str, str | None, str | None] | None:
+        """(status, result, error) of a delivery's job, for tests and the jobs command."""
+        return self._connection().execute(
+            "SELECT status, result, error FROM jobs WHERE delivery_id = ?", (delivery_id,)
+        ).fetchone()
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def answer(self, issue_key: str) -> Answer | None:
+        row = self._connection().execute(
+            "SELECT comment_id, body, labels_added FROM answers WHERE issue_key = ?", (issue_key,)
+        ).fetchone()
+        return Answer(row[0], row[1], tuple(json.loads(row[2]))) if row else None
+
+    def remember_answer(self, issue_key: str, comment_id: int, body: str) -> None:
+        self._connection().execute(
+            "INSERT INTO answers (issue_key, comment_id, body, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (issue_key) DO UPDATE SET comment_id = excluded.comment_id, body = excluded.body,"
+            " updated_at = excluded.updated_at",
+            (issue_key, comment_id, body, time.time()),
+        )
+
+    def remember_labels(self, issue_key: str, labels: tuple[str, ...]) -> None:
+        """Record labels the bot added, so a later change could remove only those (it never removes now)."""
+        answer = self.answer(issue_key)
+        if answer is None:
+            return
+        merged = sorted(set(answer.labels_added) | set(labels))
+        self._connection().execute(
+            "UPDATE answers SET labels_added = ? WHERE issue_key = ?", (json.dumps(merged), issue_key)
+        )
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    def record_dry_run(self, issue_key: str, action: str, body: str | None, labels: tuple[str, ...] = ()) -> int:
+        cursor = self._connection().execute(
+            "INSERT INTO dry_run_comments (issue_key, action, body, labels, created_at) VALUES (?, ?, ?, ?, ?)",
+            (issue_key, action, body, json.dumps(list(labels)), time.time()),
+        )
+        return cursor.lastrowid
+
+    def dry_run_records(self) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
+        rows = self._connection().execute(
+            "SELECT issue_key, action, body, labels FROM dry_run_comments ORDER BY id"
+        ).fetchall()
+        return [(key, action, body, tuple(json.loads(labels))) for key, action, body, labels in rows]

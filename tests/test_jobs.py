@@ -1,0 +1,112 @@
+"""The durable job store: redelivery, claims and leases, failure and retry, per-issue memory."""
+
+import threading
+import time
+
+import pytest
+
+from bot.jobs import MAX_CLAIMS, SqliteStore
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SqliteStore(tmp_path / "jobs.sqlite3")
+
+
+def test_redelivery_is_stored_once(store):
+    assert store.enqueue("d-1", "issues", "o/r#1", b"{}") is True
+    assert store.enqueue("d-1", "issues", "o/r#1", b"{}") is False
+    assert store.counts() == {"pending": 1}
+
+
+def test_claimed_job_is_not_claimed_twice(store):
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    job = store.claim(lease_seconds=60)
+    assert job.delivery_id == "d-1" and job.payload == b"{}" and not job.recovering
+    assert store.claim(lease_seconds=60) is None
+
+
+def test_job_of_a_dead_worker_is_claimed_again_after_its_lease(store):
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    first = store.claim(lease_seconds=0.05)
+    time.sleep(0.1)
+    second = store.claim(lease_seconds=60)
+    assert second.id == first.id and second.recovering
+    # The dead worker's late answer must not clobber the new owner's claim.
+    assert store.complete(first, "late") is False
+    assert store.complete(second, "posted") is True
+    assert store.job_status("d-1") == ("done", "posted", None)
+
+
+def test_poison_job_is_failed_after_too_many_dead_workers(store):
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    for _ in range(MAX_CLAIMS):
+        assert store.claim(lease_seconds=0.01) is not None
+        time.sleep(0.02)
+    assert store.claim(lease_seconds=60) is None
+    assert "abandoned" in store.list_failed()[0].error
+
+
+def test_jobs_of_one_issue_run_in_delivery_order(store):
+    store.enqueue("opened", "issues", "o/r#1", b"1")
+    store.enqueue("edited", "issues", "o/r#1", b"2")
+    store.enqueue("other", "issues", "o/r#2", b"3")
+    first = store.claim(60)
+    assert first.delivery_id == "opened"
+    assert store.claim(60).delivery_id == "other"  # o/r#1's edit waits for its opening
+    assert store.claim(60) is None
+    store.complete(first, "posted")
+    assert store.claim(60).delivery_id == "edited"
+
+
+def test_failed_job_is_listed_and_retried(store):
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    store.enqueue("d-2", "issues", "o/r#2", b"{}")
+    for _ in range(2):
+        store.fail(store.claim(60), "GitHub said 404 Not Found")
+    failed = store.list_failed()
+    assert [job.delivery_id for job in failed] == ["d-1", "d-2"]
+    assert failed[0].error == "GitHub said 404 Not Found"
+    assert store.retry(failed[0].id) == 1
+    job = store.claim(60)
+    assert job.delivery_id == "d-1" and job.recovering
+    assert store.retry() == 1  # --all: the one still failed
+    assert store.retry(12345) == 0
+
+
+def test_rescheduled_job_waits_until_its_time(store):
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    store.reschedule(store.claim(60), time.time() + 0.2, "rate limited")
+    assert store.claim(60) is None
+    time.sleep(0.25)
+    assert store.claim(60).delivery_id == "d-1"
+
+
+def test_concurrent_claims_never_share_a_job(tmp_path):
+    path = tmp_path / "jobs.sqlite3"
+    store = SqliteStore(path)
+    for n in range(200):
+        store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}")
+    claimed: list[str] = []
+
+    def work():
+        mine = SqliteStore(path)  # as another process would: its own connections
+        while (job := mine.claim(60)) is not None:
+            claimed.append(job.delivery_id)
+            mine.complete(job, "ok")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(f"d-{n}" for n in range(200))
+
+
+def test_answer_memory(store):
+    assert store.answer("o/r#1") is None
+    store.remember_answer("o/r#1", 42, "text")
+    store.remember_labels("o/r#1", ("installation",))
+    store.remember_answer("o/r#1", 42, "new text")
+    answer = store.answer("o/r#1")
+    assert (answer.comment_id, answer.body, answer.labels_added) == (42, "new text", ("installation",))
