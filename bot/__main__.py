@@ -1,0 +1,104 @@
+"""Command line: triage, eval, rules check (and the service commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from bot.issue import Issue
+from bot.rules import RuleError, RuleSet, load_rules
+
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+def _rules(args: argparse.Namespace) -> RuleSet:
+    return load_rules(args.rules or os.environ.get("FAQBOT_RULES") or DEFAULT_RULES)
+
+
+def _read_issue(source: str) -> Issue:
+    """A JSON object with title and body, or plain markdown taken as the body."""
+    raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Issue("", text)
+    if isinstance(data, dict) and ("title" in data or "body" in data):
+        title, body = data.get("title"), data.get("body")
+        return Issue(title if isinstance(title, str) else "", body if isinstance(body, str) else None)
+    return Issue("", text)
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from bot.triage import triage
+
+    verdict = triage(_read_issue(args.file), _rules(args))
+    if args.json:
+        print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+    elif verdict.comment is None:
+        print("(no FAQ entry matches: the bot stays silent)", file=sys.stderr)
+    else:
+        print(verdict.comment, end="")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate, format_report, read_corpus
+
+    report = evaluate(read_corpus(args.corpus), _rules(args))
+    print(json.dumps(report.as_json(), indent=2) if args.json else format_report(report))
+    return 0
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from bot.rule_check import check_rules
+
+    rules = _rules(args)
+    problems = check_rules(rules)
+    for problem in problems:
+        print(f"{problem.rule}: {problem.message}")
+    examples = sum(len(r.examples_match) + len(r.examples_no_match) for r in rules.rules)
+    verdict = "FAILED" if problems else "ok"
+    print(f"rules check {verdict}: {len(rules)} rules, {examples} examples, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="faq-bot: answers FAQ issues on GitHub")
+    parser.add_argument("--rules", help="rules folder (default: $FAQBOT_RULES or rules/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    triage = commands.add_parser("triage", help="triage one issue and print the comment")
+    triage.add_argument("file", nargs="?", default="-", help="JSON {title, body} or markdown; - for stdin")
+    triage.add_argument("--json", action="store_true", help="print matches, labels, language, env, comment")
+    triage.set_defaults(handler=cmd_triage)
+
+    evaluation = commands.add_parser("eval", help="precision and recall on a labelled corpus (JSON lines)")
+    evaluation.add_argument("corpus")
+    evaluation.add_argument("--json", action="store_true")
+    evaluation.set_defaults(handler=cmd_eval)
+
+    rules = commands.add_parser("rules", help="rule maintenance")
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True)
+    check = rule_commands.add_parser("check", help="load the rules and run every rule's examples")
+    check.set_defaults(handler=cmd_rules_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except RuleError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

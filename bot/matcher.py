@@ -1,0 +1,110 @@
+"""Scoring an issue's text against the rules: regex and fuzzy signatures, context, environment (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.environment import Environment
+from bot.issue import IssueText, Signature
+from bot.rules import PhraseSignature, RegexSignature, Rule, RuleSet
+
+REGEX_SCORE = 100.0
+# A rule found many times in a long log needs only a few evidence lines.
+MAX_HITS_PER_RULE = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    line: int  # 0 = the title, 1.. the body's lines
+    text: str
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule
+    score: float
+    evidence: Evidence
+    signature: str  # the regex or phrase that matched, for maintainers debugging a rule
+
+
+def match_rules(text: IssueText, signatures: tuple[Signature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
+    """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
+    lowered = text.text.lower()
+    # Fuzzy phrases are scored against the error lines and the title only: scoring every line
+    # of a long log would cost much and find coincidences in ordinary prose.
+    fuzzy_lines = _fuzzy_candidates(text, signatures)
+    matches = []
+    for rule in rules.rules:
+        found = _best_hit(rule, text, lowered, fuzzy_lines)
+        if found is None or not _context_holds(rule, text, lowered) or not env_allows(rule, env):
+            continue
+        matches.append(found)
+    superseded = {target for found in matches for target in found.rule.supersedes}
+    kept = [found for found in matches if found.rule.id not in superseded]
+    return tuple(sorted(kept, key=lambda m: (-m.score, -m.rule.priority, m.evidence.line)))
+
+
+def _fuzzy_candidates(text: IssueText, signatures: tuple[Signature, ...]) -> dict[int, str]:
+    lines = {0: text.lines[0]}
+    for signature in signatures:
+        lines.setdefault(signature.line, text.lines[signature.line])
+    return {line: utils.default_process(content) for line, content in lines.items() if content}
+
+
+def _best_hit(rule: Rule, text: IssueText, lowered: str, fuzzy_lines: dict[int, str]) -> Match | None:
+    for regex in rule.regexes:
+        hit = _regex_hit(regex, text, lowered)
+        if hit is not None:
+            return Match(rule, REGEX_SCORE, hit, regex.source)
+    best: Match | None = None
+    for phrase in rule.phrases:
+        found = _phrase_hit(phrase, text, lowered, fuzzy_lines)
+        if found is not None and (best is None or found[0] > best.score):
+            best = Match(rule, found[0], found[1], phrase.phrase)
+    return best
+
+
+def _regex_hit(regex: RegexSignature, text: IssueText, lowered: str) -> Evidence | None:
+    if regex.anchors and not any(anchor in lowered for anchor in regex.anchors):
+        return None
+    hit = regex.pattern.search(text.text)
+    if hit is None:
+        return None
+    line = text.line_at(hit.start())
+    return Evidence(line, text.lines[line])
+
+
+def _phrase_hit(phrase: PhraseSignature, text: IssueText, lowered: str, fuzzy_lines: dict[int, str]) -> tuple[float, Evidence] | None:
+    if not any(anchor in lowered for anchor in phrase.anchors):
+        return None
+    best = process.extractOne(
+        utils.default_process(phrase.phrase),
+        fuzzy_lines,
+        scorer=fuzz.partial_ratio,
+        score_cutoff=phrase.min_score,
+    )
+    if best is None:
+        return None
+    _, score, line = best
+    return round(score, 1), Evidence(line, text.lines[line])
+
+
+def _context_holds(rule: Rule, text: IssueText, lowered: str) -> bool:
+    return not rule.context or any(_regex_hit(context, text, lowered) for context in rule.context)
+
+
+def env_allows(rule: Rule, env: Environment) -> bool:
+    """False when the reported environment contradicts the rule's conditions.
+
+    A missing fact never rules a rule out: most reporters paste no environment at all.
+    """
+    conditions = rule.conditions
+    if conditions.platforms and env.platform and env.platform not in conditions.platforms:
+        return False
+    for attribute, allowed in conditions.versions:
+        version = getattr(env, attribute, None)
+        if version is not None and not allowed.contains(version):
+            return False
+    return True

@@ -1,0 +1,107 @@
+"""Rule regexes run on text strangers write: refuse the shapes that backtrack without bound,
+and find the literal text every match must contain, so most rules are skipped without a search."""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre
+import re._parser as sre_parse
+
+MIN_ANCHOR_CHARS = 3
+# Classes that match almost any character: two unbounded repeats of these in one pattern
+# make a failed search cost the square of a line's length.
+_WIDE = {sre.ANY, sre.NOT_LITERAL}
+
+
+class UnsafePattern(ValueError):
+    """A rule regex whose worst case on hostile text is too slow to run on every issue."""
+
+
+def check(source: str) -> tuple[str, ...]:
+    """Refuse unsafe shapes; return the lowercase literals one of which every match contains."""
+    parsed = sre_parse.parse(source, re.IGNORECASE)
+    _refuse_unsafe(parsed.data, inside_repeat=False)
+    if _wide_unbounded_repeats(parsed.data) > 1:
+        raise UnsafePattern(
+            "more than one unbounded repeat of a wide class ('.*', '[^x]+'): "
+            "bound them (.{0,200}) so a failed search stays linear"
+        )
+    anchors = _required_literals(parsed.data)
+    return tuple(sorted(anchors)) if anchors else ()
+
+
+def _refuse_unsafe(items: list, inside_repeat: bool) -> None:
+    for op, value in items:
+        if op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            raise UnsafePattern("backreferences are not allowed: they make matching exponential")
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            low, high, body = value
+            repeats = high > 1
+            if inside_repeat and repeats:
+                raise UnsafePattern("nested quantifiers such as (a+)+ are not allowed: they backtrack exponentially")
+            _refuse_unsafe(body, inside_repeat or repeats)
+        elif op == sre.SUBPATTERN:
+            _refuse_unsafe(value[-1], inside_repeat)
+        elif op == sre.BRANCH:
+            if inside_repeat:
+                raise UnsafePattern("an alternation inside a repeat such as (a|b)+ is not allowed: write a class [ab]+")
+            for branch in value[1]:
+                _refuse_unsafe(branch, inside_repeat)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            _refuse_unsafe(value[1], inside_repeat)
+
+
+def _wide_unbounded_repeats(items: list) -> int:
+    count = 0
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, body = value
+            if high == sre.MAXREPEAT and len(body) == 1 and _is_wide(body[0]):
+                count += 1
+            count += _wide_unbounded_repeats(body)
+        elif op == sre.SUBPATTERN:
+            count += _wide_unbounded_repeats(value[-1])
+        elif op == sre.BRANCH:
+            count += max(_wide_unbounded_repeats(branch) for branch in value[1])
+    return count
+
+
+def _is_wide(item: tuple) -> bool:
+    op, value = item
+    if op in _WIDE:
+        return True
+    if op == sre.IN:
+        return any(sub_op in (sre.NEGATE, sre.CATEGORY) for sub_op, _ in value)
+    return False
+
+
+def _required_literals(items: list) -> set[str] | None:
+    """The best set of literals one of which any match of ``items`` contains, or None."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if len(run) >= MIN_ANCHOR_CHARS:
+            candidates.append({"".join(run).lower()})
+        run.clear()
+
+    for op, value in items:
+        if op == sre.LITERAL:
+            run.append(chr(value))
+            continue
+        close_run()
+        if op == sre.SUBPATTERN:
+            inner = _required_literals(value[-1])
+        elif op == sre.BRANCH:
+            options = [_required_literals(branch) for branch in value[1]]
+            inner = set().union(*options) if all(options) else None
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
+            inner = _required_literals(value[2])
+        else:
+            inner = None
+        if inner:
+            candidates.append(inner)
+    close_run()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda options: min(len(option) for option in options))

@@ -1,0 +1,165 @@
+"""The comment the bot posts: evidence, fix, FAQ link, environment, marker, labels (pure)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from bot.matcher import Match
+
+# Hidden in every comment the bot writes, so it can find (and edit) its own comment again.
+MARKER = "<!-- faq-bot -->"
+# GitHub refuses comments longer than this (422).
+GITHUB_COMMENT_LIMIT = 65_536
+MAX_ANSWERS = 3
+MAX_EVIDENCE_CHARS = 300
+
+TEXT = {
+    "en": {
+        "intro_one": "This looks like a known problem that the FAQ answers.",
+        "intro_many": "This looks like known problems that the FAQ answers.",
+        "found": "The error in your report",
+        "line_title": "in the title",
+        "line_body": "line {line}",
+        "steps": "**What to do**",
+        "faq": "FAQ entry: {url}",
+        "diagnosis": "**What your environment shows**",
+        "ask_env": (
+            "**Please add your environment.** Run `python mmdet/utils/collect_env.py` and edit "
+            "this issue to paste its output; I will then check: {checks}."
+        ),
+        "env_summary": "Environment as I read it",
+        "footer": (
+            "<sub>I am faq-bot and answer from the project's FAQ. If this does not help, a "
+            "maintainer will follow up. Maintainers can re-run me with `/faq`, or post one "
+            "answer with `/faq RULE-ID`.</sub>"
+        ),
+        "nothing": (
+            "I found no FAQ entry that fits this issue (I looked at the title, the error "
+            "messages and the environment). A maintainer will take a look."
+        ),
+        "unknown_rule": "There is no FAQ rule `{rule}`. Known rules: {known}.",
+        "truncated": "*(shortened to fit GitHub's comment size limit)*",
+    },
+    "zh": {
+        "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
+        "intro_many": "这看起来是常见问题（FAQ）中已有解答的几个问题。",
+        "found": "您报告中的错误",
+        "line_title": "见标题",
+        "line_body": "第 {line} 行",
+        "steps": "**解决方法**",
+        "faq": "FAQ 条目：{url}",
+        "diagnosis": "**从您的环境信息中可以看到**",
+        "ask_env": (
+            "**请补充您的环境信息。** 运行 `python mmdet/utils/collect_env.py`，并编辑本 issue "
+            "贴上它的输出；我会检查：{checks}。"
+        ),
+        "env_summary": "我读到的环境信息",
+        "footer": (
+            "<sub>我是 faq-bot，根据项目的常见问题解答作答。如果没有解决您的问题，维护者会继续跟进。"
+            "维护者可以用 `/faq` 让我重新检查，或用 `/faq 规则ID` 发布指定的解答。</sub>"
+        ),
+        "nothing": "我没有找到与这个 issue 对应的常见问题条目（已检查标题、错误信息和环境信息）。维护者会来看一下。",
+        "unknown_rule": "没有名为 `{rule}` 的 FAQ 规则。已有的规则：{known}。",
+        "truncated": "*（为符合 GitHub 评论长度限制，内容已截短）*",
+    },
+}
+
+
+def render_answer(
+    language: str,
+    matches: Iterable[Match],
+    diagnoses: Iterable[tuple[str, str]] = (),
+    env_checks: Iterable[str] = (),
+    env_rows: Iterable[tuple[str, str]] = (),
+) -> str:
+    """The whole comment for matched rules; ``diagnoses`` are (en, zh) pairs of sentences."""
+    text = TEXT[language]
+    matches = list(matches)[:MAX_ANSWERS]
+    parts = [MARKER, text["intro_one"] if len(matches) == 1 else text["intro_many"]]
+    for found in matches:
+        parts.append(_answer_section(language, found))
+    findings = [pair[0] if language == "en" else pair[1] for pair in diagnoses]
+    if findings:
+        parts.append(text["diagnosis"] + "\n\n" + "\n".join(f"- {finding}" for finding in findings))
+    checks = list(dict.fromkeys(env_checks))
+    if checks:
+        parts.append(text["ask_env"].format(checks="; ".join(checks)))
+    rows = list(env_rows)
+    if rows:
+        parts.append(_environment_block(text["env_summary"], rows))
+    parts.append(text["footer"])
+    return "\n\n".join(parts) + "\n"
+
+
+def _answer_section(language: str, found: Match) -> str:
+    text = TEXT[language]
+    rule = found.rule
+    where = text["line_title"] if found.evidence.line == 0 else text["line_body"].format(line=found.evidence.line)
+    quote = _code_block(found.evidence.text[:MAX_EVIDENCE_CHARS])
+    return "\n\n".join(
+        [
+            f"### {rule.title[language]}",
+            f"{text['found']} ({where}):\n\n{quote}",
+            f"{text['steps']}\n\n{rule.answer[language]}",
+            text["faq"].format(url=rule.faq),
+        ]
+    )
+
+
+def _code_block(content: str) -> str:
+    """A fence the quoted text cannot close: longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{content}\n{fence}"
+
+
+def _environment_block(summary: str, rows: Iterable[tuple[str, str]]) -> str:
+    body = "\n".join(f"{label}: {value}" for label, value in rows)
+    return f"<details><summary>{summary}</summary>\n\n{_code_block(body)}\n\n</details>"
+
+
+def render_nothing_found(language: str) -> str:
+    """The short reply to a maintainer's ``/faq`` when no rule fits."""
+    return f"{MARKER}\n{TEXT[language]['nothing']}\n"
+
+
+def render_unknown_rule(language: str, rule_id: str, known: Iterable[str]) -> str:
+    listed = ", ".join(f"`{rule}`" for rule in known)
+    return f"{MARKER}\n{TEXT[language]['unknown_rule'].format(rule=rule_id.replace('`', ''), known=listed)}\n"
+
+
+def is_bot_comment(body: str | None) -> bool:
+    return isinstance(body, str) and MARKER in body
+
+
+def labels_for(matches: Iterable[Match]) -> tuple[str, ...]:
+    """The matched rules' labels, once each, in the order the rules are answered."""
+    labels: dict[str, None] = {}
+    for found in list(matches)[:MAX_ANSWERS]:
+        labels.update(dict.fromkeys(found.rule.labels))
+    return tuple(labels)
+
+
+def shorten(comment: str, max_chars: int, language: str = "en") -> str:
+    """The comment cut to ``max_chars`` at a paragraph, keeping the marker and saying it was cut."""
+    if len(comment) <= max_chars:
+        return comment
+    note = "\n\n" + TEXT.get(language, TEXT["en"])["truncated"] + "\n"
+    budget = max(len(MARKER), max_chars - len(note))
+    cut = comment[:budget]
+    paragraph = cut.rfind("\n\n")
+    if paragraph > len(MARKER):
+        cut = cut[:paragraph]
+    cut = _close_open_fence(cut)
+    return cut[: max_chars - len(note)] + note
+
+
+def _close_open_fence(text: str) -> str:
+    fences = re.findall(r"^(`{3,})", text, flags=re.M)
+    return text + "\n```" if len(fences) % 2 else text
+
+
+def describe_checks(checks: Mapping[str, str], rule_ids: Iterable[str]) -> list[str]:
+    """The environment checks that matter for these rules, in rule order, once each."""
+    return list(dict.fromkeys(checks[rule] for rule in rule_ids if rule in checks))

@@ -1,0 +1,72 @@
+"""``rules check``: every rule's examples behave, and no rule is slow on hostile text."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.issue import Issue
+from bot.rules import Rule, RuleSet
+from bot.triage import triage
+
+# A rule's regexes together may take at most this long on one hostile 64 KB body.
+HOSTILE_BUDGET_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str
+    message: str
+
+
+def check_rules(rules: RuleSet) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in rules.rules:
+        problems += _check_examples(rule, rules)
+        problems += _check_hostile_text(rule)
+    return problems
+
+
+def _check_examples(rule: Rule, rules: RuleSet) -> list[Problem]:
+    problems = []
+    for example in rule.examples_match:
+        if rule.id not in _matched_ids(example, rules):
+            problems.append(Problem(rule.id, f"example should match but does not: {_preview(example)}"))
+    for example in rule.examples_no_match:
+        if rule.id in _matched_ids(example, rules):
+            problems.append(Problem(rule.id, f"example should not match but does: {_preview(example)}"))
+    return problems
+
+
+def _matched_ids(example: str, rules: RuleSet) -> set[str]:
+    return {found.rule.id for found in triage(Issue("", example), rules).matches}
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 100 else flat[:97] + "..."
+
+
+def hostile_texts(rule: Rule) -> list[str]:
+    """64 KB bodies built from the rule's own literals: the text most likely to make it backtrack."""
+    texts = ["a" * 65_536, " " * 65_536, ("x" * 1_999 + "\n") * 32]
+    for regex in (*rule.regexes, *rule.context):
+        for anchor in regex.anchors or (regex.source[:40],):
+            texts.append(((anchor + " ") * (2_000 // (len(anchor) + 1)) + "\n") * 32)
+    return texts
+
+
+def _check_hostile_text(rule: Rule) -> list[Problem]:
+    problems = []
+    for text in hostile_texts(rule):
+        started = time.perf_counter()
+        for regex in (*rule.regexes, *rule.context):
+            regex.pattern.search(text)
+        elapsed = time.perf_counter() - started
+        if elapsed > HOSTILE_BUDGET_SECONDS:
+            problems.append(
+                Problem(rule.id, f"regexes took {elapsed * 1000:.0f} ms on a hostile 64 KB body "
+                                 f"(budget {HOSTILE_BUDGET_SECONDS * 1000:.0f} ms): bound their repeats")
+            )
+            break
+    return problems

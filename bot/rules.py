@@ -1,0 +1,308 @@
+"""The FAQ rule schema: load the YAML files of ``rules/``, validate them, compile their patterns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from bot import regex_safety
+from bot.version import VersionRange, VersionRangeError, parse_range
+
+# Fuzzy phrases shorter than this match too much of ordinary text to be evidence.
+MIN_PHRASE_CHARS = 15
+DEFAULT_PHRASE_SCORE = 90
+LANGUAGES = ("en", "zh")
+
+# Environment fields a rule may name in ``conditions``: schema key -> Environment attribute.
+VERSION_CONDITIONS = {
+    "pytorch": "pytorch",
+    "cuda": "pytorch_cuda",
+    "mmcv": "mmcv",
+    "mmdet": "mmdet",
+    "gcc": "gcc",
+}
+PLATFORMS = ("linux", "win32", "darwin")
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_TOP_KEYS = {
+    "id", "title", "faq", "labels", "priority", "supersedes", "signatures", "context",
+    "conditions", "answer", "examples",
+}
+_REQUIRED_KEYS = {"id", "title", "faq", "labels", "signatures", "answer", "examples"}
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file, line, rule and field."""
+
+
+@dataclass(frozen=True)
+class RegexSignature:
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
+
+    @property
+    def source(self) -> str:
+        return self.pattern.pattern
+
+
+@dataclass(frozen=True)
+class PhraseSignature:
+    phrase: str
+    min_score: float
+    anchors: tuple[str, ...]  # the phrase's longest words: a text holding none is not scored
+
+
+@dataclass(frozen=True)
+class Conditions:
+    platforms: tuple[str, ...] = ()
+    versions: tuple[tuple[str, VersionRange], ...] = ()  # (Environment attribute, range)
+
+    def __bool__(self) -> bool:
+        return bool(self.platforms or self.versions)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: dict[str, str]
+    faq: str
+    labels: tuple[str, ...]
+    regexes: tuple[RegexSignature, ...]
+    phrases: tuple[PhraseSignature, ...]
+    answer: dict[str, str]
+    examples_match: tuple[str, ...]
+    examples_no_match: tuple[str, ...]
+    context: tuple[RegexSignature, ...] = ()
+    conditions: Conditions = field(default_factory=Conditions)
+    priority: int = 0
+    supersedes: tuple[str, ...] = ()
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.rules)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def load_rules(folder: str | Path) -> RuleSet:
+    """Every ``*.yaml`` rule in ``folder`` (not its subfolders), validated; RuleError otherwise."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RuleError(f"{folder}: rules folder not found (set FAQBOT_RULES to the folder of rule files)")
+    rules = [load_rule_file(path) for path in sorted(folder.glob("*.yaml"))]
+    if not rules:
+        raise RuleError(f"{folder}: no rule files (*.yaml) found")
+    return build_ruleset(rules)
+
+
+def build_ruleset(rules: Iterable[Rule]) -> RuleSet:
+    """Check what concerns several rules at once: unique ids, known ``supersedes`` targets."""
+    rules = tuple(rules)
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(f"{rule.path}: rule {rule.id!r}: id already used by {seen[rule.id]}")
+        seen[rule.id] = rule.path
+    for rule in rules:
+        for target in rule.supersedes:
+            if target not in seen:
+                raise RuleError(f"{rule.path}: rule {rule.id!r}: field 'supersedes': unknown rule id {target!r}")
+    return RuleSet(rules)
+
+
+def load_rule_file(path: str | Path) -> Rule:
+    path = Path(path)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleError(f"{path}: cannot read rule file: {error}") from error
+    except yaml.YAMLError as error:
+        raise RuleError(f"{path}: not valid YAML: {error}") from error
+    if node is None:
+        raise RuleError(f"{path}: empty rule file")
+    return parse_rule(_Doc(str(path), node))
+
+
+class _Doc:
+    """A YAML node with its file, so every error can say where it is."""
+
+    def __init__(self, path: str, node: yaml.Node, rule_id: str = "?", field_name: str = ""):
+        self.path, self.node, self.rule_id, self.field = path, node, rule_id, field_name
+
+    def error(self, message: str) -> RuleError:
+        line = self.node.start_mark.line + 1
+        where = f" field {self.field!r}:" if self.field else ""
+        return RuleError(f"{self.path}:{line}: rule {self.rule_id!r}:{where} {message}")
+
+    def child(self, node: yaml.Node, name: str) -> _Doc:
+        full = f"{self.field}.{name}" if self.field else name
+        return _Doc(self.path, node, self.rule_id, full)
+
+    def mapping(self) -> dict[str, _Doc]:
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.error("must be a mapping of keys to values")
+        return {key.value: self.child(value, key.value) for key, value in self.node.value}
+
+    def sequence(self) -> list[_Doc]:
+        if not isinstance(self.node, yaml.SequenceNode):
+            raise self.error("must be a list")
+        return [self.child(item, f"[{index}]") for index, item in enumerate(self.node.value)]
+
+    def text(self) -> str:
+        if not isinstance(self.node, yaml.ScalarNode) or self.node.tag != "tag:yaml.org,2002:str":
+            raise self.error("must be text")
+        if not self.node.value.strip():
+            raise self.error("must not be empty")
+        return self.node.value
+
+    def value(self) -> Any:
+        if not isinstance(self.node, yaml.ScalarNode):
+            raise self.error("must be a single value")
+        return yaml.safe_load(yaml.serialize(self.node))
+
+
+def parse_rule(doc: _Doc) -> Rule:
+    keys = doc.mapping()
+    if "id" in keys:
+        doc.rule_id = keys["id"].text()
+        for child in keys.values():
+            child.rule_id = doc.rule_id
+    unknown = sorted(set(keys) - _TOP_KEYS)
+    if unknown:
+        raise keys[unknown[0]].error(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
+    missing = sorted(_REQUIRED_KEYS - set(keys))
+    if missing:
+        raise doc.error(f"missing required key {missing[0]!r}")
+    if not _ID.match(doc.rule_id):
+        raise keys["id"].error("must be lowercase letters, digits and dashes")
+    if Path(doc.path).stem != doc.rule_id:
+        raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
+    regexes, phrases = _signatures(keys["signatures"])
+    examples = keys["examples"].mapping()
+    return Rule(
+        id=doc.rule_id,
+        title=_bilingual(keys["title"]),
+        faq=_url(keys["faq"]),
+        labels=tuple(item.text() for item in keys["labels"].sequence()),
+        regexes=regexes,
+        phrases=phrases,
+        answer=_bilingual(keys["answer"]),
+        examples_match=_texts(examples, "match", keys["examples"]),
+        examples_no_match=_texts(examples, "no_match", keys["examples"]),
+        context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
+        conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
+        priority=_integer(keys["priority"]) if "priority" in keys else 0,
+        supersedes=tuple(item.text() for item in keys["supersedes"].sequence()) if "supersedes" in keys else (),
+        path=doc.path,
+    )
+
+
+def _bilingual(doc: _Doc) -> dict[str, str]:
+    keys = doc.mapping()
+    for language in LANGUAGES:
+        if language not in keys:
+            raise doc.error(f"missing the {language!r} text (both 'en' and 'zh' are required)")
+    extra = sorted(set(keys) - set(LANGUAGES))
+    if extra:
+        raise keys[extra[0]].error("unknown language (allowed: en, zh)")
+    return {language: keys[language].text().strip() for language in LANGUAGES}
+
+
+def _url(doc: _Doc) -> str:
+    url = doc.text().strip()
+    if not url.startswith("https://"):
+        raise doc.error("must be an https:// link to the FAQ entry")
+    return url
+
+
+def _integer(doc: _Doc) -> int:
+    value = doc.value()
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise doc.error("must be a whole number")
+    return value
+
+
+def _texts(keys: dict[str, _Doc], name: str, parent: _Doc) -> tuple[str, ...]:
+    if name not in keys:
+        raise parent.error(f"missing {name!r} examples")
+    texts = tuple(item.text() for item in keys[name].sequence())
+    if not texts:
+        raise keys[name].error("needs at least one example")
+    return texts
+
+
+def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSignature, ...]]:
+    regexes, phrases = [], []
+    for item in doc.sequence():
+        keys = item.mapping()
+        if "regex" in keys and set(keys) <= {"regex"}:
+            regexes.append(_regex(keys["regex"]))
+        elif "phrase" in keys and set(keys) <= {"phrase", "min_score"}:
+            phrases.append(_phrase(keys["phrase"], keys.get("min_score")))
+        else:
+            raise item.error("each signature is {regex: ...} or {phrase: ..., min_score: ...}")
+    if not regexes and not phrases:
+        raise doc.error("needs at least one signature")
+    return tuple(regexes), tuple(phrases)
+
+
+def _regex(doc: _Doc) -> RegexSignature:
+    source = doc.text()
+    try:
+        pattern = re.compile(source, re.IGNORECASE)
+    except re.error as error:
+        raise doc.error(f"not a valid regular expression: {error}") from error
+    try:
+        anchors = regex_safety.check(source)
+    except regex_safety.UnsafePattern as error:
+        raise doc.error(str(error)) from error
+    return RegexSignature(pattern, anchors)
+
+
+def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
+    phrase = " ".join(doc.text().split())
+    if len(phrase) < MIN_PHRASE_CHARS:
+        raise doc.error(f"a fuzzy phrase needs at least {MIN_PHRASE_CHARS} characters to be evidence")
+    score = DEFAULT_PHRASE_SCORE
+    if score_doc is not None:
+        score = score_doc.value()
+        if not isinstance(score, (int, float)) or not 80 <= score <= 100:
+            raise score_doc.error("must be a number from 80 to 100")
+    words = sorted(set(re.findall(r"[a-z0-9_]{4,}", phrase.lower())), key=len, reverse=True)
+    if not words:
+        raise doc.error("a fuzzy phrase needs at least one word of four or more letters")
+    return PhraseSignature(phrase, float(score), tuple(words[:3]))
+
+
+def _conditions(doc: _Doc) -> Conditions:
+    platforms: tuple[str, ...] = ()
+    versions = []
+    for name, item in doc.mapping().items():
+        if name == "platform":
+            platforms = tuple(entry.text() for entry in item.sequence())
+            bad = [value for value in platforms if value not in PLATFORMS]
+            if bad:
+                raise item.error(f"unknown platform {bad[0]!r} (allowed: {', '.join(PLATFORMS)})")
+        elif name in VERSION_CONDITIONS:
+            try:
+                versions.append((VERSION_CONDITIONS[name], parse_range(item.text())))
+            except VersionRangeError as error:
+                raise item.error(str(error)) from error
+        else:
+            allowed = ", ".join(("platform", *VERSION_CONDITIONS))
+            raise item.error(f"unknown condition (allowed: {allowed})")
+    return Conditions(platforms, tuple(versions))

@@ -1,0 +1,101 @@
+"""triage(issue, rules) -> Verdict: the whole core, from an issue's text to the comment and labels (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import diagnosis, reply
+from bot.diagnosis import Diagnosis
+from bot.environment import Environment, parse_environment
+from bot.issue import Issue, IssueText, Signature, detect_language, extract_signatures, read_issue
+from bot.matcher import Evidence, Match, match_rules
+from bot.rules import RuleSet
+
+
+@dataclass(frozen=True)
+class Verdict:
+    language: str
+    signatures: tuple[Signature, ...]
+    env: Environment
+    matches: tuple[Match, ...]
+    diagnoses: tuple[Diagnosis, ...]
+    labels: tuple[str, ...]
+    comment: str | None  # None: the bot stays silent
+
+    def to_json(self) -> dict:
+        return {
+            "language": self.language,
+            "matches": [
+                {"rule": m.rule.id, "score": m.score, "evidence": m.evidence.text, "line": m.evidence.line}
+                for m in self.matches
+            ],
+            "labels": list(self.labels),
+            "diagnoses": [{"id": d.id, "facts": dict(d.facts)} for d in self.diagnoses],
+            "signatures": [{"kind": s.kind, "text": s.text, "line": s.line} for s in self.signatures],
+            "env": self.env.to_json(),
+            "comment": self.comment,
+        }
+
+
+@dataclass(frozen=True)
+class _Reading:
+    language: str
+    text: IssueText
+    signatures: tuple[Signature, ...]
+    env: Environment
+
+
+def _read(issue: Issue) -> _Reading:
+    text = read_issue(issue)
+    body = issue.body if isinstance(issue.body, str) else ""
+    return _Reading(detect_language(issue), text, extract_signatures(text), parse_environment(body))
+
+
+def triage(issue: Issue, rules: RuleSet) -> Verdict:
+    """What the bot says about ``issue``: the matched rules and the comment, or silence."""
+    reading = _read(issue)
+    matches = match_rules(reading.text, reading.signatures, reading.env, rules)
+    ruled_out = diagnosis.rules_ruled_out(reading.env, frozenset(m.rule.id for m in matches))
+    return _verdict(reading, tuple(m for m in matches if m.rule.id not in ruled_out))
+
+
+def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:
+    """The verdict a maintainer asked for with ``/faq RULE-ID``, matched or not.
+
+    Raises KeyError when ``rule_id`` names no rule.
+    """
+    rule = rules.get(rule_id)
+    if rule is None:
+        raise KeyError(rule_id)
+    reading = _read(issue)
+    matched = [m for m in match_rules(reading.text, reading.signatures, reading.env, rules) if m.rule.id == rule_id]
+    if not matched:
+        evidence = _most_telling_line(reading)
+        matched = [Match(rule, 0.0, evidence, "/faq " + rule_id)]
+    return _verdict(reading, tuple(matched))
+
+
+def _most_telling_line(reading: _Reading) -> Evidence:
+    """The last error signature (where a traceback ends), else the title."""
+    if reading.signatures:
+        last = reading.signatures[-1]
+        return Evidence(last.line, reading.text.lines[last.line])
+    return Evidence(0, reading.text.lines[0])
+
+
+def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
+    if not matches:
+        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
+    rule_ids = frozenset(m.rule.id for m in matches[: reply.MAX_ANSWERS])
+    findings = diagnosis.diagnose(reading.env, rule_ids)
+    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(rule_ids, reading.language)
+    comment = reply.render_answer(
+        reading.language,
+        matches,
+        diagnoses=[(d.en, d.zh) for d in findings],
+        env_checks=checks,
+        env_rows=reading.env.as_rows(),
+    )
+    return Verdict(
+        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment
+    )

@@ -1,0 +1,112 @@
+from bot.issue import Issue, detect_language, extract_signatures, normalise_line, read_issue
+
+
+def signatures_of(body: str, title: str = ""):
+    return extract_signatures(read_issue(Issue(title, body)))
+
+
+def test_traceback_last_line_is_a_signature_with_its_line():
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "tools/train.py", line 7, in <module>\n'
+        "    from mmcv.ops import nms\n"
+        "ModuleNotFoundError: No module named 'mmcv._ext'\n"
+    )
+    (found,) = signatures_of(body)
+    assert found.kind == "exception"
+    assert found.text == "ModuleNotFoundError: No module named 'mmcv._ext'"
+    assert found.line == 4
+
+
+def test_chained_exceptions_each_give_a_signature():
+    body = (
+        "KeyError: 'img_id'\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        "RuntimeError: failed to build dataset\n"
+    )
+    texts = [s.text for s in signatures_of(body)]
+    assert texts == ["KeyError: 'img_id'", "RuntimeError: failed to build dataset"]
+
+
+def test_title_is_line_zero():
+    (found,) = signatures_of("", title="RuntimeError: nms is not compiled with GPU support")
+    assert found.line == 0
+
+
+def test_html_escaped_quotes_and_fullwidth_punctuation_are_folded():
+    assert normalise_line("No module named &#39;mmcv._ext&#39;") == "No module named 'mmcv._ext'"
+    assert normalise_line("RuntimeError：CUDA error（device）") == "RuntimeError: CUDA error (device)"
+    assert normalise_line("KeyError: “Foo is not in the models registry”") == 'KeyError: "Foo is not in the models registry"'
+
+
+def test_segfault_forms_are_crash_signatures():
+    body = "\n".join(
+        [
+            "Segmentation fault (core dumped)",
+            "torch.distributed.elastic: failed (exitcode: -11) local_rank: 0",
+            "Process died with <Signals.SIGSEGV: 11>.",
+            "训练时出现 段错误 (核心已转储)",
+        ]
+    )
+    kinds = [s.kind for s in signatures_of(body)]
+    assert kinds == ["crash"] * 4
+
+
+def test_compiler_errors_from_msvc_and_nvcc_build_logs():
+    body = (
+        r"C:\Program Files\NVIDIA GPU Computing Toolkit\CUDA\v9.2\include\crt/host_config.h(133): "
+        "fatal error C1189: #error:  -- unsupported Microsoft Visual Studio version!\n"
+        'torch/csrc/jit/api/module.h(483): error: a member with an in-class initializer must be const\n'
+    )
+    found = signatures_of(body)
+    assert [s.kind for s in found] == ["compiler", "compiler"]
+    assert "C1189" in found[0].text
+    assert found[1].text.startswith("error: a member with an in-class initializer")
+
+
+def test_undefined_symbol_and_missing_library_are_import_signatures():
+    body = (
+        "ImportError: /env/lib/python3.8/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: "
+        "undefined symbol: _ZN2at5emptyEN3c108ArrayRefIlEE\n"
+        "OSError: libcudart.so.10.1: cannot open shared object file: No such file or directory\n"
+    )
+    kinds = {s.kind for s in signatures_of(body)}
+    assert "exception" in kinds  # both lines are exception lines first
+
+
+def test_plain_prose_has_no_signatures():
+    assert signatures_of("How do I change the learning rate for two GPUs?\nThanks!") == ()
+
+
+def test_repeated_error_lines_count_once():
+    body = "\n".join(["RuntimeError: CUDA error: invalid configuration argument"] * 50)
+    assert len(signatures_of(body)) == 1
+
+
+def test_chinese_prose_is_answered_in_chinese():
+    issue = Issue("训练时报错", "我按照文档安装了 mmcv-full，运行 train.py 时出现下面的错误，请问怎么解决？")
+    assert detect_language(issue) == "zh"
+
+
+def test_english_prose_with_chinese_console_output_is_english():
+    body = (
+        "When I run the demo I get this error, any idea?\n"
+        "```\n"
+        "ImportError: DLL load failed while importing _ext: 找不到指定的模块。\n"
+        "```\n"
+    )
+    assert detect_language(Issue("DLL load failed", body)) == "en"
+
+
+def test_missing_or_null_body_reads_as_empty():
+    assert read_issue(Issue("t", None)).lines == ("t", "")
+    assert detect_language(Issue("", None)) == "en"
+
+
+def test_overlong_body_keeps_head_and_tail():
+    body = "first line\n" + "x\n" * 100_000 + "RuntimeError: the last words\n"
+    text = read_issue(Issue("", body))
+    assert len(text.text) < 70_000
+    assert text.lines[1] == "first line"
+    assert any("the last words" in line for line in text.lines)
