@@ -1,0 +1,133 @@
+"""Which deliveries become which work: parsing of issue events and `/faq` commands."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.events import FaqCommand, IssueChanged, PayloadError, parse_command, parse_delivery
+from bot.reply import MARKER
+
+WEBHOOKS = Path("/work/shared/github/webhooks")
+
+
+def example(name: str) -> dict:
+    return json.loads((WEBHOOKS / f"{name}.json").read_text())
+
+
+def comment(body: str, association: str = "OWNER", login: str = "Codertocat", user_type: str = "User") -> dict:
+    payload = example("issue_comment.created.with-installation")
+    payload["comment"].update(body=body, author_association=association)
+    payload["comment"]["user"].update(login=login, type=user_type)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("/faq", ""),
+        ("/faq mmcv-ext", "mmcv-ext"),
+        ("\n\n  /faq mmcv-ext please\nthanks", "mmcv-ext"),
+        ("/faq\r\nmore", ""),
+        ("/faqs", None),
+        ("/faq-ext", None),
+        ("please /faq", None),
+        ("thanks\n/faq", None),
+        ("> /faq", None),
+        ("```\n/faq\n```", None),
+        ("~~~\n/faq", None),
+        ("    /faq", None),  # four spaces: a Markdown code block
+        ("", None),
+    ],
+)
+def test_faq_command_parsing(body, expected):
+    assert parse_command(body) == expected
+
+
+def test_opened_issue_becomes_triage_work_with_what_the_payload_says():
+    payload = example("issues.opened")
+    payload["issue"]["labels"] = [{"name": "bug"}]
+    work = parse_delivery("issues", payload)
+    assert isinstance(work, IssueChanged) and work.opened
+    assert work.ref.key == "Codertocat/Hello-World#1" and work.ref.installation_id is None
+    assert work.issue.title == "Spelling error in the README file" and work.issue.labels == ("bug",)
+
+
+def test_edited_issue_only_updates():
+    work = parse_delivery("issues", example("issues.edited"))
+    assert isinstance(work, IssueChanged) and not work.opened
+
+
+def test_null_body_reads_as_empty():
+    assert parse_delivery("issues", example("issues.opened.with-empty-body")).issue.body == ""
+
+
+def test_installation_id_comes_from_the_delivery():
+    assert parse_delivery("issue_comment", comment("/faq")).ref.installation_id == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "name"),
+    [("issues", "issues.reopened"), ("ping", "ping"), ("installation", "installation.created"),
+     ("issue_comment", "issue_comment.edited"), ("issue_comment", "issue_comment.created")],
+)
+def test_other_events_and_actions_are_ignored(event, name):
+    assert parse_delivery(event, example(name)) is None
+
+
+def test_maintainer_faq_command():
+    work = parse_delivery("issue_comment", comment("/faq mmcv-ext"))
+    assert isinstance(work, FaqCommand)
+    assert (work.commenter, work.rule_id, work.by_known_maintainer) == ("Codertocat", "mmcv-ext", True)
+
+
+def test_strangers_command_is_parsed_for_a_permission_check():
+    work = parse_delivery("issue_comment", comment("/faq", association="NONE", login="someone"))
+    assert work.rule_id is None and not work.by_known_maintainer
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        comment("/faq", login="helper[bot]"),
+        comment("/faq", user_type="Bot"),
+        comment(f"/faq\n{MARKER}"),  # the bot's own comment, even posted with a user's token
+    ],
+)
+def test_bots_comments_are_ignored(payload):
+    assert parse_delivery("issue_comment", payload) is None
+
+
+def test_comments_on_pull_requests_are_ignored():
+    payload = comment("/faq")
+    payload["issue"]["pull_request"] = {"url": "https://api.github.com/repos/o/r/pulls/1"}
+    assert parse_delivery("issue_comment", payload) is None
+
+
+@pytest.mark.parametrize(
+    ("event", "mutate"),
+    [
+        ("issues", lambda p: p.pop("issue")),
+        ("issues", lambda p: p["issue"].pop("number")),
+        ("issues", lambda p: p["issue"].update(number="1")),
+        ("issues", lambda p: p["issue"].update(title=None)),
+        ("issues", lambda p: p["issue"].update(body=["x"])),
+        ("issues", lambda p: p.pop("repository")),
+        ("issues", lambda p: p.update(installation={"id": "1"})),
+        ("issue_comment", lambda p: p.pop("comment")),
+        ("issue_comment", lambda p: p["comment"].update(body=None)),
+        ("issue_comment", lambda p: p["comment"].pop("user")),
+    ],
+)
+def test_payload_missing_what_the_event_needs_is_an_error(event, mutate):
+    payload = copy.deepcopy(example("issues.opened") if event == "issues" else comment("/faq"))
+    mutate(payload)
+    with pytest.raises(PayloadError):
+        parse_delivery(event, payload)
+
+
+@pytest.mark.parametrize("payload", [[], "text", 3, None])
+def test_non_object_payload_is_an_error(payload):
+    with pytest.raises(PayloadError):
+        parse_delivery("issues", payload)
