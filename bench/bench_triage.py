@@ -1,0 +1,128 @@
+"""Triage speed on one core: dev-set issues, a 64 KB body of logs, and 1,000 rules.
+
+Run: .venv/bin/python bench/bench_triage.py [CORPUS.jsonl]   (default ../shared/corpus/dev.jsonl)
+Prints a markdown table; the README quotes it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.evaluate import read_corpus  # noqa: E402
+from bot.issue import Issue  # noqa: E402
+from bot.rules import RuleSet, build_ruleset, load_rule_file, load_rules  # noqa: E402
+from bot.triage import triage  # noqa: E402
+
+MAX_BODY = 65_536
+
+LOG_PIECES = (
+    "Traceback (most recent call last):\n"
+    '  File "/home/user/mmdetection/tools/train.py", line 187, in <module>\n'
+    "    main()\n"
+    '  File "/opt/conda/lib/python3.8/site-packages/mmcv/utils/registry.py", line 61, in build_from_cfg\n'
+    "    return obj_cls(**args)\n"
+    "RuntimeError: CUDA error: an illegal memory access was encountered\n",
+    "/usr/local/cuda/bin/nvcc -I/opt/conda/include/python3.8 -c ./mmcv/ops/csrc/pytorch/cuda/nms_cuda.cu "
+    "-o build/temp.linux-x86_64-3.8/nms_cuda.o -D__CUDA_NO_HALF_OPERATORS__ -O3 -std=c++14\n"
+    "./mmcv/ops/csrc/common/cuda/nms_cuda_kernel.cuh(12): warning: variable \"x\" was declared but never referenced\n",
+    "2023-05-08 10:12:31,888 - mmdet - INFO - Epoch [1][50/7330]\tlr: 1.000e-02, eta: 1 day, 2:03:04, "
+    "time: 0.512, data_time: 0.051, memory: 3813, loss_rpn_cls: 0.5710, loss_bbox: 0.1210, loss: 1.1981\n",
+    "C:\\Users\\me\\anaconda3\\envs\\openmmlab\\lib\\site-packages\\torch\\include\\c10/util/Optional.h(554): "
+    "warning C4624: destructor was implicitly defined as deleted\n",
+)
+
+
+def log_body(size: int = MAX_BODY) -> str:
+    """Tracebacks and build logs, no FAQ error, until ``size`` characters: the worst honest body."""
+    parts, length, index = [], 0, 0
+    while length < size:
+        piece = LOG_PIECES[index % len(LOG_PIECES)]
+        parts.append(piece)
+        length += len(piece)
+        index += 1
+    return "".join(parts)[: size - 80] + "\nModuleNotFoundError: No module named 'mmcv._ext'\n"
+
+
+def generated_rules(real: RuleSet, total: int, folder: Path) -> RuleSet:
+    """The real rules plus synthetic ones shaped like them (a regex and a phrase each)."""
+    rules = list(real.rules)
+    for number in range(total - len(rules)):
+        rule_id = f"generated-{number:04d}"
+        document = {
+            "id": rule_id,
+            "title": {"en": f"Generated {number}", "zh": f"生成的规则 {number}"},
+            "faq": "https://example.org/faq",
+            "labels": ["faq"],
+            "signatures": [
+                {"regex": rf"Widget{number}Error: part \w{{1,20}} of the gadget{number} broke"},
+                {"phrase": f"gadget{number} subsystem {number} failed to start"},
+            ],
+            "context": ["mmcv|mmdet"],
+            "answer": {"en": "Fix it.", "zh": "修好它。"},
+            "examples": {"match": [f"Widget{number}Error: part x of the gadget{number} broke mmcv"], "no_match": ["x"]},
+        }
+        path = folder / f"{rule_id}.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        rules.append(load_rule_file(path))
+    return build_ruleset(rules)
+
+
+def time_one(issue: Issue, rules: RuleSet, repeat: int) -> float:
+    """Median seconds of ``repeat`` triage runs of one issue."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        triage(issue, rules)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def corpus_times(issues: list[Issue], rules: RuleSet) -> list[float]:
+    for issue in issues:  # warm caches (regex compilation, imports)
+        triage(issue, rules)
+    return sorted(time_one(issue, rules, 5) for issue in issues)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))]
+
+
+def main() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the README says
+    corpus = sys.argv[1] if len(sys.argv) > 1 else str(ROOT.parent / "shared" / "corpus" / "dev.jsonl")
+    real = load_rules(ROOT / "rules")
+    issues = [Issue(case.title, case.body) for case in read_corpus(corpus)]
+    big = Issue("Training fails", log_body())
+    with tempfile.TemporaryDirectory() as folder:
+        many = generated_rules(real, 1000, Path(folder))
+        rows = []
+        for label, rules in ((f"{len(real)} rules", real), (f"{len(many)} rules", many)):
+            times = corpus_times(issues, rules)
+            rows.append(
+                (label, statistics.median(times), percentile(times, 0.99), time_one(big, rules, 9))
+            )
+    print(f"corpus: {corpus} ({len(issues)} issues); 64 KB body: {len(big.body)} chars\n")
+    print("| rules | dev-set median | dev-set p99 | 64 KB body |")
+    print("| --- | --- | --- | --- |")
+    for label, median, p99, large in rows:
+        print(f"| {label} | {median * 1000:.3f} ms | {p99 * 1000:.3f} ms | {large * 1000:.2f} ms |")
+    base, scaled = rows
+    print(
+        f"\n1,000 rules / {base[0]}: dev-set median x{scaled[1] / base[1]:.1f}, "
+        f"64 KB body x{scaled[3] / base[3]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+import pytest
+
+from bot.rules import RuleError, build_ruleset, load_rule_file, load_rules
+from tests.rule_helpers import make_rule, write_rule
+
+
+def test_a_valid_rule_loads_with_compiled_signatures(tmp_path):
+    rule = make_rule(tmp_path)
+    assert rule.id == "demo-rule"
+    assert rule.regexes[0].pattern.search("DemoError: THE WIDGET cog BROKE")  # case-insensitive
+    assert rule.labels == ("faq", "demo")
+    assert rule.answer["zh"] == "1. 修好小部件。"
+
+
+def test_error_names_file_line_rule_and_field(tmp_path):
+    path = write_rule(tmp_path, signatures=[{"regex": "(unclosed"}])
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "rule 'demo-rule'" in message
+    assert "field 'signatures.[0].regex'" in message
+    line_of_regex = path.read_text().splitlines().index("- regex: (unclosed") + 1
+    assert f"{path}:{line_of_regex}:" in message
+
+
+@pytest.mark.parametrize(
+    "overrides, complaint",
+    [
+        ({"colour": "red"}, "unknown key"),
+        ({"answer": {"en": "only english"}}, "missing the 'zh' text"),
+        ({"faq": "http://insecure.example/faq"}, "https://"),
+        ({"signatures": []}, "at least one signature"),
+        ({"signatures": [{"phrase": "too short"}]}, "at least 15 characters"),
+        ({"signatures": [{"phrase": "a long enough fuzzy phrase", "min_score": 50}]}, "from 80 to 100"),
+        ({"signatures": [{"regex": "(a+)+"}]}, "nested quantifiers"),
+        ({"signatures": [{"regex": ".*x.*"}]}, "unbounded repeat"),
+        ({"conditions": {"platform": ["windows"]}}, "unknown platform"),
+        ({"conditions": {"pytorch": ">=1.x"}}, "cannot read version clause"),
+        ({"conditions": {"os": "linux"}}, "unknown condition"),
+        ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
+        ({"priority": "high"}, "whole number"),
+    ],
+)
+def test_broken_rules_are_refused_with_the_reason(tmp_path, overrides, complaint):
+    with pytest.raises(RuleError, match=complaint):
+        load_rule_file(write_rule(tmp_path, **overrides))
+
+
+def test_missing_required_key_is_named(tmp_path):
+    path = write_rule(tmp_path)
+    path.write_text(path.read_text().replace("labels:", "tags:"))
+    with pytest.raises(RuleError, match="unknown key|missing required key 'labels'"):
+        load_rule_file(path)
+
+
+def test_id_must_match_the_file_name(tmp_path):
+    path = write_rule(tmp_path)
+    path.rename(tmp_path / "other-name.yaml")
+    with pytest.raises(RuleError, match="must match the file name"):
+        load_rule_file(tmp_path / "other-name.yaml")
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(RuleError, match="not valid YAML"):
+        load_rules(tmp_path)
+
+
+def test_duplicate_ids_and_unknown_supersedes_are_refused(tmp_path):
+    first = make_rule(tmp_path, "first-rule")
+    with pytest.raises(RuleError, match="already used"):
+        build_ruleset([first, first])
+    superseding = make_rule(tmp_path, "second-rule", supersedes=["nowhere-rule"])
+    with pytest.raises(RuleError, match="unknown rule id 'nowhere-rule'"):
+        build_ruleset([first, superseding])
+
+
+def test_empty_or_missing_folder_is_an_error(tmp_path):
+    with pytest.raises(RuleError, match="no rule files"):
+        load_rules(tmp_path)
+    with pytest.raises(RuleError, match="not found"):
+        load_rules(tmp_path / "absent")
