@@ -1,0 +1,343 @@
+"""Talking to GitHub through PyGithub: auth (token or App), the five calls handlers need, pacing, retries.
+
+PyGithub's own throttling and retrying are switched off (`seconds_between_* = 0`, `retry=None`)
+so that what happens on each failure is decided here, in one place, and can be tested:
+
+| GitHub says | the bot does |
+| --- | --- |
+| 5xx, timeout, connection error | retry with exponential backoff and jitter, `max_attempts` in all |
+| 403/429 with Retry-After, or X-RateLimit-Remaining: 0 | wait that long (Retry-After, else until X-RateLimit-Reset); a wait longer than `rate_limit_max_wait` raises RateLimited so the job is rescheduled instead of holding the worker |
+| 403/429 secondary limit without either header | wait 60 s as GitHub's docs ask (so: rescheduled with the default cap) |
+| 401 with an App installation token | mint a new token, once |
+| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up |
+| 410, 422, other 4xx | give up at once (Unprocessable for 422, so the caller may shorten a comment) |
+
+The client knows nothing about rules: handlers pass the marker that identifies the bot's comment.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, GithubIntegration
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NOT_FOUND_RETRIES = 2
+SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when no header says how long
+TOKEN_REFRESH_MARGIN = 300.0  # mint a new installation token this long before the old one expires
+MAINTAINER_PERMISSIONS = frozenset({"admin", "write"})
+MAINTAINER_ROLES = frozenset({"admin", "maintain", "write", "triage"})
+
+
+class GitHubError(Exception):
+    """A GitHub request failed for good; the message says which request and why."""
+
+
+class Unprocessable(GitHubError):
+    """422: GitHub refused the content. ``max_chars`` is the body limit when GitHub named one."""
+
+    def __init__(self, message: str, max_chars: int | None = None):
+        super().__init__(message)
+        self.max_chars = max_chars
+
+
+class RateLimited(GitHubError):
+    """Rate limited for longer than the worker should sleep: run the job again at ``until``."""
+
+    def __init__(self, message: str, until: float):
+        super().__init__(message)
+        self.until = until
+
+
+@dataclass(frozen=True)
+class BotComment:
+    id: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Permission:
+    permission: str
+    role_name: str = ""
+
+    @property
+    def may_maintain(self) -> bool:
+        return self.permission in MAINTAINER_PERMISSIONS or self.role_name in MAINTAINER_ROLES
+
+
+class IssueClient(Protocol):
+    """What handlers may ask of GitHub, and nothing more."""
+
+    def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None: ...
+    def create_comment(self, repo: str, number: int, body: str) -> int: ...
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None: ...
+    def get_permission(self, repo: str, user: str) -> Permission: ...
+
+
+class Pacer:
+    """At least ``interval`` seconds between content-creating requests of this process."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def wait(self) -> None:
+        if self.interval <= 0:
+            return
+        with self._lock:
+            delay = self._last + self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._last = time.monotonic()
+
+
+@dataclass
+class RetryPolicy:
+    base_delay: float = 1.0
+    max_attempts: int = 5
+    rate_limit_max_wait: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential, with full jitter so that many workers do not retry in step."""
+        return self.base_delay * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+
+def _github_kwargs(settings: Settings) -> dict:
+    return dict(
+        base_url=settings.api_url,
+        timeout=max(1, math.ceil(settings.http_timeout)),
+        retry=None,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
+
+
+class TokenCredentials:
+    """A personal access token: one client for every installation."""
+
+    can_refresh = False
+
+    def __init__(self, settings: Settings):
+        self._github = Github(auth=Auth.Token(settings.github_token), per_page=100, lazy=True, **_github_kwargs(settings))
+
+    def github(self, installation_id: int | None) -> Github:
+        return self._github
+
+    def refresh(self, installation_id: int | None) -> None:
+        raise AssertionError("a personal access token cannot be refreshed")
+
+
+class AppCredentials:
+    """A GitHub App: an installation token per installation, cached until shortly before it expires."""
+
+    can_refresh = True
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._integration = GithubIntegration(auth=Auth.AppAuth(settings.app_id, settings.app_private_key),
+                                              **_github_kwargs(settings))
+        self._lock = threading.Lock()
+        self._clients: dict[int, tuple[float, Github]] = {}
+
+    def github(self, installation_id: int | None) -> Github:
+        if installation_id is None:
+            raise GitHubError("the delivery names no installation: with GitHub App auth, install the App on "
+                              "the repository instead of adding a repository webhook")
+        with self._lock:
+            cached = self._clients.get(installation_id)
+            if cached and cached[0] - TOKEN_REFRESH_MARGIN > time.time():
+                return cached[1]
+            grant = self._integration.get_access_token(installation_id)
+            client = Github(auth=Auth.Token(grant.token), per_page=100, lazy=True, **_github_kwargs(self._settings))
+            self._clients[installation_id] = (_epoch(grant.expires_at), client)
+            log.info("minted an installation token for installation %s", installation_id)
+            return client
+
+    def refresh(self, installation_id: int | None) -> None:
+        with self._lock:
+            self._clients.pop(installation_id, None)
+
+
+def _epoch(moment: datetime | None) -> float:
+    if moment is None:
+        return time.time() + 3600  # GitHub: installation tokens last an hour
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+class PyGithubClient:
+    """IssueClient over PyGithub for one installation (or a personal token)."""
+
+    def __init__(self, credentials: TokenCredentials | AppCredentials, installation_id: int | None,
+                 pacer: Pacer, policy: RetryPolicy):
+        self._credentials = credentials
+        self._installation_id = installation_id
+        self._pacer = pacer
+        self._policy = policy
+
+    def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
+        def find(github: Github) -> BotComment | None:
+            for comment in github.get_repo(repo).get_issue(number).get_comments():
+                if marker in (comment.body or ""):
+                    return BotComment(comment.id, comment.body)
+            return None
+
+        return self._call(f"list comments of {repo}#{number}", find)
+
+    def create_comment(self, repo: str, number: int, body: str) -> int:
+        return self._call(f"comment on {repo}#{number}",
+                          lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id, write=True)
+
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
+        # Issue 0 is never fetched (lazy): it only builds the comment's URL.
+        self._call(f"edit comment {comment_id} in {repo}",
+                   lambda github: github.get_repo(repo).get_issue(0).get_comment(comment_id).edit(body), write=True)
+
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
+        self._call(f"label {repo}#{number}",
+                   lambda github: github.get_repo(repo).get_issue(number).add_to_labels(*labels), write=True)
+
+    def get_permission(self, repo: str, user: str) -> Permission:
+        def ask(github: Github) -> Permission:
+            # One request for both fields; PyGithub's helpers would make one request each.
+            repository = github.get_repo(repo)
+            _, data = repository.requester.requestJsonAndCheck(
+                "GET", f"{repository.url}/collaborators/{requests.utils.quote(user, safe='')}/permission")
+            return Permission(str(data.get("permission") or "none"), str(data.get("role_name") or ""))
+
+        return self._call(f"permission of {user} in {repo}", ask)
+
+    def _call(self, what: str, request: Callable[[Github], T], write: bool = False) -> T:
+        attempt = not_found = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            if write:
+                self._pacer.wait()
+            try:
+                return request(self._credentials.github(self._installation_id))
+            except (requests.ConnectionError, requests.Timeout) as error:
+                delay = self._transient(what, attempt, f"{type(error).__name__}")
+            except GithubException as error:
+                if error.status == 401 and self._credentials.can_refresh and not refreshed:
+                    log.warning("%s: 401, minting a new installation token", what)
+                    self._credentials.refresh(self._installation_id)
+                    refreshed, delay = True, 0.0
+                elif error.status == 404 and not_found < NOT_FOUND_RETRIES:
+                    not_found += 1
+                    delay = self._policy.base_delay / 4
+                else:
+                    delay = self._decide(what, attempt, error)
+            log.info("%s: retrying in %.2f s (attempt %d)", what, delay, attempt)
+            self._policy.sleep(delay)
+
+    def _transient(self, what: str, attempt: int, reason: str) -> float:
+        if attempt >= self._policy.max_attempts:
+            raise GitHubError(f"{what}: {reason}, still failing after {attempt} attempts")
+        return self._policy.backoff(attempt)
+
+    def _decide(self, what: str, attempt: int, error: GithubException) -> float:
+        """How long to wait before retrying ``error``; raises when it must not be retried."""
+        status, message = error.status, _message(error)
+        if status >= 500:
+            return self._transient(what, attempt, f"GitHub answered {status}")
+        if status in (403, 429):
+            wait = _rate_limit_wait(status, error.headers or {}, message)
+            if wait is not None:
+                return self._rate_limited(what, attempt, wait)
+        if status == 422:
+            raise Unprocessable(f"{what}: GitHub refused it (422): {message}", _max_chars(error))
+        hint = {401: " (check GITHUB_TOKEN or the App's key)", 404: " (deleted, or not visible to the bot)",
+                410: " (gone)"}.get(status, "")
+        raise GitHubError(f"{what}: GitHub answered {status}{hint}: {message}")
+
+    def _rate_limited(self, what: str, attempt: int, wait: float) -> float:
+        if wait > self._policy.rate_limit_max_wait or attempt >= self._policy.max_attempts:
+            raise RateLimited(f"{what}: rate limited for {wait:.0f} s", time.time() + wait)
+        log.warning("%s: rate limited, waiting %.1f s", what, wait)
+        return wait
+
+
+def _headers(raw: dict) -> dict[str, str]:
+    return {str(key).lower(): str(value) for key, value in raw.items()}
+
+
+def _rate_limit_wait(status: int, raw_headers: dict, message: str) -> float | None:
+    """Seconds GitHub asks us to wait, or None when this 403 is not a rate limit."""
+    headers = _headers(raw_headers)
+    if headers.get("retry-after", "").strip().isdigit():
+        return float(headers["retry-after"])
+    if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
+        return max(0.0, int(headers["x-ratelimit-reset"]) - time.time()) + 1.0
+    if status == 429 or "rate limit" in message.lower() or "abuse" in message.lower():
+        return SECONDARY_LIMIT_WAIT
+    return None
+
+
+def _message(error: GithubException) -> str:
+    data = error.data
+    if isinstance(data, dict):
+        return str(data.get("message") or data)
+    return str(data or "")
+
+
+_MAXIMUM = re.compile(r"maximum is (\d+)")
+
+
+def _max_chars(error: GithubException) -> int | None:
+    found = _MAXIMUM.search(str(error.data))
+    return int(found.group(1)) if found else None
+
+
+class DryRunClient:
+    """No credentials: record and log what would be posted; post nothing."""
+
+    def __init__(self, store):  # store: bot.jobs.SqliteStore
+        self._store = store
+
+    def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
+        return None  # the answers table already holds what the dry run "posted"
+
+    def create_comment(self, repo: str, number: int, body: str) -> int:
+        log.info("dry run: would comment on %s#%d:\n%s", repo, number, body)
+        return -self._store.record_dry_run(f"{repo}#{number}", "comment", body)
+
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
+        log.info("dry run: would edit comment %d in %s:\n%s", comment_id, repo, body)
+        self._store.record_dry_run(f"{repo}@{comment_id}", "edit", body)
+
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
+        log.info("dry run: would label %s#%d with %s", repo, number, ", ".join(labels))
+        self._store.record_dry_run(f"{repo}#{number}", "labels", None, labels)
+
+    def get_permission(self, repo: str, user: str) -> Permission:
+        return Permission("none")  # cannot ask: only the payload's author_association counts
+
+
+def client_factory(settings: Settings, store) -> Callable[[int | None], IssueClient]:
+    """installation id -> IssueClient, sharing credentials (and their token cache) and one pacer."""
+    if settings.dry_run:
+        dry = DryRunClient(store)
+        return lambda installation_id: dry
+    credentials = AppCredentials(settings) if settings.app_id else TokenCredentials(settings)
+    pacer = Pacer(settings.write_interval)
+    policy = RetryPolicy(settings.retry_base_delay, settings.max_attempts, settings.rate_limit_max_wait)
+    return lambda installation_id: PyGithubClient(credentials, installation_id, pacer, policy)

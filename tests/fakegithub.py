@@ -1,0 +1,327 @@
+"""A small stateful GitHub for tests: a real HTTP server on loopback that PyGithub talks to.
+
+It keeps issues' comments and labels, collaborator permissions and App installation tokens (it
+checks the App's RS256 JWT with the App's public key), records every request, and injects faults
+(status codes with headers, dropped connections, slow or hanging answers) from a queue. Response
+shapes follow /work/shared/github/api/*.json. It also builds and sends webhook deliveries the way
+GitHub does (signed, over HTTP), from /work/shared/github/webhooks/*.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import http.client
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+from bot.signature import sign
+
+API = Path("/work/shared/github/api")
+WEBHOOKS = Path("/work/shared/github/webhooks")
+BOT_LOGIN = "faq-bot[bot]"
+
+
+def _recorded_body(name: str):
+    return json.loads((API / name).read_text())["response"]["body"]
+
+
+_COMMENT = _recorded_body("issues.comments.get.json")
+_LABEL = _recorded_body("issues.labels.add.json")[0]
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: object
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` requests matching ``method`` and ``path`` (a regex) like this."""
+
+    method: str
+    path: str
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    body: object = None
+    times: int = 1
+    drop: bool = False  # close the connection without answering
+    delay: float = 0.0  # before answering (or before dropping)
+    perform: bool = False  # do the real work first, then delay and answer normally (a slow success)
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and self.method == method and re.search(self.path, path) is not None
+
+
+class FakeGitHub:
+    def __init__(self, token: str | None = "ghp_faketoken", max_comment_chars: int = 65536):
+        self.tokens: set[str] = {token} if token else set()
+        self.app_keys: dict[str, bytes] = {}  # app id -> public key PEM
+        self.installation_tokens: dict[str, tuple[int, float]] = {}  # token -> (installation, expiry)
+        self.max_comment_chars = max_comment_chars
+        self.comments: dict[int, dict] = {}
+        self.labels: dict[str, list[str]] = {}  # "owner/repo#n" -> names
+        self.permissions: dict[tuple[str, str], tuple[str, str]] = {}
+        self.requests: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._next_comment = 1000
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what tests look at ------------------------------------------------------------------
+
+    def fail(self, method: str, path: str, status: int = 500, **kwargs) -> Fault:
+        fault = Fault(method, path, status, **kwargs)
+        self.faults.append(fault)
+        return fault
+
+    def calls(self, method: str | None = None, path: str = "") -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)]
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.calls() if r.method in ("POST", "PATCH", "PUT", "DELETE")
+                and "/access_tokens" not in r.path]
+
+    def issue_comments(self, repo: str, number: int) -> list[dict]:
+        with self._lock:
+            return [c for c in self.comments.values() if c["_issue"] == f"{repo}#{number}"]
+
+    def add_app(self, app_id: str, public_key_pem: bytes) -> None:
+        self.app_keys[str(app_id)] = public_key_pem
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict, headers: dict, body) -> tuple[int, dict, object]:
+        if match := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path):
+            return self._mint_token(int(match[1]), headers)
+        if not self._authorized(headers):
+            return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+        routes = [
+            ("GET", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self._list_comments),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self._create_comment),
+            ("PATCH", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self._edit_comment),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self._add_labels),
+            ("GET", r"/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission", self._permission),
+        ]
+        for route_method, pattern, action in routes:
+            if method == route_method and (match := re.fullmatch(pattern, path)):
+                return action(*match.groups(), query=query, body=body)
+        return 404, {}, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+
+    def _authorized(self, headers: dict) -> bool:
+        scheme, _, credential = headers.get("authorization", "").partition(" ")
+        if scheme.lower() not in ("token", "bearer"):
+            return False
+        if credential in self.tokens:
+            return True
+        installation = self.installation_tokens.get(credential)
+        return installation is not None and installation[1] > time.time()
+
+    def _mint_token(self, installation_id: int, headers: dict) -> tuple[int, dict, object]:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        try:
+            app_id = str(jwt.decode(token, options={"verify_signature": False})["iss"])
+            jwt.decode(token, self.app_keys[app_id], algorithms=["RS256"])
+        except (jwt.PyJWTError, KeyError):
+            return 401, {}, {"message": "A JSON web token could not be decoded", "documentation_url": "https://docs.github.com/rest"}
+        issued = f"ghs_{secrets.token_hex(18)}"
+        expiry = time.time() + 3600
+        self.installation_tokens[issued] = (installation_id, expiry)
+        expires_at = dt.datetime.fromtimestamp(expiry, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return 201, {}, {"token": issued, "expires_at": expires_at, "permissions": {"issues": "write", "metadata": "read"},
+                         "repository_selection": "selected"}
+
+    def _list_comments(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
+        comments = self.issue_comments(repo, int(number))
+        per_page = int(query.get("per_page", ["30"])[0])
+        page = int(query.get("page", ["1"])[0])
+        headers = {}
+        if page * per_page < len(comments):
+            headers["Link"] = (f'<{self.url}/repos/{repo}/issues/{number}/comments?per_page={per_page}&page={page + 1}>;'
+                               ' rel="next"')
+        shown = comments[(page - 1) * per_page: page * per_page]
+        return 200, headers, [_public(c) for c in shown]
+
+    def _create_comment(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
+        text = (body or {}).get("body")
+        if not isinstance(text, str) or len(text) > self.max_comment_chars:
+            return 422, {}, {"message": "Validation Failed", "errors": [
+                {"resource": "IssueComment", "code": "custom", "field": "body",
+                 "message": f"body is too long (maximum is {self.max_comment_chars} characters)"}],
+                "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"}
+        with self._lock:
+            self._next_comment += 1
+            comment = copy.deepcopy(_COMMENT)
+            comment.update(id=self._next_comment, body=text, _issue=f"{repo}#{number}",
+                           url=f"{self.url}/repos/{repo}/issues/comments/{self._next_comment}",
+                           issue_url=f"{self.url}/repos/{repo}/issues/{number}")
+            comment["user"] = {**comment["user"], "login": BOT_LOGIN, "type": "Bot"}
+            self.comments[comment["id"]] = comment
+        return 201, {"Location": comment["url"]}, _public(comment)
+
+    def _edit_comment(self, repo: str, comment_id: str, query: dict, body) -> tuple[int, dict, object]:
+        comment = self.comments.get(int(comment_id))
+        if comment is None:
+            return 404, {}, {"message": "Not Found"}
+        comment["body"] = body["body"]
+        return 200, {}, _public(comment)
+
+    def _add_labels(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
+        names = body["labels"] if isinstance(body, dict) else body
+        with self._lock:
+            present = self.labels.setdefault(f"{repo}#{number}", [])
+            present.extend(name for name in names if name not in present)
+            return 200, {}, [{**_LABEL, "name": name, "url": f"{self.url}/repos/{repo}/labels/{name}"} for name in present]
+
+    def _permission(self, repo: str, user: str, query: dict, body) -> tuple[int, dict, object]:
+        permission, role = self.permissions.get((repo, user), ("read", "read"))
+        return 200, {}, {"permission": permission, "role_name": role, "user": {"login": user, "type": "User"}}
+
+
+def _public(comment: dict) -> dict:
+    return {key: value for key, value in comment.items() if not key.startswith("_")}
+
+
+def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle + delayed ACK cost 40 ms a request.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+        def _serve(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw) if raw else None
+            split = urlsplit(self.path)
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            with fake._lock:
+                fake.requests.append(Recorded(self.command, split.path, headers, body))
+                fault = next((f for f in fake.faults if f.matches(self.command, split.path)), None)
+                if fault:
+                    fault.times -= 1
+            if fault and not fault.perform:
+                time.sleep(fault.delay)
+                if fault.drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                default_body = {"message": http.client.responses.get(fault.status, "Error")}
+                self._answer(fault.status, fault.headers, fault.body if fault.body is not None else default_body)
+                return
+            status, extra, answer = fake.handle(self.command, split.path, parse_qs(split.query), headers, body)
+            if fault:
+                time.sleep(fault.delay)
+            self._answer(status, extra, answer)
+
+        def _answer(self, status: int, headers: dict, body) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+    return Handler
+
+
+# -- deliveries, as GitHub sends them ------------------------------------------------------------
+
+MMCV_TRACEBACK = """Traceback (most recent call last):
+  File "tools/train.py", line 10, in <module>
+    from mmcv.ops import nms
+  File "/usr/lib/python3.8/site-packages/mmcv/ops/__init__.py", line 2, in <module>
+    from .active_rotated_filter import active_rotated_filter
+ModuleNotFoundError: No module named 'mmcv._ext'"""
+
+
+def example(name: str) -> dict:
+    return json.loads((WEBHOOKS / f"{name}.json").read_text())
+
+
+def issue_payload(action: str = "opened", title: str = "import error", body: str = MMCV_TRACEBACK,
+                  number: int = 1, installation: int | None = None, labels: tuple[str, ...] = ()) -> dict:
+    payload = example(f"issues.{action}")
+    payload["issue"].update(title=title, body=body, number=number, labels=[{"name": name} for name in labels])
+    payload["issue"]["user"].update(login="reporter")
+    if installation is not None:
+        payload["installation"] = {"id": installation, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="}
+    return payload
+
+
+def comment_payload(comment: str, association: str = "OWNER", login: str = "Codertocat", user_type: str = "User",
+                    title: str = "import error", body: str = MMCV_TRACEBACK, number: int = 1,
+                    installation: int | None = None) -> dict:
+    payload = example("issue_comment.created")
+    payload["issue"].update(title=title, body=body, number=number, labels=[])
+    payload["comment"].update(body=comment, author_association=association)
+    payload["comment"]["user"].update(login=login, type=user_type)
+    payload["sender"].update(login=login, type=user_type)
+    if installation is not None:
+        payload["installation"] = {"id": installation, "node_id": "x"}
+    return payload
+
+
+REPO = "Codertocat/Hello-World"  # the example payloads' repository
+
+
+def deliver(url: str, event: str, payload: dict | bytes, secret: str | None, delivery_id: str | None = None,
+            timeout: float = 10) -> tuple[int, dict]:
+    """POST a delivery like GitHub's hookshot; returns (status, JSON answer or {})."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/044aadd",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
+        "X-GitHub-Hook-ID": "292430182",
+    }
+    if secret is not None:
+        headers["X-Hub-Signature-256"] = sign(secret, body)
+    split = urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
+    try:
+        connection.request("POST", split.path or "/webhook", body=body, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    try:
+        answer = json.loads(raw) if raw else {}
+    except ValueError:
+        answer = {}
+    return response.status, answer

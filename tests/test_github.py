@@ -1,0 +1,177 @@
+"""The GitHub client over HTTP against the fake: the calls, pacing, and what each failure leads to."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+
+from bot.github import GitHubError, Permission, RateLimited, Unprocessable, client_factory
+from tests.fakegithub import REPO
+
+COMMENTS = rf"/repos/{REPO}/issues/1/comments"
+
+
+@pytest.fixture
+def client(settings):
+    return client_factory(settings, store=None)(None)
+
+
+def test_comment_and_labels_take_one_request_each_with_the_token(client, fake):
+    comment_id = client.create_comment(REPO, 1, "hello")
+    client.add_labels(REPO, 1, ("installation", "mmcv"))
+    client.edit_comment(REPO, comment_id, "hello again")
+    assert [(r.method, r.path) for r in fake.calls()] == [
+        ("POST", COMMENTS), ("POST", f"/repos/{REPO}/issues/1/labels"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{comment_id}")]
+    assert all(r.headers["authorization"] == "token ghp_faketoken" for r in fake.calls())
+    assert fake.comments[comment_id]["body"] == "hello again"
+    assert fake.labels[f"{REPO}#1"] == ["installation", "mmcv"]
+
+
+def test_find_bot_comment_reads_every_page(client, fake):
+    for n in range(120):
+        client.create_comment(REPO, 1, f"comment {n}")
+    wanted = client.create_comment(REPO, 1, "answer <!-- faq-bot -->")
+    found = client.find_bot_comment(REPO, 1, "<!-- faq-bot -->")
+    assert found.id == wanted and "answer" in found.body
+    assert len(fake.calls("GET", COMMENTS)) == 2  # per_page=100
+    assert client.find_bot_comment(REPO, 2, "<!-- faq-bot -->") is None
+
+
+def test_permission_is_one_request(client, fake):
+    fake.permissions[(REPO, "helper")] = ("read", "triage")
+    assert client.get_permission(REPO, "helper") == Permission("read", "triage")
+    assert client.get_permission(REPO, "helper").may_maintain
+    assert not client.get_permission(REPO, "stranger").may_maintain
+    assert len(fake.calls("GET")) == 3
+
+
+def test_server_errors_and_dropped_connections_are_retried(client, fake):
+    fake.fail("POST", COMMENTS, 502, times=2)
+    fake.fail("POST", COMMENTS, drop=True)
+    client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls("POST", COMMENTS)) == 4
+    assert len(fake.issue_comments(REPO, 1)) == 1
+
+
+def test_server_errors_give_up_after_max_attempts(client, fake):
+    fake.fail("POST", COMMENTS, 500, times=10)
+    with pytest.raises(GitHubError, match="500"):
+        client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls("POST", COMMENTS)) == 4
+
+
+def test_timeouts_are_retried(settings, fake):
+    client = client_factory(dataclasses.replace(settings, http_timeout=1), store=None)(None)
+    fake.fail("POST", COMMENTS, perform=False, delay=1.5)
+    client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls("POST", COMMENTS)) == 2
+
+
+def test_retry_after_is_honoured(client, fake):
+    fake.fail("POST", COMMENTS, 403, headers={"Retry-After": "1"},
+              body={"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})
+    started = time.monotonic()
+    client.create_comment(REPO, 1, "hello")
+    assert time.monotonic() - started >= 1.0
+    assert len(fake.calls("POST", COMMENTS)) == 2
+
+
+def test_rate_limit_reset_is_honoured(client, fake):
+    reset = int(time.time()) + 1
+    fake.fail("POST", COMMENTS, 429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+              body={"message": "API rate limit exceeded for installation ID 1234567."})
+    client.create_comment(REPO, 1, "hello")
+    assert time.time() >= reset
+    assert len(fake.calls("POST", COMMENTS)) == 2
+
+
+def test_long_rate_limit_is_not_slept_in_the_worker(client, fake):
+    fake.fail("POST", COMMENTS, 403, headers={"Retry-After": "3600"}, body={"message": "secondary rate limit"})
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        client.create_comment(REPO, 1, "hello")
+    assert time.monotonic() - started < 1
+    assert caught.value.until >= time.time() + 3500
+
+
+def test_forbidden_without_rate_limit_is_not_retried(client, fake):
+    fake.fail("POST", COMMENTS, 403, body={"message": "Resource not accessible by integration"})
+    with pytest.raises(GitHubError, match="not accessible"):
+        client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls()) == 1
+
+
+def test_not_found_is_retried_twice_then_given_up(client, fake):
+    fake.fail("POST", COMMENTS, 404, body={"message": "Not Found"}, times=2)
+    client.create_comment(REPO, 1, "hello")
+    fake.fail("POST", COMMENTS, 404, body={"message": "Not Found"}, times=99)
+    with pytest.raises(GitHubError, match="404"):
+        client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls("POST", COMMENTS)) == 3 + 3
+
+
+@pytest.mark.parametrize("status", [410, 400])
+def test_gone_and_other_client_errors_are_not_retried(client, fake, status):
+    fake.fail("POST", COMMENTS, status, body={"message": "Issue is gone"})
+    with pytest.raises(GitHubError, match=str(status)):
+        client.create_comment(REPO, 1, "hello")
+    assert len(fake.calls()) == 1
+
+
+def test_over_long_comment_is_unprocessable_with_the_limit(settings, fake):
+    fake.max_comment_chars = 50
+    client = client_factory(settings, store=None)(None)
+    with pytest.raises(Unprocessable) as caught:
+        client.create_comment(REPO, 1, "x" * 51)
+    assert caught.value.max_chars == 50 and len(fake.calls()) == 1
+
+
+def test_writes_are_paced(settings, fake):
+    client = client_factory(dataclasses.replace(settings, write_interval=0.2), store=None)(None)
+    started = time.monotonic()
+    for _ in range(3):
+        client.create_comment(REPO, 1, "hello")
+    assert time.monotonic() - started >= 0.4
+
+
+def test_app_uses_installation_token_minted_with_a_verified_jwt(app_settings, fake):
+    make = client_factory(app_settings, store=None)
+    make(7).create_comment(REPO, 1, "hello")
+    make(7).add_labels(REPO, 1, ("installation",))
+    mints = fake.calls("POST", "/access_tokens")
+    assert [r.path for r in mints] == ["/app/installations/7/access_tokens"]
+    assert mints[0].headers["authorization"].startswith("Bearer ")
+    token = next(iter(fake.installation_tokens))
+    assert [r.headers["authorization"] for r in fake.writes()] == [f"token {token}"] * 2
+
+
+def test_app_token_is_refreshed_once_on_401(app_settings, fake):
+    client = client_factory(app_settings, store=None)(7)
+    client.create_comment(REPO, 1, "hello")
+    fake.installation_tokens.clear()  # GitHub revoked it
+    client.create_comment(REPO, 1, "hello again")
+    assert len(fake.calls("POST", "/access_tokens")) == 2
+    fake.fail("POST", COMMENTS, 401, body={"message": "Bad credentials"}, times=5)
+    with pytest.raises(GitHubError, match="401"):
+        client.create_comment(REPO, 1, "third")
+    assert len(fake.calls("POST", "/access_tokens")) == 3  # refreshed once, not in a loop
+
+
+def test_app_with_wrong_key_is_refused(app_settings, fake, app_key):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    client = client_factory(dataclasses.replace(app_settings, app_private_key=other), store=None)(7)
+    with pytest.raises(GitHubError, match="401"):
+        client.create_comment(REPO, 1, "hello")
+    assert fake.issue_comments(REPO, 1) == []
+
+
+def test_app_needs_an_installation(app_settings):
+    with pytest.raises(GitHubError, match="installation"):
+        client_factory(app_settings, store=None)(None).create_comment(REPO, 1, "hello")
