@@ -1,0 +1,472 @@
+"""Reading the environment a reporter pasted (``collect_env`` output, pip/conda lists) into versions."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+
+from bot.version import Version, parse_version
+
+
+@dataclass(frozen=True)
+class Gpu:
+    ids: tuple[int, ...]
+    name: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the issue says about the reporter's machine; None where it says nothing unambiguous."""
+
+    platform: str | None = None
+    python: Version | None = None
+    cuda_available: bool | None = None
+    gpus: tuple[Gpu, ...] = ()
+    cuda_home: str | None = None
+    nvcc: Version | None = None
+    gcc: Version | None = None
+    msvc: str | None = None
+    pytorch: Version | None = None
+    pytorch_cuda: Version | None = None
+    pytorch_cuda_build: bool | None = None
+    pytorch_archs: tuple[str, ...] = ()
+    cudnn: Version | None = None
+    torchvision: Version | None = None
+    opencv: Version | None = None
+    mmcv: Version | None = None
+    mmcv_package: str | None = None
+    mmcv_compiler: str | None = None
+    mmcv_cuda_compiler: str | None = None
+    mmdet: Version | None = None
+    mmengine: Version | None = None
+    # Not collect_env keys: a conda ``cudatoolkit`` row, and a "CUDA 11.3" written by hand, which
+    # may mean the toolkit or the driver; shown to maintainers, never used to diagnose.
+    cudatoolkit: Version | None = None
+    cuda_stated: Version | None = None
+    evidence: Mapping[str, int] = field(default_factory=dict, hash=False)
+    conflicts: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        """True when no field is known (contradictions alone tell nothing about the machine)."""
+        return not self.evidence
+
+    def as_rows(self) -> list[tuple[str, str]]:
+        """(label, value) rows in collect_env order, known fields only, for the reply's details."""
+        rows = []
+        for name, label in _LABELS.items():
+            value = getattr(self, name)
+            if name == "gpus":
+                rows += [(f"GPU {','.join(map(str, gpu.ids))}", gpu.name) for gpu in value]
+            elif value not in (None, ()):
+                rows.append((label, _display(name, value, self)))
+        if self.conflicts:
+            rows.append(("Contradictory (ignored)", ", ".join(sorted(self.conflicts))))
+        return rows
+
+    def to_json(self) -> dict:
+        """JSON-safe form: versions as strings, unknown fields omitted."""
+        out: dict = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value in (None, (), frozenset(), {}):
+                continue
+            if item.name == "gpus":
+                value = [{"ids": list(gpu.ids), "name": gpu.name} for gpu in value]
+            elif item.name == "conflicts":
+                value = sorted(value)
+            elif isinstance(value, Version):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif item.name == "evidence":
+                value = dict(value)
+            out[item.name] = value
+        return out
+
+
+# Row labels, in the order collect_env prints the keys (derived fields where they come from).
+_LABELS = {
+    "platform": "sys.platform", "python": "Python", "cuda_available": "CUDA available",
+    "gpus": "GPU", "cuda_home": "CUDA_HOME", "nvcc": "NVCC", "msvc": "MSVC", "gcc": "GCC",
+    "pytorch": "PyTorch", "pytorch_cuda": "PyTorch CUDA", "pytorch_cuda_build": "PyTorch CUDA build",
+    "pytorch_archs": "PyTorch GPU architectures", "cudnn": "cuDNN", "torchvision": "TorchVision",
+    "opencv": "OpenCV", "mmcv": "MMCV", "mmcv_compiler": "MMCV Compiler",
+    "mmcv_cuda_compiler": "MMCV CUDA Compiler", "mmengine": "MMEngine", "mmdet": "MMDetection",
+    "cudatoolkit": "cudatoolkit (conda)", "cuda_stated": "CUDA (as written)",
+}
+
+
+def _display(name: str, value: object, env: Environment) -> str:
+    if name == "pytorch_archs":
+        return " ".join(value)  # type: ignore[arg-type]
+    if name == "mmcv" and env.mmcv_package:
+        return f"{value} ({env.mmcv_package})"
+    if name == "pytorch_cuda_build":
+        return "CUDA" if value else "CPU only"
+    return str(value)
+
+
+# --- line shapes -------------------------------------------------------------------------------
+
+# Log record prefixes of mmdet 2.x (``2020-10-21 13:58:12,888 - mmdet - INFO - ``) and mmengine
+# (``2023/05/08 10:12:31 - mmengine - INFO - ``).
+_LOG_PREFIX = re.compile(r"^\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d(?:[,.]\d+)? - [\w.]+ - [A-Z]+ - ")
+_GPU_KEY = re.compile(r"^GPU (\d{1,4}(?:,\d{1,4})*)$")
+_FIRST_NUMBER = re.compile(r"^\d+(?:\.\d+)*")
+# "Cuda compilation tools, release 11.3, V11.3.109" (mmcv >= 1.5, mmengine, plain nvcc -V)
+_NVCC_RELEASE = re.compile(r"release (\d+\.\d+), V(\d+(?:\.\d+)*)")
+# "Build cuda_11.1.TC455_06.29190527_0", "Build cuda_11.0_bu.TC445_37…" (last line of nvcc -V)
+_NVCC_BUILD = re.compile(r"^Build cuda_(\d+\.\d+)(?!\d)")
+_NVCC_OUTPUT = ("Cuda compilation tools, release", "Build cuda_")
+# First line of `gcc --version`: "<prog> (<pkgversion>) <version> [date]"; the program name must
+# be a GCC driver so that macOS's "Apple clang version …" never reads as a GCC version.
+_GCC = re.compile(
+    r"""^(?:[\w.-]*-)?(?:gcc|g\+\+|cc|c\+\+)(?:-\d+(?:\.\d+)*)?(?:\.exe)?
+        \s+(?:\([^()]*\)\s+)?(\d+\.\d+(?:\.\d+)?)\b""",
+    re.VERBOSE,
+)
+_LOCAL_CUDA = re.compile(r"^cu(\d{1,2})(\d)$")  # +cu113 -> 11.3, +cu92 -> 9.2
+_TORCH_ITEM = re.compile(r"^(CUDA Runtime|NVCC architecture flags|CuDNN|Build settings)\b:?\s*(.*)$")
+_TORCH_OTHER = re.compile(r"(GCC|MSVC) \d|C\+\+ Version")
+_ARCH_CODE = re.compile(r"code=\[?([\w,]+)\]?")
+_SETTING = re.compile(r"\b(CUDA_VERSION|CUDNN_VERSION|USE_CUDA|USE_ROCM)=([\w.]+)")
+
+# Package names people write, lower-cased, "_" as "-": field and, for mmcv, the distribution.
+_PACKAGES = {
+    "torch": ("pytorch", None), "pytorch": ("pytorch", None), "torchvision": ("torchvision", None),
+    "mmcv": ("mmcv", "mmcv"), "mmcv-full": ("mmcv", "mmcv-full"), "mmcv-lite": ("mmcv", "mmcv-lite"),
+    "mmdet": ("mmdet", None), "mmdetection": ("mmdet", None), "mmengine": ("mmengine", None),
+    "cudatoolkit": ("cudatoolkit", None), "pytorch-cuda": ("pytorch_cuda", None),
+    "python": ("python", None), "cuda": ("cuda_stated", None), "gcc": ("gcc", None),
+    "opencv-python": ("opencv", None), "opencv-python-headless": ("opencv", None),
+    "opencv-contrib-python": ("opencv", None),
+}
+_NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES), key=len, reverse=True))
+_VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9.]+)?)"
+# One "name version" item making up a whole line or a whole comma-separated part: pip list rows
+# (with an optional location), conda list rows (build string, channel), "mmdet version 2.25.0",
+# "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words.
+_ITEM = re.compile(
+    rf"""^(?P<name>{_NAMES})(?P<sep>\s+version\b\s*:?\s*|\s*(?:==?|:)\s*|\s+){_VER}
+        (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
+# "onedl-mmcv==…" and "mmcv>=…" out (ASCII only: "环境是torch==1.9.0" is a pin too).
+_PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?![\w.])", re.IGNORECASE)
+_PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv", re.IGNORECASE)
+_INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
+_PARTS = re.compile(r"\s*[,;，、]\s*")
+_MAX_LINE = 20_000  # a torch "Build settings" line is a few KB; longer lines are junk
+_PLATFORMS = frozenset({"linux", "win32", "darwin"})
+# Fields known only together with the line that gave their parent (a pip row's mmcv-full names
+# the distribution of that row's version, not of whatever mmcv collect_env reported).
+_DEPENDS_ON = {"pytorch_cuda": "pytorch", "pytorch_cuda_build": "pytorch", "mmcv_package": "mmcv"}
+
+
+class _Slots:
+    """Values offered for each field by one kind of source, with contradictions noted."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.lines: dict[str, int] = {}
+        self.conflicts: set[str] = set()
+
+    def offer(self, name: str, value: object, line: int) -> None:
+        if value is None or name in self.conflicts:
+            return
+        old = self.values.get(name)
+        if old is None:
+            self.values[name], self.lines[name] = value, line
+        elif not _agree(old, value):
+            self.conflicts.add(name)
+            del self.values[name], self.lines[name]
+        elif _more_specific(value, old):
+            self.values[name] = value
+
+
+def _agree(a: object, b: object) -> bool:
+    """Same fact: equal, or versions where one only adds detail ("1.8" and "1.8.1+cu111")."""
+    if isinstance(a, Version) and isinstance(b, Version):
+        short = min(len(a.release), len(b.release))
+        return (a.release[:short] == b.release[:short] and a.pre == b.pre
+                and (not a.local or not b.local or a.local == b.local))
+    return a == b
+
+
+def _more_specific(new: object, old: object) -> bool:
+    if isinstance(new, Version) and isinstance(old, Version):
+        return (len(new.release), bool(new.local)) > (len(old.release), bool(old.local))
+    return False
+
+
+def _is_listing_row(found: re.Match, whole_line: bool) -> bool:
+    """A ``pip list`` / ``conda list`` row (column padding or a build column) or a ``pip freeze`` line."""
+    sep = found["sep"]
+    return whole_line and (sep == "==" or (sep.isspace() and (len(sep) > 1 or bool(found["build"]))))
+
+
+def _first_version(value: str) -> Version | None:
+    token = value.split(None, 1)[0] if value.strip() else ""
+    return parse_version(token)
+
+
+def _release_version(value: str) -> Version | None:
+    """MMDetection's "2.19.0+6fd1a9a": the suffix is the git hash of the current directory, not mmdet's."""
+    version = _first_version(value)
+    return Version(version.release, version.pre) if version else None
+
+
+def _numeric_version(value: str) -> Version | None:
+    found = _FIRST_NUMBER.match(value.strip())  # OpenCV "4.5.4-dev": the release is what matters
+    return parse_version(found[0]) if found else None
+
+
+def _cuda_from_local(version: Version) -> tuple[Version | None, bool | None]:
+    """PyTorch's CUDA from a wheel suffix: +cu113 -> (11.3, True), +cpu -> (None, False)."""
+    local = version.local.lower()
+    found = _LOCAL_CUDA.match(local)
+    if found:
+        return parse_version(f"{found[1]}.{found[2]}"), True
+    return None, (False if local == "cpu" else None)
+
+
+def _nvcc(value: str) -> Version | None:
+    found = _NVCC_RELEASE.search(value)
+    if found:
+        return parse_version(found[2]) or parse_version(found[1])
+    found = _NVCC_BUILD.match(value.strip())
+    return parse_version(found[1]) if found else _bare_version(value)
+
+
+def _gcc(value: str) -> Version | None:
+    found = _GCC.match(value.strip())
+    return parse_version(found[1]) if found else _bare_version(value)
+
+
+def _bare_version(value: str) -> Version | None:
+    """A hand-written "GCC: 7.5": a value that is a version and nothing else, at least X.Y."""
+    version = parse_version(value)
+    return version if version is not None and len(version.release) >= 2 else None
+
+
+def _bool(value: str) -> bool | None:
+    return {"True": True, "False": False}.get(value.strip())
+
+
+def _text(value: str) -> str | None:
+    value = value.strip()
+    return value if value and value != "None" else None
+
+
+def _platform(value: str) -> str | None:
+    value = value.strip()
+    return value if value in _PLATFORMS else None
+
+
+def _normalise(raw: str) -> str:
+    line = raw.rstrip("\r")
+    if "&" in line and ";" in line:
+        line = html.unescape(line)
+    if "：" in line:
+        line = line.replace("：", ": ")  # Chinese input methods type a full-width colon
+    if line[:1].isdigit():
+        line = _LOG_PREFIX.sub("", line, count=1)
+    return line
+
+
+class _Reader:
+    """One pass over the lines; collect_env keys go to ``primary``, everything else to ``secondary``."""
+
+    def __init__(self) -> None:
+        self.primary = _Slots()
+        self.secondary = _Slots()
+        self.gpus: dict[tuple[int, ...], str] = {}
+        self.in_block = False
+
+    def feed(self, raw: str, number: int) -> None:
+        if len(raw) > _MAX_LINE:
+            self.in_block = False
+            return
+        stripped = _normalise(raw).strip()
+        while stripped.startswith(">"):  # a quoted paste
+            stripped = stripped[1:].lstrip()
+        if stripped.startswith("- "):
+            if self._torch_item(stripped[2:], number):
+                return
+            if raw.startswith("  - ") and _TORCH_OTHER.match(stripped[2:]):
+                return  # PyTorch's own compiler ("  - GCC 9.3") seen outside its block
+            stripped = stripped[2:]  # a markdown bullet
+        self.in_block = False
+        if not stripped or stripped.startswith("```"):
+            return
+        key, _, value = stripped.partition(": ")
+        if not value and key.endswith(":"):
+            key = key[:-1]
+        handler = _KEYS.get(key)
+        if handler is not None:
+            handler(self, value, number)
+        elif key.startswith("GPU "):
+            self._gpu(key, value, number)
+        elif len(stripped) < 400 and _PACKAGE_HINT.search(stripped):
+            self._free_text(stripped, number)
+
+    def _torch_item(self, item: str, number: int) -> bool:
+        """A line of torch.__config__.show(); the four kinds read are recognised even out of block."""
+        found = _TORCH_ITEM.match(item)
+        if not found:
+            return self.in_block
+        kind, rest = found[1], found[2]
+        offer = self.primary.offer
+        if kind == "CUDA Runtime":
+            offer("pytorch_cuda", _first_version(rest), number)
+            offer("pytorch_cuda_build", True, number)
+        elif kind == "CuDNN":
+            offer("cudnn", _first_version(rest), number)
+        elif kind == "NVCC architecture flags":
+            codes = [c for group in _ARCH_CODE.findall(rest) for c in group.split(",") if c]
+            offer("pytorch_archs", tuple(dict.fromkeys(codes)) or None, number)
+        else:
+            self._build_settings(rest, number)
+        return True
+
+    def _build_settings(self, rest: str, number: int) -> None:
+        settings = dict(_SETTING.findall(rest))
+        self.primary.offer("pytorch_cuda", parse_version(settings.get("CUDA_VERSION")), number)
+        self.primary.offer("cudnn", parse_version(settings.get("CUDNN_VERSION")), number)
+        if settings.get("USE_ROCM") != "ON":  # ROCm builds say USE_CUDA=OFF yet run on GPUs
+            use_cuda = {"ON": True, "OFF": False}.get(settings.get("USE_CUDA", ""))
+            self.primary.offer("pytorch_cuda_build", use_cuda, number)
+
+    def _gpu(self, key: str, value: str, number: int) -> None:
+        found = _GPU_KEY.match(key)
+        name = value.strip()
+        if not found or not name:
+            return  # "GPU number: 1" from the Runtime environment section, among others
+        ids = tuple(int(i) for i in found[1].split(","))
+        if self.gpus.get(ids, name) != name:
+            self.primary.conflicts.add("gpus")
+        self.gpus[ids] = name
+        self.primary.lines.setdefault("gpus", number)
+
+    def _pytorch(self, value: str, number: int, slots: _Slots | None = None) -> None:
+        slots = slots or self.primary
+        version = _first_version(value)
+        slots.offer("pytorch", version, number)
+        if version is not None:
+            cuda, build = _cuda_from_local(version)
+            slots.offer("pytorch_cuda", cuda, number)
+            slots.offer("pytorch_cuda_build", build, number)
+
+    def _compiling_details(self, value: str, number: int) -> None:
+        self.in_block = True
+
+    def _free_text(self, line: str, number: int) -> None:
+        """pip/conda rows, pins and hand-written "name version" items: only what is unambiguous."""
+        if line.startswith("File "):
+            return
+        asked = _INSTALL.search(line)
+        if asked:  # what follows "install" is what was asked for, not what is there
+            line = line[: asked.start()]
+        if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
+            self.secondary.offer("nvcc", _nvcc(line), number)
+            return
+        for part in _PARTS.split(line):
+            found = _ITEM.match(part)
+            if found:
+                listed = _is_listing_row(found, part == line)
+                self._package(found["name"], found[3], found["build"] or "", listed, number)
+        if "=" in line:
+            for found in _PIN.finditer(line):
+                self._package(found[1], found[2], "", False, number)
+
+    def _package(self, name: str, version_text: str, build: str, listed: bool, number: int) -> None:
+        target, distribution = _PACKAGES[name.lower().replace("_", "-")]
+        version = parse_version(version_text)
+        if version is None:
+            return
+        if target == "pytorch":
+            self._pytorch(version_text, number, self.secondary)
+            self._conda_torch_build(build, number)
+            return
+        self.secondary.offer(target, version, number)
+        # People say "mmcv" for mmcv-full; only pip/conda's own rows name the distribution exactly.
+        if distribution and (distribution != "mmcv" or listed):
+            self.secondary.offer("mmcv_package", distribution, number)
+
+    def _conda_torch_build(self, build: str, number: int) -> None:
+        """conda's pytorch build string: py3.8_cuda11.3_cudnn8.3.2_0, py3.9_cpu_0."""
+        cuda = re.search(r"cuda(\d+\.\d+)", build)
+        if cuda:
+            self.secondary.offer("pytorch_cuda", parse_version(cuda[1]), number)
+            self.secondary.offer("pytorch_cuda_build", True, number)
+        elif re.search(r"(?:^|_)cpu(?:_|$)", build):
+            self.secondary.offer("pytorch_cuda_build", False, number)
+
+    def environment(self) -> Environment:
+        values: dict[str, object] = {}
+        evidence: dict[str, int] = {}
+        conflicts = set(self.primary.conflicts)
+        if self.gpus and "gpus" not in conflicts:
+            values["gpus"] = tuple(Gpu(ids, name) for ids, name in sorted(self.gpus.items()))
+            evidence["gpus"] = self.primary.lines["gpus"]
+        for name in _FIELD_NAMES:
+            if name in self.primary.values:
+                values[name], evidence[name] = self.primary.values[name], self.primary.lines[name]
+            elif name not in conflicts and self._secondary_fits(name, values):
+                values[name], evidence[name] = self.secondary.values[name], self.secondary.lines[name]
+            elif name in self.secondary.conflicts and name not in self.primary.values:
+                conflicts.add(name)
+        conflicts -= values.keys()
+        return Environment(**values, evidence=evidence, conflicts=frozenset(conflicts))
+
+    def _secondary_fits(self, name: str, known: dict[str, object]) -> bool:
+        if name not in self.secondary.values:
+            return False
+        parent = _DEPENDS_ON.get(name)
+        if parent is None:
+            return True
+        mine = self.secondary.values.get(parent)
+        return mine is not None and known.get(parent) is not None and _agree(mine, known[parent])
+
+
+_FIELD_NAMES = tuple(
+    f.name for f in fields(Environment) if f.name not in {"gpus", "evidence", "conflicts"}
+)
+
+
+def _setter(name: str, read):
+    def handle(reader: _Reader, value: str, number: int) -> None:
+        reader.primary.offer(name, read(value), number)
+    return handle
+
+
+# collect_env keys (mmcv 1.x and mmengine eras) and how each value is read.
+_KEYS = {
+    "sys.platform": _setter("platform", _platform),
+    "Python": _setter("python", _first_version),
+    "CUDA available": _setter("cuda_available", _bool),
+    "CUDA_HOME": _setter("cuda_home", _text),
+    "NVCC": _setter("nvcc", _nvcc),
+    "MSVC": _setter("msvc", lambda v: None if v.strip().startswith("n/a") else _text(v)),
+    "GCC": _setter("gcc", _gcc),
+    "PyTorch": _Reader._pytorch,
+    "PyTorch compiling details": _Reader._compiling_details,
+    "TorchVision": _setter("torchvision", _first_version),
+    "OpenCV": _setter("opencv", _numeric_version),
+    "MMCV": _setter("mmcv", _first_version),
+    "MMCV Compiler": _setter("mmcv_compiler", _text),
+    "MMCV CUDA Compiler": _setter("mmcv_cuda_compiler", _text),
+    "MMEngine": _setter("mmengine", _first_version),
+    "MMDetection": _setter("mmdet", _release_version),
+}
+
+
+def parse_environment(text: str) -> Environment:
+    """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
+    reader = _Reader()
+    for number, raw in enumerate(text.split("\n"), 1):
+        reader.feed(raw, number)
+    return reader.environment()

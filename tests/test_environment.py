@@ -1,0 +1,450 @@
+"""Reading collect_env output, pip/conda lists and hand-written versions into an Environment."""
+
+import json
+import time
+
+import pytest
+
+from bot.environment import Environment, Gpu, parse_environment
+from bot.version import parse_version
+
+V = parse_version
+
+TORCH_DETAILS_CUDA = """\
+PyTorch compiling details: PyTorch built with:
+  - GCC 7.3
+  - C++ Version: 201402
+  - OpenMP 201511 (a.k.a. OpenMP 4.5)
+  - CUDA Runtime 11.1
+  - NVCC architecture flags: -gencode;arch=compute_37,code=sm_37;-gencode;arch=compute_61,code=sm_61;-gencode;arch=compute_86,code=sm_86;-gencode;arch=compute_37,code=compute_37
+  - CuDNN 8.0.5  (built against CUDA 11.2)
+  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, CUDA_VERSION=11.1, CUDNN_VERSION=8.0.5, CXX_FLAGS= -O2 -fPIC, TORCH_VERSION=1.9.0, USE_CUDA=ON, USE_CUDNN=ON, USE_ROCM=OFF, 
+"""
+
+LINUX_MMCV1 = f"""\
+sys.platform: linux
+Python: 3.7.11 (default, Jul 27 2021, 14:32:16) [GCC 7.5.0]
+CUDA available: True
+GPU 0,1: NVIDIA GeForce RTX 3080
+GPU 2: Tesla T4
+CUDA_HOME: /usr/local/cuda-11.1
+NVCC: Build cuda_11.1.TC455_06.29190527_0
+GCC: gcc (Ubuntu 8.4.0-1ubuntu1~18.04) 8.4.0
+PyTorch: 1.9.0+cu111
+{TORCH_DETAILS_CUDA}
+TorchVision: 0.10.0+cu111
+OpenCV: 4.5.3-dev
+MMCV: 1.3.17
+MMCV Compiler: GCC 7.3
+MMCV CUDA Compiler: 11.1
+MMDetection: 2.20.0+a1b2c3d
+"""
+
+WINDOWS_MMENGINE = """\
+sys.platform: win32
+Python: 3.10.9 | packaged by Anaconda, Inc. | (main, Mar  1 2023, 18:18:15) [MSC v.1916 64 bit (AMD64)]
+CUDA available: True
+MUSA available: False
+numpy_random_seed: 2147483648
+GPU 0: NVIDIA GeForce RTX 4070
+CUDA_HOME: C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v11.8
+NVCC: Cuda compilation tools, release 11.8, V11.8.89
+MSVC: Microsoft (R) C/C++ Optimizing Compiler Version 19.36.32537 for x64
+GCC: n/a
+PyTorch: 2.0.1
+PyTorch compiling details: PyTorch built with:
+  - C++ Version: 199711
+  - MSVC 193431937
+  - CUDA Runtime 11.8
+  - NVCC architecture flags: -gencode;arch=compute_61,code=sm_61;-gencode;arch=compute_89,code=sm_89;-gencode;arch=compute_90,code=compute_90
+  - CuDNN 8.7
+  - Build settings: BLAS_INFO=mkl, CUDA_VERSION=11.8, CUDNN_VERSION=8.7.0, USE_CUDA=ON, USE_ROCM=OFF, 
+
+TorchVision: 0.15.2
+OpenCV: 4.8.0
+MMEngine: 0.8.4
+MMDetection: 3.1.0+unknown
+"""
+
+CPU_ONLY = """\
+sys.platform: linux
+Python: 3.9.16 (main, Jan 11 2023, 16:05:54) [GCC 11.2.0]
+CUDA available: False
+GCC: gcc (GCC) 11.3.1 20221121 (Red Hat 11.3.1-4)
+PyTorch: 1.12.1
+PyTorch compiling details: PyTorch built with:
+  - GCC 9.3
+  - CPU capability usage: AVX2
+  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, TORCH_VERSION=1.12.1, USE_CUDA=OFF, USE_CUDNN=OFF, USE_ROCM=OFF, 
+
+TorchVision: 0.13.1
+OpenCV: 4.6.0
+MMCV: 1.6.2
+MMCV Compiler: GCC 11.3
+MMCV CUDA Compiler: not available
+MMDetection: 2.26.0+unknown
+"""
+
+RUNNER_LOG = """\
+2023/06/02 09:41:07 - mmengine - INFO - 
+------------------------------------------------------------
+System environment:
+    sys.platform: linux
+    Python: 3.8.17 (default, Jul  5 2023, 21:04:15) [GCC 11.2.0]
+    CUDA available: True
+    numpy_random_seed: 1289374
+    GPU 0,1,2,3: NVIDIA A100-SXM4-80GB
+    CUDA_HOME: /usr/local/cuda
+    NVCC: Cuda compilation tools, release 11.7, V11.7.99
+    GCC: gcc (Ubuntu 9.4.0-1ubuntu1~20.04.1) 9.4.0
+    PyTorch: 1.13.1+cu117
+    PyTorch compiling details: PyTorch built with:
+  - GCC 9.3
+  - CUDA Runtime 11.7
+  - NVCC architecture flags: -gencode;arch=compute_80,code=sm_80;-gencode;arch=compute_86,code=sm_86
+  - CuDNN 8.5
+  - Build settings: CUDA_VERSION=11.7, CUDNN_VERSION=8.5.0, USE_CUDA=ON, 
+
+    TorchVision: 0.14.1+cu117
+    OpenCV: 4.8.0
+    MMEngine: 0.8.2
+
+Runtime environment:
+    cudnn_benchmark: False
+    dist_cfg: {'backend': 'nccl'}
+    seed: 1289374
+    Distributed launcher: none
+    Distributed training: False
+    GPU number: 4
+------------------------------------------------------------
+"""
+
+MMDET2_TRAIN_LOG = """\
+2021-03-04 10:22:41,573 - mmdet - INFO - Environment info:
+------------------------------------------------------------
+sys.platform: linux
+Python: 3.7.9 (default, Aug 31 2020, 12:42:55) [GCC 7.3.0]
+CUDA available: True
+GPU 0: GeForce GTX 1080 Ti
+CUDA_HOME: /usr/local/cuda
+NVCC: Cuda compilation tools, release 10.1, V10.1.243
+GCC: gcc (Ubuntu 7.5.0-3ubuntu1~18.04) 7.5.0
+PyTorch: 1.6.0
+TorchVision: 0.7.0
+OpenCV: 4.5.1
+MMCV: 1.2.7
+MMCV Compiler: GCC 7.3
+MMCV CUDA Compiler: 10.1
+MMDetection: 2.10.0+8f6b6a5
+------------------------------------------------------------
+
+2021-03-04 10:22:42,017 - mmdet - INFO - Distributed training: False
+"""
+
+
+def test_linux_mmcv1_report_gives_every_field():
+    env = parse_environment(LINUX_MMCV1)
+    assert env.platform == "linux"
+    assert env.python == V("3.7.11")
+    assert env.cuda_available is True
+    assert env.gpus == (Gpu((0, 1), "NVIDIA GeForce RTX 3080"), Gpu((2,), "Tesla T4"))
+    assert env.cuda_home == "/usr/local/cuda-11.1"
+    assert env.nvcc == V("11.1") and env.gcc == V("8.4.0")
+    assert env.pytorch == V("1.9.0+cu111") and env.pytorch_cuda == V("11.1")
+    assert env.pytorch_cuda_build is True
+    assert env.pytorch_archs == ("sm_37", "sm_61", "sm_86", "compute_37")
+    assert env.cudnn == V("8.0.5")
+    assert env.torchvision == V("0.10.0+cu111") and env.opencv == V("4.5.3")
+    assert env.mmcv == V("1.3.17") and env.mmcv_package is None
+    assert (env.mmcv_compiler, env.mmcv_cuda_compiler) == ("GCC 7.3", "11.1")
+    assert env.mmdet == V("2.20.0") and env.mmengine is None
+    assert env.conflicts == frozenset()
+
+
+def test_windows_report_reads_msvc_and_cuda_runtime_without_wheel_suffix():
+    env = parse_environment(WINDOWS_MMENGINE)
+    assert env.platform == "win32"
+    assert env.python == V("3.10.9")
+    assert env.cuda_home == "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v11.8"
+    assert env.msvc.startswith("Microsoft (R) C/C++ Optimizing Compiler Version 19.36")
+    assert env.gcc is None
+    assert env.pytorch == V("2.0.1") and env.pytorch_cuda == V("11.8")
+    assert env.pytorch_archs == ("sm_61", "sm_89", "compute_90")
+    assert env.nvcc == V("11.8.89")
+    assert env.mmengine == V("0.8.4") and env.mmdet == V("3.1.0")
+    assert env.mmcv is None
+
+
+def test_cpu_only_report_is_a_cpu_build_without_gpus():
+    env = parse_environment(CPU_ONLY)
+    assert env.cuda_available is False
+    assert env.gpus == () and env.nvcc is None and env.cuda_home is None
+    assert env.pytorch_cuda is None and env.pytorch_cuda_build is False
+    assert env.gcc == V("11.3.1")
+    assert env.mmcv_cuda_compiler == "not available"
+
+
+def test_mmengine_runner_log_is_read_through_prefix_and_indent():
+    env = parse_environment(RUNNER_LOG)
+    assert env.platform == "linux"
+    assert env.gpus == (Gpu((0, 1, 2, 3), "NVIDIA A100-SXM4-80GB"),)  # "GPU number: 4" is not a GPU
+    assert env.pytorch_cuda == V("11.7") and env.cudnn == V("8.5.0")
+    assert env.pytorch_archs == ("sm_80", "sm_86")
+    assert env.torchvision == V("0.14.1+cu117") and env.mmengine == V("0.8.2")
+
+
+def test_mmdet2_train_log_is_read():
+    env = parse_environment(MMDET2_TRAIN_LOG)
+    assert env.gpus == (Gpu((0,), "GeForce GTX 1080 Ti"),)
+    assert env.pytorch == V("1.6.0") and env.mmcv == V("1.2.7") and env.mmdet == V("2.10.0")
+    assert env.pytorch_cuda is None  # no suffix, no compiling details: not guessed from NVCC
+
+
+def test_paste_inside_markdown_fence_and_quote():
+    body = "I get this:\n\n```shell\n" + MMDET2_TRAIN_LOG + "```\n\n> MMCV: 1.2.7\n"
+    assert parse_environment(body).mmcv == V("1.2.7")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Build cuda_11.1.TC455_06.29190527_0", "11.1"),
+    ("Build cuda_11.3.r11.3/compiler.29920130_0", "11.3"),
+    ("Build cuda_11.0_bu.TC445_37.28845127_0", "11.0"),
+    ("Cuda compilation tools, release 10.2, V10.2.89", "10.2.89"),
+    ("Not Available", None),
+    ("HIP version: 5.4.22803-474e8620", None),
+    ("Build", None),
+])
+def test_nvcc_forms(value, expected):
+    assert parse_environment(f"NVCC: {value}").nvcc == V(expected)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("gcc (Ubuntu 9.4.0-1ubuntu1~20.04.1) 9.4.0", "9.4.0"),
+    ("gcc (GCC) 12.1.1 20220507 (Red Hat 12.1.1-1)", "12.1.1"),
+    ("x86_64-linux-gnu-gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0", "11.4.0"),
+    ("gcc (Ubuntu 5.5.0-12ubuntu1) 5.5.0 20171010", "5.5.0"),
+    ("gcc-9 (Ubuntu 9.4.0-1ubuntu1~20.04) 9.4.0", "9.4.0"),
+    ("n/a", None),
+    ("Apple clang version 14.0.3 (clang-1403.0.22.14.1)", None),
+    ("7.5", "7.5"),
+])
+def test_gcc_forms(value, expected):
+    assert parse_environment(f"GCC: {value}").gcc == V(expected)
+
+
+@pytest.mark.parametrize("torch, cuda, build", [
+    ("1.12.1+cu113", "11.3", True),
+    ("1.5.1+cu92", "9.2", True),
+    ("1.7.1+cu110", "11.0", True),
+    ("2.0.1+cpu", None, False),
+    ("2.0.1+rocm5.4.2", None, None),
+    ("1.13.1", None, None),
+])
+def test_pytorch_wheel_suffix_tells_its_cuda(torch, cuda, build):
+    env = parse_environment(f"PyTorch: {torch}")
+    assert (env.pytorch_cuda, env.pytorch_cuda_build) == (V(cuda), build)
+
+
+def test_rocm_build_settings_are_not_a_cpu_build():
+    env = parse_environment("  - Build settings: USE_CUDA=OFF, USE_ROCM=ON, ")
+    assert env.pytorch_cuda_build is None
+
+
+def test_value_is_split_on_first_colon_space_only():
+    env = parse_environment("Python: 3.8.16 | packaged by conda-forge | (default: x) [GCC 11.3.0]")
+    assert env.python == V("3.8.16")
+
+
+def test_html_escaped_and_full_width_colon_lines():
+    env = parse_environment("&gt; MMCV: 1.7.1\nPyTorch：1.13.1\nMMDetection ： 2.28.2")
+    assert (env.mmcv, env.pytorch, env.mmdet) == (V("1.7.1"), V("1.13.1"), V("2.28.2"))
+
+
+def test_stray_warning_and_git_lines_are_ignored():
+    body = (
+        "fatal: not a git repository (or any of the parent directories): .git\n"
+        "UserWarning: On January 1, 2023, MMCV will release v2.0.0, in which it will remove...\n"
+        "PyTorch: 1.11.0\n"
+    )
+    env = parse_environment(body)
+    assert env.pytorch == V("1.11.0") and env.mmcv is None
+
+
+def test_pytorch_config_items_are_read_without_the_header():
+    body = "  - GCC 9.3\n  - CUDA Runtime 10.2\n  - CuDNN 7.6.5\n"
+    env = parse_environment(body)
+    assert env.pytorch_cuda == V("10.2") and env.cudnn == V("7.6.5")
+    assert env.gcc is None  # PyTorch's own compiler, not the reporter's GCC
+
+
+def test_pip_list_rows_name_the_mmcv_distribution():
+    body = "Package    Version\n---------- -------\nmmcv-full  1.7.1\ntorch      1.12.1+cu113\nmmdet      2.28.2   /home/u/mmdetection\n"
+    env = parse_environment(body)
+    assert env.mmcv == V("1.7.1") and env.mmcv_package == "mmcv-full"
+    assert env.pytorch == V("1.12.1+cu113") and env.pytorch_cuda == V("11.3")
+    assert env.mmdet == V("2.28.2")
+
+
+def test_pip_list_lite_mmcv_row():
+    env = parse_environment("mmcv                   1.7.0\nmmdet                  2.25.0\n")
+    assert env.mmcv_package == "mmcv"
+
+
+def test_hand_written_plain_mmcv_does_not_name_the_distribution():
+    env = parse_environment("mmcv 1.4.6\nmmcv version: 1.4.6")
+    assert env.mmcv == V("1.4.6") and env.mmcv_package is None
+
+
+def test_pip_freeze_and_conda_list():
+    body = (
+        "mmcv-full==1.6.0\n"
+        "pytorch                   1.12.1          py3.8_cuda11.3_cudnn8.3.2_0    pytorch\n"
+        "cudatoolkit               11.3.1               h2bc3f7f_2\n"
+    )
+    env = parse_environment(body)
+    assert env.mmcv == V("1.6.0") and env.mmcv_package == "mmcv-full"
+    assert env.pytorch == V("1.12.1") and env.pytorch_cuda == V("11.3")
+    assert env.pytorch_cuda_build is True and env.cudatoolkit == V("11.3.1")
+
+
+def test_conda_cpu_pytorch_build():
+    env = parse_environment("pytorch                   1.13.1              py3.9_cpu_0    pytorch")
+    assert env.pytorch_cuda_build is False
+
+
+@pytest.mark.parametrize("line, name, expected", [
+    ("mmcv==2.1.0", "mmcv", "2.1.0"),
+    ("torch 2.0.1", "pytorch", "2.0.1"),
+    ("pytorch: 1.8", "pytorch", "1.8"),
+    ("mmdet version 2.25.0", "mmdet", "2.25.0"),
+    ("- mmcv version :1.4.6", "mmcv", "1.4.6"),
+    ("CUDA 11.3", "cuda_stated", "11.3"),
+    ("我的环境是torch==1.9.0+cu102，mmcv==2.1.0，mmdet==3.3.0", "mmdet", "3.3.0"),
+    ("- mmdet 2.22.0, mmcv 1.4.6", "mmcv", "1.4.6"),
+])
+def test_hand_written_versions(line, name, expected):
+    assert getattr(parse_environment(line), name) == V(expected)
+
+
+@pytest.mark.parametrize("line", [
+    "pip install mmcv-full==1.7.1",
+    "conda install pytorch=1.3.1 torchvision cudatoolkit=10.0 -c pytorch",
+    "I tried mmcv 1.4.6 but it does not work",
+    "torch 1.10 and cuda",
+    "pytorch1.7.1 cuda10.1",
+    "mmcv>=1.3.17, <=1.5.0",
+    "onedl-mmcv==2.3.0",
+    "python 3",
+])
+def test_free_text_that_is_not_a_clear_version_is_ignored(line):
+    assert parse_environment(line).is_empty()
+
+
+def test_version_in_compat_assertion_is_read_but_not_the_range_to_install():
+    line = "AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv==1.2.0."
+    assert parse_environment(line).mmcv == V("1.1.4")
+
+
+def test_collect_env_wins_over_pip_list_and_drops_its_distribution():
+    body = "MMCV: 1.2.0\nmmcv-full                 1.3.17\n"
+    env = parse_environment(body)
+    assert env.mmcv == V("1.2.0") and env.mmcv_package is None
+    assert env.evidence["mmcv"] == 1 and not env.conflicts
+
+
+def test_pip_list_fills_what_collect_env_lacks():
+    env = parse_environment("PyTorch: 1.12.1\nmmcv-full==1.7.1\ntorch      1.12.1+cu113\n")
+    assert env.pytorch == V("1.12.1") and env.mmcv == V("1.7.1")
+    assert env.pytorch_cuda == V("11.3")  # the pip row is the same torch, so its suffix applies
+
+
+def test_two_pytorch_versions_are_a_conflict_never_a_guess():
+    env = parse_environment("PyTorch: 1.8.0\nsome text\nPyTorch: 1.10.0+cu113\n")
+    assert env.pytorch is None and "pytorch" in env.conflicts
+    assert "pytorch" not in env.evidence
+
+
+def test_repeated_identical_report_is_not_a_conflict():
+    env = parse_environment(MMDET2_TRAIN_LOG + "\n" + MMDET2_TRAIN_LOG)
+    assert env.conflicts == frozenset() and env.mmcv == V("1.2.7")
+
+
+def test_versions_that_only_add_detail_agree():
+    env = parse_environment("pytorch: 1.9\nPyTorch: 1.9.0+cu111\n")
+    assert env.pytorch == V("1.9.0+cu111") and not env.conflicts
+
+
+def test_hand_written_contradiction_is_a_conflict():
+    env = parse_environment("mmcv==1.3.17\nmmcv==1.4.0\n")
+    assert env.mmcv is None and env.conflicts == {"mmcv"}
+
+
+@pytest.mark.parametrize("value", ["1.x", "latest", "", "unknown"])
+def test_garbage_versions_are_unknown_not_conflicts(value):
+    env = parse_environment(f"PyTorch: {value}\nMMCV: {value}\n")
+    assert env.pytorch is None and env.mmcv is None and not env.conflicts
+
+
+def test_unknown_gpu_name_is_kept():
+    assert parse_environment("GPU 0: Moore Threads MTT S80").gpus == (Gpu((0,), "Moore Threads MTT S80"),)
+
+
+def test_same_gpu_id_with_two_names_is_a_conflict():
+    env = parse_environment("GPU 0: Tesla K80\nGPU 0: Tesla T4\n")
+    assert env.gpus == () and "gpus" in env.conflicts
+
+
+def test_two_hundred_gpu_lines():
+    body = "\n".join(f"GPU {i}: Tesla V100-SXM2-32GB" for i in range(200))
+    assert len(parse_environment(body).gpus) == 200
+
+
+@pytest.mark.parametrize("junk", [
+    "\x00\x01\xff" * 10_000,
+    "x" * 1_000_000,
+    ("PyTorch: " + "9" * 5000 + "\n") * 3,
+    "GPU : \nGPU 0:\nGPU a,b: x\n: \n:::\n- \n- - \n",
+    "\ud800 broken surrogate: \udfff",
+])
+def test_junk_never_raises(junk):
+    env = parse_environment(junk)
+    assert isinstance(env, Environment)
+
+
+def test_evidence_gives_one_based_line_numbers():
+    env = parse_environment(LINUX_MMCV1)
+    assert env.evidence["platform"] == 1 and env.evidence["gpus"] == 4
+    assert LINUX_MMCV1.split("\n")[env.evidence["mmcv"] - 1] == "MMCV: 1.3.17"
+
+
+def test_rows_follow_collect_env_order_and_skip_unknowns():
+    rows = parse_environment(LINUX_MMCV1).as_rows()
+    labels = [label for label, _ in rows]
+    assert labels[:5] == ["sys.platform", "Python", "CUDA available", "GPU 0,1", "GPU 2"]
+    assert labels.index("PyTorch") < labels.index("MMCV") < labels.index("MMDetection")
+    assert "MMEngine" not in labels
+
+
+def test_rows_mention_contradictions():
+    rows = parse_environment("PyTorch: 1.8.0\nPyTorch: 1.9.0\nMMCV: 1.3.8").as_rows()
+    assert rows == [("MMCV", "1.3.8"), ("Contradictory (ignored)", "pytorch")]
+
+
+def test_to_json_is_json_safe_and_omits_unknowns():
+    data = parse_environment(WINDOWS_MMENGINE).to_json()
+    json.dumps(data)
+    assert data["pytorch"] == "2.0.1" and data["gpus"] == [{"ids": [0], "name": "NVIDIA GeForce RTX 4070"}]
+    assert "mmcv" not in data and "gcc" not in data
+
+
+def test_empty_body_is_empty():
+    assert parse_environment("").is_empty()
+    assert Environment().to_json() == {}
+
+
+def test_large_log_body_is_parsed_quickly():
+    body = (LINUX_MMCV1 + "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n" * 400)
+    body = (body * 3)[:65_536]
+    started = time.perf_counter()
+    parse_environment(body)
+    assert time.perf_counter() - started < 0.5  # generous: the target is ~20 ms for a whole triage
