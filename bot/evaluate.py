@@ -22,6 +22,7 @@ class Case:
     title: str
     body: str | None
     expected: frozenset[str]
+    repo: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,10 @@ def read_corpus(path: str | Path) -> Iterator[Case]:
                 continue
             try:
                 row = json.loads(line)
-                yield Case(str(row["id"]), row.get("title") or "", row.get("body"), frozenset(row["expected"] or ()))
+                yield Case(
+                    str(row["id"]), row.get("title") or "", row.get("body"),
+                    frozenset(row["expected"] or ()), str(row.get("repo") or ""),
+                )
             except (ValueError, KeyError, TypeError) as error:
                 raise CorpusError(f"{path}:{number}: not a corpus case (needs id, title, body, expected): {error}") from error
 
@@ -106,7 +110,7 @@ def evaluate(cases: Iterable[Case], rules: RuleSet) -> Report:
     """Run triage on every case and count, per rule id, what it found against what was expected."""
     report = Report([])
     for case in cases:
-        verdict = triage(Issue(case.title, case.body), rules)
+        verdict = triage(Issue(case.title, case.body, case.repo), rules)
         predicted = frozenset(m.rule.id for m in verdict.matches)
         report.results.append(CaseResult(case, predicted, verdict.comment is not None))
         for rule_id in predicted | case.expected:

@@ -20,6 +20,7 @@ MAX_SIGNATURE_CHARS = 300
 class Issue:
     title: str = ""
     body: str | None = ""
+    repo: str = ""  # "owner/name": the project it was filed on says which code it concerns
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class IssueText:
     lines: tuple[str, ...]
     text: str  # the lines joined with "\n", for whole-text regex search
     offsets: tuple[int, ...]  # start offset of each line in ``text``
+    project: str = ""  # the repository's name without its owner: "mmdetection"
 
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
@@ -86,7 +88,8 @@ def read_issue(issue: Issue) -> IssueText:
     for line in lines:
         offsets.append(position)
         position += len(line) + 1
-    return IssueText(tuple(lines), "\n".join(lines), tuple(offsets))
+    project = issue.repo.rpartition("/")[2] if isinstance(issue.repo, str) else ""
+    return IssueText(tuple(lines), "\n".join(lines), tuple(offsets), project)
 
 
 # Each kind of error signature, as these errors are really printed. The patterns run on

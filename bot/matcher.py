@@ -92,7 +92,16 @@ def _phrase_hit(phrase: PhraseSignature, text: IssueText, lowered: str, fuzzy_li
 
 
 def _context_holds(rule: Rule, text: IssueText, lowered: str) -> bool:
-    return not rule.context or any(_regex_hit(context, text, lowered) for context in rule.context)
+    """A rule's context may be met by the issue's text or by the project it was filed on.
+
+    Only the project's name counts, not its owner: an organisation hosts unrelated code.
+    """
+    if not rule.context:
+        return True
+    return any(
+        _regex_hit(context, text, lowered) or (text.project and context.pattern.search(text.project))
+        for context in rule.context
+    )
 
 
 def env_allows(rule: Rule, env: Environment) -> bool:

@@ -80,3 +80,16 @@ def test_user_text_is_data_not_pattern(tmp_path):
     rules = build_ruleset([make_rule(tmp_path)])
     hostile = "DemoError: the widget (.*)+ broke\n" + "(a+)+$" * 1000
     assert [m.rule.id for m in matched(rules, hostile)] == []
+
+
+def test_context_can_come_from_the_project_the_issue_was_filed_on(tmp_path):
+    rule = make_rule(tmp_path, signatures=[{"regex": "Segmentation fault"}], context=["mmcv|mmdet"])
+    rules = build_ruleset([rule])
+    crash = "python tools/train.py\nSegmentation fault (core dumped)"
+
+    def on(repo):
+        text = read_issue(Issue("crash", crash, repo))
+        return match_rules(text, extract_signatures(text), NO_ENV, rules)
+
+    assert on("open-mmlab/mmdetection") != ()
+    assert on("open-mmlab/OpenPCDet") == ()  # the owner hosts other code too: only the name counts
