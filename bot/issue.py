@@ -143,23 +143,29 @@ def _may_hold_error(line: str) -> bool:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# Lines that are pasted output rather than prose: indented code blocks, traceback frames.
+_NOT_PROSE = re.compile(r"^(?: {4}|\t)|^\s*File \"")
 
 
 def detect_language(issue: Issue) -> str:
     """"zh" when the reporter writes Chinese prose, else "en".
 
-    Only prose counts: Chinese inside pasted logs (a Chinese Windows console, 段错误) says
-    nothing about the language the reporter reads best, so code fences are skipped.
+    Only prose counts: Chinese inside pasted logs (a Chinese Windows console, a Chinese
+    folder name in a traceback) says nothing about the language the reporter reads best,
+    and neither does a Chinese aside in an English sentence: a line is Chinese prose when
+    it holds more Chinese characters than English words.
     """
     title = issue.title if isinstance(issue.title, str) else ""
     body = issue.body if isinstance(issue.body, str) else ""
-    prose, in_fence = [title, title], False  # the title counts twice: it is all prose
-    for line in body[:MAX_TEXT_CHARS].split("\n"):
+    chinese, in_fence = 0, False
+    # The title counts twice: short, but all prose, and the reporter's own words.
+    for line in [title, title, *body[:MAX_TEXT_CHARS].split("\n")]:
         if _FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence:
-            prose.append(line)
-    joined = "\n".join(prose)
-    chinese = len(_CJK.findall(joined))
+        elif not in_fence and not _NOT_PROSE.search(line):
+            characters = len(_CJK.findall(line))
+            if characters > len(_LATIN_WORD.findall(line)):
+                chinese += characters
     return "zh" if chinese >= 6 else "en"

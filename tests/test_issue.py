@@ -110,3 +110,20 @@ def test_overlong_body_keeps_head_and_tail():
     assert len(text.text) < 70_000
     assert text.lines[1] == "first line"
     assert any("the last words" in line for line in text.lines)
+
+
+def test_chinese_folder_names_in_a_traceback_do_not_make_an_issue_chinese():
+    body = (
+        "I get this error when running inference on my own images:\n"
+        '    /content/drive/My Drive/模型训练/酒瓶检测/mmdetection/mmdet/apis/inference.py in inference_detector\n'
+        "RuntimeError: cuda runtime error (48) : unrecognized error code\n"
+    )
+    assert detect_language(Issue("RuntimeError: cuda runtime error (48)", body)) == "en"
+
+
+def test_a_chinese_aside_in_an_english_title_stays_english():
+    assert detect_language(Issue("Requesting another MMCV version (MMCV版本始终 incompatible)", "")) == "en"
+
+
+def test_a_short_chinese_title_counts():
+    assert detect_language(Issue("[Bug] 评估时报错", "")) == "zh"
