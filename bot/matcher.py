@@ -12,7 +12,8 @@ from bot.rules import PhraseSignature, RegexSignature, Rule, RuleSet
 
 REGEX_SCORE = 100.0
 # A rule found many times in a long log needs only a few evidence lines.
-MAX_HITS_PER_RULE = 3
+# A line must be at least this fraction of a fuzzy phrase's length to be scored against it.
+MIN_PHRASE_COVERAGE = 0.8
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,13 @@ def _regex_hit(regex: RegexSignature, text: IssueText, lowered: str) -> Evidence
 def _phrase_hit(phrase: PhraseSignature, text: IssueText, lowered: str, fuzzy_lines: dict[int, str]) -> tuple[float, Evidence] | None:
     if not any(anchor in lowered for anchor in phrase.anchors):
         return None
-    best = process.extractOne(
-        utils.default_process(phrase.phrase),
-        fuzzy_lines,
-        scorer=fuzz.partial_ratio,
-        score_cutoff=phrase.min_score,
-    )
+    wanted = utils.default_process(phrase.phrase)
+    # partial_ratio finds the shorter text inside the longer: a line much shorter than the
+    # phrase ("prior iteration") would score 100 for being a piece of it. Evidence must
+    # hold (nearly) the whole phrase.
+    shortest = len(wanted) * MIN_PHRASE_COVERAGE
+    long_enough = {line: content for line, content in fuzzy_lines.items() if len(content) >= shortest}
+    best = process.extractOne(wanted, long_enough, scorer=fuzz.partial_ratio, score_cutoff=phrase.min_score)
     if best is None:
         return None
     _, score, line = best

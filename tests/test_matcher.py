@@ -93,3 +93,13 @@ def test_context_can_come_from_the_project_the_issue_was_filed_on(tmp_path):
 
     assert on("open-mmlab/mmdetection") != ()
     assert on("open-mmlab/OpenPCDet") == ()  # the owner hosts other code too: only the name counts
+
+
+def test_a_fragment_of_a_phrase_is_not_evidence(tmp_path):
+    rule = make_rule(
+        tmp_path, signatures=[{"phrase": "Expected to have finished reduction in the prior iteration"}]
+    )
+    rules = build_ruleset([rule])
+    assert matched(rules, "", title="prior iteration") == ()
+    typo = "RuntimeError: Expected to have finished reduction in the prior iteraton before starting"
+    assert matched(rules, typo) != ()
