@@ -263,7 +263,7 @@ def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSign
 def _regex(doc: _Doc) -> RegexSignature:
     source = doc.text()
     try:
-        pattern = re.compile(source, re.IGNORECASE)
+        pattern = re.compile(source, re.IGNORECASE | re.MULTILINE)
     except re.error as error:
         raise doc.error(f"not a valid regular expression: {error}") from error
     try:
