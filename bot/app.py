@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sqlite3
 
 from flask import Flask, Response, request
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None}
-    if start_worker if start_worker is not None else os.environ.get("FAQBOT_INPROCESS_WORKER") == "1":
+    if start_worker if start_worker is not None else settings.inprocess_worker:
         from bot.worker import Worker
 
         worker = Worker(settings, store)

@@ -20,6 +20,7 @@
 | FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
+| FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
 """
@@ -59,6 +60,7 @@ class Settings:
     lease_seconds: float = 300.0
     poll_interval: float = 0.5
     http_timeout: float = 15.0
+    inprocess_worker: bool = False
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
@@ -97,6 +99,7 @@ class Settings:
             lease_seconds=_number(env, "FAQBOT_LEASE_SECONDS", float, cls.lease_seconds),
             poll_interval=_number(env, "FAQBOT_POLL_INTERVAL", float, cls.poll_interval),
             http_timeout=_number(env, "FAQBOT_HTTP_TIMEOUT", float, cls.http_timeout),
+            inprocess_worker=env.get("FAQBOT_INPROCESS_WORKER", "").strip().lower() in _TRUE,
         )
 
     def check_can_serve(self) -> None:

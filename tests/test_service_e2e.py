@@ -340,6 +340,17 @@ def test_secrets_never_reach_the_logs(service, fake, caplog):
     assert caplog.text and TOKEN not in caplog.text and SECRET not in caplog.text
 
 
+def test_app_credentials_never_reach_the_logs(app_service, fake, app_key, caplog):
+    caplog.set_level(logging.DEBUG)
+    app_service.send("issues", issue_payload(installation=7))
+    app_service.settle()
+    token = next(iter(fake.installation_tokens))
+    mint = fake.calls("POST", "/access_tokens")[0].headers["authorization"].split()[1]
+    key_line = app_key[0].splitlines()[1]
+    assert fake.issue_comments(REPO, 1)
+    assert token not in caplog.text and mint not in caplog.text and key_line not in caplog.text
+
+
 def test_dry_run_stores_and_logs_the_answer(settings, fake, caplog):
     caplog.set_level(logging.INFO)
     for service in _run(dataclasses.replace(settings, github_token=None)):
