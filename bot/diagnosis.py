@@ -1,0 +1,554 @@
+"""What the reporter's environment says about the FAQ error they hit: diagnoses built only on facts (pure).
+
+Each diagnosis is a small function of (Environment, matched rule ids) that returns None unless
+every fact it needs is present and unambiguous: a wrong public answer is worse than none.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from bot.environment import Environment
+from bot.version import Version, parse_version
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "rules" / "data"
+
+
+class DataFileError(ValueError):
+    """A data table under rules/data/ that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    id: str
+    facts: Mapping[str, str] = field(hash=False)  # the facts that led to it, as the reply shows them
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class EnvCheck:
+    """What the bot would check in collect_env output for a rule, when the issue has none."""
+
+    en: str
+    zh: str
+
+
+# Rules whose answer depends on the environment, and what the bot checks for each (phrases that
+# reply.py joins into "I will then check: …").
+ENV_DEPENDENT_RULES: dict[str, EnvCheck] = {
+    "mmcv-ops-missing": EnvCheck(
+        "whether your MMCV has compiled ops and which MMCV package is installed",
+        "您的 MMCV 是否带有编译好的算子，以及安装的是哪个 MMCV 包"),
+    "nms-no-gpu": EnvCheck(
+        "whether PyTorch sees your GPU and whether MMCV was compiled with CUDA",
+        "PyTorch 能否识别到 GPU，以及 MMCV 编译时是否启用了 CUDA"),
+    "cuda-arch-mismatch": EnvCheck(
+        "your GPU's compute capability against the architectures PyTorch was built for, and the "
+        "CUDA versions of PyTorch and MMCV",
+        "GPU 的计算能力是否在 PyTorch 编译的架构之内，以及 PyTorch 与 MMCV 的 CUDA 版本"),
+    "undefined-symbol": EnvCheck(
+        "whether the CUDA version of PyTorch matches the one MMCV was compiled with",
+        "PyTorch 的 CUDA 版本是否与编译 MMCV 时的一致"),
+    "cuda-invalid-config": EnvCheck("whether PyTorch sees your GPU", "PyTorch 能否识别到 GPU"),
+    "segfault": EnvCheck(
+        "your GCC version and whether PyTorch sees your GPU", "GCC 版本，以及 PyTorch 能否识别到 GPU"),
+    "mmcv-mmdet-compat": EnvCheck(
+        "whether your MMCV version is in the range your MMDetection version accepts",
+        "MMCV 版本是否在您的 MMDetection 版本所要求的范围内"),
+    "msvc-unsupported": EnvCheck("your platform and CUDA version", "操作系统和 CUDA 版本"),
+    "win-torch150-all-slots": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
+    "win-torch160-in-class-init": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
+    "win-torch170-profile-kind": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
+}
+
+
+def environment_checks(rule_ids: Iterable[str], language: str) -> list[str]:
+    """The checks to announce when asking for collect_env output, in a stable order, once each."""
+    wanted = set(rule_ids)
+    phrases = [getattr(check, language) for rule, check in ENV_DEPENDENT_RULES.items() if rule in wanted]
+    return list(dict.fromkeys(phrases))
+
+
+# --- user-facing text: (en, zh) templates, filled with str.format -------------------------------
+
+TEXT: dict[str, tuple[str, str]] = {
+    "no-ops-1": (
+        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
+        "`pip uninstall mmcv` and install `mmcv-full` built for your PyTorch and CUDA, e.g. "
+        "`pip install -U openmim && mim install mmcv-full`.",
+        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
+        "`pip uninstall mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的 `mmcv-full`，例如 "
+        "`pip install -U openmim && mim install mmcv-full`。"),
+    "no-ops-2": (
+        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
+        "`pip uninstall mmcv-lite mmcv` and install the full `mmcv` built for your PyTorch and "
+        "CUDA, e.g. `pip install -U openmim && mim install mmcv` (it compiles the ops if no "
+        "prebuilt wheel fits).",
+        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
+        "`pip uninstall mmcv-lite mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的完整版 `mmcv`，例如 "
+        "`pip install -U openmim && mim install mmcv`（没有合适的预编译包时会从源码编译算子）。"),
+    "no-ops-unknown": (
+        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Uninstall it "
+        "and install MMCV with its ops for your PyTorch and CUDA: `mim install mmcv-full` for "
+        "MMCV 1.x (MMDetection 2.x), `mim install mmcv` for MMCV 2.x (MMDetection 3.x).",
+        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请卸载它，并安装与 "
+        "PyTorch 和 CUDA 对应、带算子的 MMCV：MMCV 1.x（MMDetection 2.x）用 `mim install mmcv-full`，"
+        "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`。"),
+    "mmcv-cpu-build": (
+        "MMCV {mmcv} was compiled without CUDA (`MMCV CUDA Compiler: not available`), so its ops "
+        "run only on the CPU. Install {package} built for {cuda}, e.g. `mim install {package}`; "
+        "or, when building from source remove `mmcv/build` and rebuild with `FORCE_CUDA=1` where "
+        "`nvcc` is available.",
+        "MMCV {mmcv} 编译时没有启用 CUDA（`MMCV CUDA Compiler: not available`），它的算子只能在 CPU "
+        "上运行。请安装针对 {cuda_zh}编译的 {package}（例如 `mim install {package}`），或者从源码编译时"
+        "删除 `mmcv/build` 目录，在有 `nvcc` 的环境中以 `FORCE_CUDA=1` 重新编译。"),
+    "incompatible": (
+        "MMDetection {mmdet} accepts `{accepted}` (the range its `mmdet/__init__.py` asserts), "
+        "but you have MMCV {mmcv}. Install a version in that range, e.g. `mim install "
+        "\"{accepted}\"`, or use an MMDetection version that accepts MMCV {mmcv}.",
+        "MMDetection {mmdet} 要求 `{accepted}`（即其 `mmdet/__init__.py` 中断言的范围），而您安装的是 "
+        "MMCV {mmcv}。请安装该范围内的版本，例如 `mim install \"{accepted}\"`，或者换用与 MMCV {mmcv} "
+        "兼容的 MMDetection 版本。"),
+    "cuda-mismatch": (
+        "{pytorch} uses CUDA {pytorch_cuda}, but {mmcv} was compiled with CUDA {mmcv_cuda}. "
+        "Reinstall {package} built for CUDA {pytorch_cuda} and {pytorch_series} "
+        "(`mim install {package}` picks that build).{nvcc_note}",
+        "{pytorch} 使用的是 CUDA {pytorch_cuda}，而 {mmcv} 是用 CUDA {mmcv_cuda} 编译的。"
+        "请重新安装针对 CUDA {pytorch_cuda} 和{pytorch_series_zh}编译的 {package}"
+        "（`mim install {package}` 会选择对应的版本）。{nvcc_note_zh}"),
+    "nvcc-note": (
+        " To build it from source instead, `nvcc` must be CUDA {pytorch_cuda} too (yours is {nvcc}).",
+        "如果改为从源码编译，`nvcc` 也必须是 CUDA {pytorch_cuda}（您的是 {nvcc}）。"),
+    "gpu-not-in-build": (
+        "Your {gpus} is not among the GPU architectures this PyTorch build contains ({archs}), so "
+        "PyTorch itself cannot run kernels on it. Install a PyTorch build that includes {needed} "
+        "(or build PyTorch from source), then rebuild MMCV with `TORCH_CUDA_ARCH_LIST=\"{arch_list}\"`.",
+        "您的 {gpus_zh} 不在这个 PyTorch 版本编译的 GPU 架构（{archs}）之中，PyTorch 本身就无法在它上面"
+        "运行 CUDA kernel。请安装包含 {needed} 的 PyTorch（或从源码编译 PyTorch），然后以 "
+        "`TORCH_CUDA_ARCH_LIST=\"{arch_list}\"` 重新编译 MMCV。"),
+    "gcc-5.5": (
+        "{subject} GCC {gcc}, the version the FAQ reports causing segmentation faults (switching "
+        "to GCC 5.4 solved it). Rebuild MMCV with GCC 5.4, or a newer GCC that your PyTorch supports.",
+        "{subject_zh} GCC {gcc}，FAQ 中提到该版本会导致 segmentation fault（换成 GCC 5.4 即可解决）。"
+        "请用 GCC 5.4 或您的 PyTorch 支持的更新版本 GCC 重新编译 MMCV。"),
+    "gcc-old": (
+        "{subject} GCC {gcc}, older than 4.9, which the FAQ names as a cause of segmentation "
+        "faults. Rebuild MMCV with a newer GCC (the FAQ recommends 5.4; recent PyTorch needs newer).",
+        "{subject_zh} GCC {gcc}，低于 4.9，FAQ 指出这会导致 segmentation fault。请用更新的 GCC 重新编译 "
+        "MMCV（FAQ 推荐 5.4；较新的 PyTorch 需要更高版本）。"),
+    "windows-torch": (
+        "You are on Windows with PyTorch {pytorch}: exactly the case this FAQ entry describes, so "
+        "the fix above applies as written.",
+        "您在 Windows 上使用 PyTorch {pytorch}：正是这个 FAQ 条目描述的情况，上面的解决方法可以直接使用。"),
+    "windows-cuda": (
+        "You are on Windows with CUDA {nvcc}: exactly the case this FAQ entry describes; build "
+        "with an older Visual Studio such as VS 2017.",
+        "您在 Windows 上使用 CUDA {nvcc}：正是这个 FAQ 条目描述的情况，请使用较低版本的 Visual Studio"
+        "（例如 VS 2017）编译。"),
+    "no-cuda-cpu-build": (
+        "`CUDA available: False` and {pytorch} is a CPU-only build, so nothing can run on "
+        "the GPU. Install a CUDA build of PyTorch (see pytorch.org), then MMCV built for it.",
+        "`CUDA available: False`，而且 {pytorch} 是仅支持 CPU 的版本，所以无法在 GPU 上运行。"
+        "请安装支持 CUDA 的 PyTorch（见 pytorch.org），再安装与之对应的 MMCV。"),
+    "no-cuda-driver": (
+        "`CUDA available: False` although {pytorch} is built with CUDA {pytorch_cuda}: "
+        "PyTorch cannot see a GPU. Check `nvidia-smi`: the NVIDIA driver may be missing or too old "
+        "for CUDA {pytorch_cuda}, or `CUDA_VISIBLE_DEVICES` hides the GPUs.",
+        "{pytorch} 是用 CUDA {pytorch_cuda} 编译的，但 `CUDA available: False`：PyTorch 识别不到 "
+        "GPU。请检查 `nvidia-smi`：可能没有安装 NVIDIA 驱动、驱动版本太旧不支持 CUDA {pytorch_cuda}，或者 "
+        "`CUDA_VISIBLE_DEVICES` 屏蔽了 GPU。"),
+    "no-cuda-unknown": (
+        "`CUDA available: False`: PyTorch cannot see a GPU. Check whether it is a CPU-only build "
+        "(`python -c \"import torch; print(torch.version.cuda)\"` prints `None`) and, if not, "
+        "whether `nvidia-smi` shows your GPU and driver.",
+        "`CUDA available: False`：PyTorch 识别不到 GPU。请检查它是否是仅支持 CPU 的版本"
+        "（`python -c \"import torch; print(torch.version.cuda)\"` 输出 `None`），如果不是，再用 "
+        "`nvidia-smi` 检查 GPU 和驱动。"),
+}
+
+
+def _say(key: str, diagnosis_id: str, facts: Mapping[str, str], **values: str) -> Diagnosis:
+    en, zh = TEXT[key]
+    return Diagnosis(diagnosis_id, dict(facts), en.format(**values), zh.format(**values))
+
+
+# --- data tables --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CompatRow:
+    """One MMDetection release and the MMCV versions its ``mmdet/__init__.py`` accepts."""
+
+    mmdet: Version
+    mmcv_min: str
+    mmcv_max: str
+
+    def accepts(self, mmcv: Version) -> bool | None:
+        """Whether the release's assertion passes for ``mmcv``; None when it cannot be told."""
+        if self.mmdet.release[0] >= 3:  # mmengine's digit_version: ordinary order, max exclusive
+            return parse_version(self.mmcv_min) <= mmcv < parse_version(self.mmcv_max)
+        digits = _mmdet2_digits(mmcv)  # mmdet 2.x compares lists: '1.3' rejects 1.3.0
+        if digits is None:
+            return None
+        return _mmdet2_digits(parse_version(self.mmcv_min)) <= digits <= _mmdet2_digits(
+            parse_version(self.mmcv_max))
+
+    def accepted(self) -> str:
+        """The range in pip's words, as the assertion really applies it."""
+        if self.mmdet.release[0] >= 3:
+            return f"mmcv>={self.mmcv_min},<{self.mmcv_max}"
+        if self.mmcv_min == self.mmcv_max:
+            return f"mmcv-full=={self.mmcv_min}"
+        high = parse_version(self.mmcv_max)
+        upper = f"<{self.mmcv_max}.0" if len(high.release) == 2 else f"<={self.mmcv_max}"
+        return f"mmcv-full>={self.mmcv_min},{upper}"
+
+
+def _mmdet2_digits(version: Version | None) -> list[int] | None:
+    """mmdet 2.x's digit_version(): [1, 3, 17]; rcN -> [.., x-1, N]; other tags are not read."""
+    if version is None:
+        return None
+    digits = list(version.release)
+    kind, number = version.pre
+    if kind == 0:  # rc
+        digits[-1] -= 1
+        digits.append(number)
+    elif kind != 1:  # dev/alpha/beta/post: mmdet 2.x drops them, a verdict would be a guess
+        return None
+    return digits
+
+
+_GPU_DROP = frozenset({"nvidia", "tesla"})
+# Words after a GPU's model name that do not change its chip: form factor, memory, MIG slices.
+_GPU_EXTRA = re.compile(r"^(?:laptop|gpu|pcie|sxm\d?|nvl|hbm\d?e?|mig|with|max|q|design|\d+gb|\d+g\.\d+gb)$")
+
+
+def gpu_words(name: str) -> tuple[str, ...]:
+    """A GPU name as comparable words: "NVIDIA Tesla V100S-PCIE-32GB" -> ("v100s", "pcie", "32gb")."""
+    words = name.lower().replace("-", " ").replace("_", " ").split()
+    return tuple(word for word in words if word not in _GPU_DROP)
+
+
+def _read_csv(path: Path, header: list[str]) -> Iterable[tuple[int, list[str]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot read the data table ({error.strerror})") from error
+    rows = csv.reader(text.splitlines())
+    first = next(rows, None)
+    if first != header:
+        raise DataFileError(f"{path}:1: header must be {','.join(header)}, found {first}")
+    for number, row in enumerate(rows, 2):
+        if len(row) != len(header):
+            raise DataFileError(f"{path}:{number}: expected {len(header)} columns, found {len(row)}")
+        yield number, [cell.strip() for cell in row]
+
+
+def load_compat_table(path: Path = DATA_DIR / "mmdet_mmcv_compat.csv") -> tuple[CompatRow, ...]:
+    table = []
+    for number, (mmdet, low, high, source) in _read_csv(
+            path, ["mmdet_version", "mmcv_min", "mmcv_max", "source_url"]):
+        versions = [parse_version(text) for text in (mmdet, low, high)]
+        if None in versions or not source.startswith("https://"):
+            raise DataFileError(
+                f"{path}:{number}: expected versions such as 2.19.0,1.3.8,1.5.0 and an https "
+                f"source, found {mmdet!r},{low!r},{high!r},{source!r}")
+        table.append(CompatRow(versions[0], low, high))
+    return tuple(table)
+
+
+def load_gpu_table(path: Path = DATA_DIR / "gpus.csv") -> dict[tuple[str, ...], tuple[int, int]]:
+    table: dict[tuple[str, ...], tuple[int, int]] = {}
+    for number, (name, capability) in _read_csv(path, ["gpu", "compute_capability"]):
+        found = re.fullmatch(r"(\d{1,2})\.(\d)", capability)
+        words = gpu_words(name)
+        if not found or not words:
+            raise DataFileError(f"{path}:{number}: expected a GPU name and a capability such as 8.6, "
+                                f"found {name!r},{capability!r}")
+        if words in table:
+            raise DataFileError(f"{path}:{number}: {name!r} is listed twice")
+        table[words] = (int(found[1]), int(found[2]))
+    return table
+
+
+@cache
+def _compat_table() -> tuple[CompatRow, ...]:
+    return load_compat_table()
+
+
+@cache
+def _gpu_table() -> dict[tuple[str, ...], tuple[int, int]]:
+    return load_gpu_table()
+
+
+def compute_capability(name: str, table: Mapping[tuple[str, ...], tuple[int, int]] | None = None
+                       ) -> tuple[int, int] | None:
+    """The GPU's compute capability from the table, or None for a name it does not know."""
+    table = _gpu_table() if table is None else table
+    words = gpu_words(name)
+    for size in range(len(words), 0, -1):  # the longest listed name wins
+        if words[:size] in table and all(_GPU_EXTRA.match(w) for w in words[size:]):
+            return table[words[:size]]
+    return None
+
+
+# --- the diagnoses ------------------------------------------------------------------------------
+
+def _named(label: str, version: Version | None) -> str:
+    return f"{label} {version}" if version else label
+
+
+def _series(version: Version) -> str:
+    return "{}.{}".format(*version.major_minor())
+
+
+def _mmcv_package(env: Environment) -> str:
+    if env.mmcv is None:
+        return "MMCV"
+    return "mmcv-full" if env.mmcv.release[0] < 2 else "mmcv"
+
+
+def mmcv_without_ops(env: Environment) -> Diagnosis | None:
+    """MMCV without compiled ops: ``MMCV Compiler: n/a``, or a pip/conda row of lite mmcv."""
+    if env.mmcv_compiler not in (None, "n/a"):
+        return None  # collect_env imported mmcv.ops: whatever pip says, the ops are there
+    major = env.mmcv.release[0] if env.mmcv else None
+    if env.mmcv_compiler == "n/a":
+        facts = {"MMCV": str(env.mmcv)} if env.mmcv else {}
+        facts["MMCV Compiler"] = "n/a"
+        what = what_zh = f"{_named('MMCV', env.mmcv)} (`MMCV Compiler: n/a`)"
+    elif env.mmcv_package == "mmcv-lite" or (env.mmcv_package == "mmcv" and major == 1):
+        package = f"`{env.mmcv_package}` {env.mmcv or ''}".strip()
+        facts = {"installed package": package.replace("`", "")}
+        what, what_zh = f"the {package} package", f"{package} 包"
+        if major == 1 and env.mmcv_package == "mmcv":
+            what, what_zh = what + ", not `mmcv-full`", what_zh + "，而不是 `mmcv-full`"
+    else:
+        return None
+    key = {1: "no-ops-1", None: "no-ops-unknown"}.get(major, "no-ops-2")
+    if env.mmcv_package == "mmcv-lite":
+        key = "no-ops-2"
+    return _say(key, "mmcv-without-ops", facts, what=what, what_zh=what_zh)
+
+
+def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
+    """mmcv-full compiled without CUDA, for "nms is not compiled with GPU support"."""
+    if env.mmcv_cuda_compiler != "not available" or env.mmcv is None:
+        return None
+    facts = {"MMCV": str(env.mmcv), "MMCV CUDA Compiler": "not available"}
+    cuda = f"CUDA {_series(env.pytorch_cuda)}, PyTorch's CUDA" if env.pytorch_cuda else "your PyTorch's CUDA"
+    cuda_zh = f"CUDA {_series(env.pytorch_cuda)}（PyTorch 的 CUDA 版本）" if env.pytorch_cuda else "PyTorch 的 CUDA 版本"
+    return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts,
+                mmcv=str(env.mmcv), package=_mmcv_package(env), cuda=cuda, cuda_zh=cuda_zh)
+
+
+def mmcv_mmdet_incompatible(env: Environment) -> Diagnosis | None:
+    """MMCV outside the range the reported MMDetection release asserts (rules/data/mmdet_mmcv_compat.csv)."""
+    mmcv, mmdet = env.mmcv, env.mmdet
+    # A short version ("2.25", "1.3") covers releases with different ranges: no verdict on it.
+    if mmcv is None or mmdet is None or len(mmcv.release) < 3 or len(mmdet.release) < 2:
+        return None
+    rows = [row for row in _compat_table() if _covers(mmdet, row.mmdet)]
+    if not rows or {row.accepts(mmcv) for row in rows} != {False}:
+        return None
+    if len({row.accepted() for row in rows}) != 1:
+        return None
+    accepted = rows[0].accepted()
+    facts = {"MMDetection": str(mmdet), "MMCV": str(mmcv), "accepted": accepted}
+    return _say("incompatible", "mmcv-mmdet-incompatible", facts,
+                mmdet=str(mmdet), mmcv=str(mmcv), accepted=accepted)
+
+
+def _covers(reported: Version, release: Version) -> bool:
+    return reported.pre == release.pre and release.release[: len(reported.release)] == reported.release
+
+
+def cuda_version_mismatch(env: Environment) -> Diagnosis | None:
+    """PyTorch's CUDA differs (major.minor) from the CUDA MMCV's ops were compiled with."""
+    mmcv_cuda = parse_version(env.mmcv_cuda_compiler)
+    torch_cuda = env.pytorch_cuda
+    if mmcv_cuda is None or torch_cuda is None or env.mmcv is None:
+        return None
+    if mmcv_cuda.major_minor() == torch_cuda.major_minor():
+        return None
+    facts = {"PyTorch CUDA": _series(torch_cuda), "MMCV CUDA Compiler": env.mmcv_cuda_compiler}
+    if env.pytorch:
+        facts["PyTorch"] = str(env.pytorch)
+    nvcc_note = nvcc_note_zh = ""
+    if env.nvcc and env.nvcc.major_minor() != torch_cuda.major_minor():
+        facts["NVCC"] = str(env.nvcc)
+        nvcc_note, nvcc_note_zh = (text.format(pytorch_cuda=_series(torch_cuda), nvcc=str(env.nvcc))
+                                   for text in TEXT["nvcc-note"])
+    series = _series(env.pytorch) if env.pytorch else None
+    return _say(
+        "cuda-mismatch", "cuda-version-mismatch", facts,
+        pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=_series(torch_cuda),
+        mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler, package=_mmcv_package(env),
+        pytorch_series=f"PyTorch {series}" if series else "your PyTorch version",
+        pytorch_series_zh=f" PyTorch {series} " if series else "您的 PyTorch 版本",
+        nvcc_note=nvcc_note, nvcc_note_zh=nvcc_note_zh,
+    )
+
+
+def runs_on(archs: Iterable[str], capability: tuple[int, int]) -> bool:
+    """Whether a build with these ``-gencode`` targets runs on a GPU of this compute capability.
+
+    A cubin sm_XY runs on the same major at minor >= Y (sm_80 code runs on an sm_86 GPU); PTX
+    compute_XY is compiled just in time for any GPU of capability >= X.Y; an arch-specific
+    sm_90a runs only on 9.0.
+    """
+    for arch in archs:
+        found = re.fullmatch(r"(sm|compute)_(\d+)([a-z]?)", arch)
+        if not found:
+            continue
+        built = divmod(int(found[2]), 10)  # sm_86 -> (8, 6), sm_120 -> (12, 0)
+        if found[3]:
+            if built == capability:
+                return True
+        elif found[1] == "sm" and built[0] == capability[0] and built[1] <= capability[1]:
+            return True
+        elif found[1] == "compute" and built <= capability:
+            return True
+    return False
+
+
+def gpu_not_in_pytorch_build(env: Environment) -> Diagnosis | None:
+    """A known GPU whose compute capability the reported PyTorch build cannot run on."""
+    if not env.pytorch_archs or not env.gpus:
+        return None
+    missing = []
+    for gpu in env.gpus:
+        capability = compute_capability(gpu.name)
+        if capability is not None and not runs_on(env.pytorch_archs, capability):
+            missing.append((gpu.name, capability))
+    if not missing:
+        return None
+    archs = " ".join(env.pytorch_archs)
+    facts = {name: "compute capability {}.{}".format(*cc) for name, cc in missing}
+    facts["PyTorch built for"] = archs
+    gpus = ", ".join(f"{name} (compute capability {cc[0]}.{cc[1]}, sm_{cc[0]}{cc[1]})" for name, cc in missing)
+    gpus_zh = "、".join(f"{name}（计算能力 {cc[0]}.{cc[1]}，sm_{cc[0]}{cc[1]}）" for name, cc in missing)
+    needed = ", ".join(dict.fromkeys(f"sm_{cc[0]}{cc[1]}" for _, cc in missing))
+    arch_list = ";".join(dict.fromkeys(f"{cc[0]}.{cc[1]}" for _, cc in missing))
+    return _say("gpu-not-in-build", "gpu-not-in-pytorch-build", facts,
+                gpus=gpus, gpus_zh=gpus_zh, archs=archs, needed=needed, arch_list=arch_list)
+
+
+_GCC_IN_MMCV = re.compile(r"^GCC (\d+\.\d+(?:\.\d+)?)$")
+
+
+def gcc_known_to_segfault(env: Environment) -> Diagnosis | None:
+    """GCC 5.5 or older than 4.9, the versions the FAQ's segmentation-fault entry warns about.
+
+    The compiler that built MMCV's ops is what matters; the system GCC stands in for it only
+    when collect_env does not say (a prebuilt wheel built with GCC 7.3 is not affected by it).
+    """
+    if env.mmcv_compiler is not None:
+        found = _GCC_IN_MMCV.match(env.mmcv_compiler)
+        gcc = parse_version(found[1]) if found else None
+        fact, subject, subject_zh = "MMCV Compiler", "MMCV's ops were compiled with", "编译 MMCV 算子所用的是"
+    else:
+        gcc = env.gcc
+        fact, subject, subject_zh = "GCC", "Your compiler is", "您的编译器是"
+    if gcc is None:
+        return None
+    if gcc.major_minor() == (5, 5):
+        key = "gcc-5.5"
+    elif gcc < parse_version("4.9"):
+        key = "gcc-old"
+    else:
+        return None
+    return _say(key, "gcc-version", {fact: f"GCC {gcc}"}, subject=subject, subject_zh=subject_zh, gcc=str(gcc))
+
+
+@dataclass(frozen=True)
+class _WindowsCase:
+    pytorch: Version | None  # the PyTorch release the FAQ entry names
+    series: tuple[tuple[int, int], ...]  # PyTorch series where the error is known to occur
+    cuda: tuple[int, int] | None  # the CUDA version the FAQ entry names
+
+
+# The in-class-initializer error also appears with 1.7.0 (its FAQ entry repeats that fix), so a
+# 1.7 report does not rule that entry out.
+_WINDOWS_CASES = {
+    "win-torch150-all-slots": _WindowsCase(parse_version("1.5.0"), ((1, 5),), None),
+    "win-torch160-in-class-init": _WindowsCase(parse_version("1.6.0"), ((1, 6), (1, 7)), None),
+    "win-torch170-profile-kind": _WindowsCase(parse_version("1.7.0"), ((1, 7),), None),
+    "msvc-unsupported": _WindowsCase(None, (), (9, 2)),
+}
+
+
+def rules_ruled_out(env: Environment, rule_ids: Iterable[str]) -> frozenset[str]:
+    """Windows-build rules whose environment the issue contradicts (known platform or PyTorch)."""
+    return frozenset(rule for rule in rule_ids if rule in _WINDOWS_CASES and _contradicts(env, rule))
+
+
+def _contradicts(env: Environment, rule: str) -> bool:
+    case = _WINDOWS_CASES[rule]
+    if env.platform is not None and env.platform != "win32":
+        return True
+    torch = env.pytorch
+    return bool(case.series) and torch is not None and len(torch.release) >= 2 and (
+        torch.major_minor() not in case.series)
+
+
+def windows_case_confirmed(env: Environment, rule: str) -> Diagnosis | None:
+    """Windows plus the exact PyTorch (or CUDA) version the FAQ entry names."""
+    case = _WINDOWS_CASES[rule]
+    if env.platform != "win32":
+        return None
+    torch = env.pytorch
+    if case.pytorch and torch and len(torch.release) >= 3 and torch.same_release(case.pytorch):
+        facts = {"sys.platform": "win32", "PyTorch": str(torch)}
+        return _say("windows-torch", "windows-case-confirmed", facts, pytorch=str(torch))
+    if case.cuda and env.nvcc and env.nvcc.major_minor() == case.cuda:
+        facts = {"sys.platform": "win32", "NVCC": str(env.nvcc)}
+        return _say("windows-cuda", "windows-case-confirmed", facts, nvcc=str(env.nvcc))
+    return None
+
+
+def cuda_unavailable(env: Environment) -> Diagnosis | None:
+    """``CUDA available: False`` with a GPU error: a CPU-only PyTorch, or a GPU PyTorch cannot see."""
+    if env.cuda_available is not False:
+        return None
+    facts = {"CUDA available": "False"}
+    torch = _named("PyTorch", env.pytorch)
+    if env.pytorch:
+        facts["PyTorch"] = str(env.pytorch)
+    if env.pytorch_cuda_build is False:
+        return _say("no-cuda-cpu-build", "cuda-unavailable", facts, pytorch=torch)
+    if env.pytorch_cuda_build and env.pytorch_cuda:
+        facts["PyTorch CUDA"] = _series(env.pytorch_cuda)
+        return _say("no-cuda-driver", "cuda-unavailable", facts,
+                    pytorch=torch, pytorch_cuda=_series(env.pytorch_cuda))
+    return _say("no-cuda-unknown", "cuda-unavailable", facts)
+
+
+_GPU_ERRORS = frozenset({"nms-no-gpu", "cuda-arch-mismatch", "cuda-invalid-config", "segfault"})
+
+# Which diagnoses speak to which matched rules, in the order the reply lists them.
+_DIAGNOSES: tuple[tuple[frozenset[str], Callable[[Environment], Diagnosis | None]], ...] = (
+    (frozenset({"mmcv-ops-missing", "nms-no-gpu"}), mmcv_without_ops),
+    (frozenset({"mmcv-mmdet-compat"}), mmcv_mmdet_incompatible),
+    (frozenset({"undefined-symbol", "cuda-arch-mismatch"}), cuda_version_mismatch),
+    (frozenset({"cuda-arch-mismatch"}), gpu_not_in_pytorch_build),
+    (_GPU_ERRORS, cuda_unavailable),
+    (frozenset({"nms-no-gpu"}), mmcv_built_without_cuda),
+    (frozenset({"segfault"}), gcc_known_to_segfault),
+)
+
+
+def diagnose(env: Environment, rule_ids: frozenset[str]) -> tuple[Diagnosis, ...]:
+    """The diagnoses the environment supports for the matched rules; () when it says nothing sure."""
+    if env.is_empty():
+        return ()
+    found = [check(env) for rules, check in _DIAGNOSES if rules & rule_ids]
+    ruled_out = rules_ruled_out(env, rule_ids)
+    found += [windows_case_confirmed(env, rule) for rule in sorted(rule_ids)
+              if rule in _WINDOWS_CASES and rule not in ruled_out]
+    return tuple(diagnosis for diagnosis in found if diagnosis is not None)
