@@ -66,6 +66,34 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _service_settings(args: argparse.Namespace):
+    """The service's settings from the environment; --rules, when given, wins over $FAQBOT_RULES."""
+    import dataclasses
+
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    return dataclasses.replace(settings, rules_dir=args.rules) if args.rules else settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import serve
+
+    return serve(args.host, args.port, args.insecure, settings=_service_settings(args))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.worker import run_worker
+
+    return run_worker(_service_settings(args))
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from bot.worker import jobs_command
+
+    return jobs_command(args.action, args.job_id, args.all, settings=_service_settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="faq-bot: answers FAQ issues on GitHub")
     parser.add_argument("--rules", help="rules folder (default: $FAQBOT_RULES or rules/)")
@@ -85,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rule_commands.add_parser("check", help="load the rules and run every rule's examples")
     check.set_defaults(handler=cmd_rules_check)
+
+    serve = commands.add_parser("serve", help="the webhook service: web front and a worker in one process")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
+    serve.add_argument("--insecure", action="store_true",
+                       help="accept unsigned deliveries when no GITHUB_WEBHOOK_SECRET is set (local development only)")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run stored deliveries' jobs (beside gunicorn)")
+    worker.set_defaults(handler=cmd_worker)
+
+    jobs = commands.add_parser("jobs", help="list failed jobs, or queue them again")
+    jobs.add_argument("action", nargs="?", choices=("list", "retry"), default="list")
+    jobs.add_argument("job_id", nargs="?", type=int, help="with retry: the job to run again")
+    jobs.add_argument("--all", action="store_true", help="with retry: every failed job")
+    jobs.set_defaults(handler=cmd_jobs)
     return parser
 
 
