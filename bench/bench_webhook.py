@@ -125,7 +125,7 @@ def main() -> int:
             store = SqliteStore(db)
             store._connection().execute("UPDATE jobs SET status = 'done'")  # the burst starts from an empty queue
             fake.requests.clear()
-            workers = [start([sys.executable, "-c", "from bot.worker import run_worker; run_worker()"], env)
+            workers = [start([sys.executable, "-m", "bot", "worker"], env)
                        for _ in range(args.workers)]
             time.sleep(1.0)  # workers load the rules
             started = time.perf_counter()

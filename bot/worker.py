@@ -214,7 +214,7 @@ def jobs_command(action: str = "list", job_id: int | None = None, every: bool = 
             return 2
         count = store.retry(None if every else job_id)
         print(f"{count} job(s) queued again")
-        return 0 if count else 1
+        return 0 if count or every else 1
     failed = store.list_failed()
     for job in failed:
         print(f"{job.id}\t{job.event}\t{job.issue_key}\tattempts={job.attempts}\t{job.error}")

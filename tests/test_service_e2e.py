@@ -368,7 +368,7 @@ def _start_serve(settings, port: int) -> subprocess.Popen:
     env = {**os.environ, "GITHUB_TOKEN": TOKEN, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_API_URL": settings.api_url,
            "FAQBOT_DB": settings.db_path, "FAQBOT_WRITE_INTERVAL": "0", "FAQBOT_LEASE_SECONDS": "2",
            "FAQBOT_RETRY_BASE_DELAY": "0.01", "FAQBOT_POLL_INTERVAL": "0.05", "FAQBOT_HTTP_TIMEOUT": "30"}
-    return subprocess.Popen([sys.executable, "-c", "import sys; from bot.app import serve; serve(port=int(sys.argv[1]))", str(port)], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
