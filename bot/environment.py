@@ -6,8 +6,10 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
-from bot.version import Version, parse_version
+from bot.version import Version
+from bot.version import parse_version as _parse_version
 
 
 @dataclass(frozen=True)
@@ -156,14 +158,26 @@ _ITEM = re.compile(
 # A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
 # "onedl-mmcv==…" and "mmcv>=…" out (ASCII only: "环境是torch==1.9.0" is a pin too).
 _PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?![\w.])", re.IGNORECASE)
-_PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv", re.IGNORECASE)
+_PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 _PARTS = re.compile(r"\s*[,;，、]\s*")
 _MAX_LINE = 20_000  # a torch "Build settings" line is a few KB; longer lines are junk
+# Lines of free text examined for package versions: far more than any pip list, and a bound on
+# the time an adversarial body (a megabyte of "torch 1.2, mmcv==1.0" lines) can take.
+_MAX_FREE_TEXT_LINES = 2_000
 _PLATFORMS = frozenset({"linux", "win32", "darwin"})
 # Fields known only together with the line that gave their parent (a pip row's mmcv-full names
 # the distribution of that row's version, not of whatever mmcv collect_env reported).
 _DEPENDS_ON = {"pytorch_cuda": "pytorch", "pytorch_cuda_build": "pytorch", "mmcv_package": "mmcv"}
+
+
+# Versions are immutable and the same few strings recur in a body (every pip row, every repeat of
+# a report), so parsing each short string once keeps a long body cheap; long junk is not kept.
+_cached_version = lru_cache(maxsize=2048)(_parse_version)
+
+
+def parse_version(text: str | None) -> Version | None:
+    return _cached_version(text) if text is None or len(text) <= 64 else _parse_version(text)
 
 
 class _Slots:
@@ -178,6 +192,8 @@ class _Slots:
         if value is None or name in self.conflicts:
             return
         old = self.values.get(name)
+        if old == value:  # the common repeat (a report pasted twice, a log's every epoch)
+            return
         if old is None:
             self.values[name], self.lines[name] = value, line
         elif not _agree(old, value):
@@ -211,12 +227,6 @@ def _is_listing_row(found: re.Match, whole_line: bool) -> bool:
 def _first_version(value: str) -> Version | None:
     token = value.split(None, 1)[0] if value.strip() else ""
     return parse_version(token)
-
-
-def _release_version(value: str) -> Version | None:
-    """MMDetection's "2.19.0+6fd1a9a": the suffix is the git hash of the current directory, not mmdet's."""
-    version = _first_version(value)
-    return Version(version.release, version.pre) if version else None
 
 
 def _numeric_version(value: str) -> Version | None:
@@ -285,6 +295,7 @@ class _Reader:
         self.secondary = _Slots()
         self.gpus: dict[tuple[int, ...], str] = {}
         self.in_block = False
+        self.free_text_budget = _MAX_FREE_TEXT_LINES
 
     def feed(self, raw: str, number: int) -> None:
         if len(raw) > _MAX_LINE:
@@ -310,8 +321,11 @@ class _Reader:
             handler(self, value, number)
         elif key.startswith("GPU "):
             self._gpu(key, value, number)
-        elif len(stripped) < 400 and _PACKAGE_HINT.search(stripped):
-            self._free_text(stripped, number)
+        elif len(stripped) < 400 and self.free_text_budget and not stripped.startswith("File "):
+            lowered = stripped.lower()
+            if _PACKAGE_HINT.search(lowered):
+                self.free_text_budget -= 1
+                self._free_text(stripped, lowered, number)
 
     def _torch_item(self, item: str, number: int) -> bool:
         """A line of torch.__config__.show(); the four kinds read are recognised even out of block."""
@@ -363,11 +377,9 @@ class _Reader:
     def _compiling_details(self, value: str, number: int) -> None:
         self.in_block = True
 
-    def _free_text(self, line: str, number: int) -> None:
+    def _free_text(self, line: str, lowered: str, number: int) -> None:
         """pip/conda rows, pins and hand-written "name version" items: only what is unambiguous."""
-        if line.startswith("File "):
-            return
-        asked = _INSTALL.search(line)
+        asked = _INSTALL.search(line) if "install" in lowered else None
         if asked:  # what follows "install" is what was asked for, not what is there
             line = line[: asked.start()]
         if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
@@ -460,7 +472,7 @@ _KEYS = {
     "MMCV Compiler": _setter("mmcv_compiler", _text),
     "MMCV CUDA Compiler": _setter("mmcv_cuda_compiler", _text),
     "MMEngine": _setter("mmengine", _first_version),
-    "MMDetection": _setter("mmdet", _release_version),
+    "MMDetection": _setter("mmdet", _first_version),
 }
 
 

@@ -157,7 +157,7 @@ def test_linux_mmcv1_report_gives_every_field():
     assert env.torchvision == V("0.10.0+cu111") and env.opencv == V("4.5.3")
     assert env.mmcv == V("1.3.17") and env.mmcv_package is None
     assert (env.mmcv_compiler, env.mmcv_cuda_compiler) == ("GCC 7.3", "11.1")
-    assert env.mmdet == V("2.20.0") and env.mmengine is None
+    assert str(env.mmdet) == "2.20.0+a1b2c3d" and env.mmengine is None  # collect_env adds the git hash
     assert env.conflicts == frozenset()
 
 
@@ -171,7 +171,7 @@ def test_windows_report_reads_msvc_and_cuda_runtime_without_wheel_suffix():
     assert env.pytorch == V("2.0.1") and env.pytorch_cuda == V("11.8")
     assert env.pytorch_archs == ("sm_61", "sm_89", "compute_90")
     assert env.nvcc == V("11.8.89")
-    assert env.mmengine == V("0.8.4") and env.mmdet == V("3.1.0")
+    assert env.mmengine == V("0.8.4") and str(env.mmdet) == "3.1.0+unknown"
     assert env.mmcv is None
 
 
@@ -196,7 +196,7 @@ def test_mmengine_runner_log_is_read_through_prefix_and_indent():
 def test_mmdet2_train_log_is_read():
     env = parse_environment(MMDET2_TRAIN_LOG)
     assert env.gpus == (Gpu((0,), "GeForce GTX 1080 Ti"),)
-    assert env.pytorch == V("1.6.0") and env.mmcv == V("1.2.7") and env.mmdet == V("2.10.0")
+    assert env.pytorch == V("1.6.0") and env.mmcv == V("1.2.7") and env.mmdet.same_release(V("2.10.0"))
     assert env.pytorch_cuda is None  # no suffix, no compiling details: not guessed from NVCC
 
 
