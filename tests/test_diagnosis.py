@@ -85,7 +85,7 @@ def test_no_ops_diagnosis_only_for_its_rules():
     ("3.1.0", "1.7.1", "mmcv>=2.0.0rc4,<2.1.0"),
 ])
 def test_incompatible_versions_name_the_range_to_install(mmdet, mmcv, accepted):
-    found = only(report(f"MMCV: {mmcv}", f"MMDetection: {mmdet}+unknown"), "mmcv-mmdet-compat")
+    found = only(report(f"mmcv=={mmcv}", f"mmdet=={mmdet}"), "mmcv-mmdet-compat")
     assert found.id == "mmcv-mmdet-incompatible"
     assert found.facts["accepted"] == accepted and accepted in found.en and accepted in found.zh
 
@@ -104,6 +104,9 @@ def test_compatible_versions_give_no_diagnosis(mmdet, mmcv):
     ("mmcv==1.8", "mmdet==2.28.0"),  # short mmcv version
     ("MMCV: 1.2.0", "MMDetection: 2.0.0"),  # release not in the table
     ("MMCV: 2.2.0", "MMDetection: 3.3.0", "MMDetection: 3.1.0"),  # contradictory mmdet
+    # collect_env printed it, so `import mmdet` and its MMCV assertion passed (a later checkout)
+    ("MMCV: 1.1.1", "MMDetection: 2.3.0+HEAD"),
+    ("MMCV: 2.2.0", "MMDetection: 3.3.0+unknown"),
 ])
 def test_compat_needs_both_exact_versions_from_the_table(lines):
     assert ids(report(*lines), "mmcv-mmdet-compat") == []
