@@ -22,7 +22,7 @@ import sqlite3
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.events import PayloadError, parse_delivery
+from bot.events import PayloadError, essentials, parse_delivery
 from bot.jobs import SqliteStore
 from bot.settings import Settings
 from bot.signature import SignatureError, verify
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
         log.warning(INSECURE_BANNER)
     if settings.dry_run:
         log.warning("dry run: no GITHUB_TOKEN or GITHUB_APP_ID, so answers are stored and logged, not posted")
-    store = SqliteStore(settings.db_path)
+    store = SqliteStore(settings.db_path, settings.db_synchronous)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None}
@@ -108,14 +108,16 @@ def _accept(store: SqliteStore, event: str, delivery: str, body: bytes, app: Fla
         log.warning("delivery refused: no X-GitHub-Event or X-GitHub-Delivery header")
         return _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
     try:
-        work = parse_delivery(event, json.loads(body))
+        payload = json.loads(body)
+        work = parse_delivery(event, payload)
     except ValueError as error:  # PayloadError, bad JSON and bad UTF-8 are all ValueErrors
         status = 422 if isinstance(error, PayloadError) else 400
         log.warning("delivery %s (%s) refused: %s", delivery, event, error if status == 422 else "malformed JSON")
         return _answer(status, error=str(error) if status == 422 else "malformed JSON")
     if work is None:
         return _answer(200, status="ignored", event=event)
-    if not store.enqueue(delivery, event, work.ref.key, body):
+    stored = json.dumps(essentials(payload), ensure_ascii=False).encode()
+    if not store.enqueue(delivery, event, work.ref.key, stored):
         return _answer(200, status="duplicate", delivery=delivery)
     worker = app.extensions["faqbot"]["worker"]
     if worker is not None:

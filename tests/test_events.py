@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import FaqCommand, IssueChanged, PayloadError, parse_command, parse_delivery
+from bot.events import FaqCommand, IssueChanged, PayloadError, essentials, parse_command, parse_delivery
 from bot.reply import MARKER
 
 WEBHOOKS = Path("/work/shared/github/webhooks")
@@ -131,3 +131,15 @@ def test_payload_missing_what_the_event_needs_is_an_error(event, mutate):
 def test_non_object_payload_is_an_error(payload):
     with pytest.raises(PayloadError):
         parse_delivery("issues", payload)
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [("issues", example("issues.opened")), ("issues", example("issues.edited")),
+     ("issues", example("issues.opened.with-empty-body")), ("issue_comment", comment("/faq x")),
+     ("issue_comment", comment("/faq", login="helper[bot]")), ("issues", example("issues.reopened"))],
+)
+def test_essentials_are_all_a_job_needs(event, payload):
+    kept = essentials(payload)
+    assert parse_delivery(event, kept) == parse_delivery(event, payload)
+    assert len(json.dumps(kept)) < len(json.dumps(payload)) / 4
