@@ -141,7 +141,8 @@ def main() -> int:
                 process.wait(timeout=10)
         comments = len(fake.calls("POST", r"/comments$"))
 
-    print(f"gunicorn workers: {args.gunicorn_workers} (sync), bot workers: {args.workers}, cores: {os.cpu_count()}\n")
+    print(f"gunicorn workers: {args.gunicorn_workers} (sync), bot workers: {args.workers}, cores: {os.cpu_count()}, "
+          f"FAQBOT_DB_SYNCHRONOUS={os.environ.get('FAQBOT_DB_SYNCHRONOUS', 'FULL')}\n")
     print("| concurrent senders | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:

@@ -20,6 +20,7 @@
 | FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
+| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous`: FULL keeps an acknowledged delivery through a power cut; NORMAL (faster fsync-wise) through a process crash only | FULL |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
@@ -61,6 +62,7 @@ class Settings:
     poll_interval: float = 0.5
     http_timeout: float = 15.0
     inprocess_worker: bool = False
+    db_synchronous: str = "FULL"
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
@@ -100,6 +102,7 @@ class Settings:
             poll_interval=_number(env, "FAQBOT_POLL_INTERVAL", float, cls.poll_interval),
             http_timeout=_number(env, "FAQBOT_HTTP_TIMEOUT", float, cls.http_timeout),
             inprocess_worker=env.get("FAQBOT_INPROCESS_WORKER", "").strip().lower() in _TRUE,
+            db_synchronous=_choice(env, "FAQBOT_DB_SYNCHRONOUS", ("FULL", "NORMAL"), cls.db_synchronous),
         )
 
     def check_can_serve(self) -> None:
@@ -125,6 +128,13 @@ def _private_key(env: Mapping[str, str]) -> str | None:
         return Path(path).read_text()
     except OSError as error:
         raise SettingsError(f"GITHUB_APP_PRIVATE_KEY_PATH={path!r} cannot be read: {error.strerror}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().upper()
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r} must be one of {', '.join(allowed)}")
+    return value
 
 
 def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> float:

@@ -193,7 +193,7 @@ def run_worker(settings: Settings | None = None) -> int:
 
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    worker = Worker(settings, SqliteStore(settings.db_path))
+    worker = Worker(settings, SqliteStore(settings.db_path, settings.db_synchronous))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -207,7 +207,7 @@ def jobs_command(action: str = "list", job_id: int | None = None, every: bool = 
                  settings: Settings | None = None) -> int:
     """`python -m bot jobs [list | retry ID | retry --all]`."""
     settings = settings or Settings.from_env()
-    store = SqliteStore(settings.db_path)
+    store = SqliteStore(settings.db_path, settings.db_synchronous)
     if action == "retry":
         if job_id is None and not every:
             print("jobs retry: give a job id or --all")
