@@ -307,10 +307,8 @@ def _series(version: Version) -> str:
     return "{}.{}".format(*version.major_minor())
 
 
-def _mmcv_package(env: Environment) -> str:
-    if env.mmcv is None:
-        return "MMCV"
-    return "mmcv-full" if env.mmcv.release[0] < 2 else "mmcv"
+def _mmcv_package(mmcv: Version) -> str:
+    return "mmcv-full" if mmcv.release[0] < 2 else "mmcv"
 
 
 def mmcv_without_ops(env: Environment) -> Diagnosis | None:
@@ -330,9 +328,10 @@ def mmcv_without_ops(env: Environment) -> Diagnosis | None:
             what, what_zh = what + ", not `mmcv-full`", what_zh + "，而不是 `mmcv-full`"
     else:
         return None
-    key = {1: "no-ops-1", None: "no-ops-unknown"}.get(major, "no-ops-2")
-    if env.mmcv_package == "mmcv-lite":
+    if env.mmcv_package == "mmcv-lite" or (major or 0) >= 2:
         key = "no-ops-2"
+    else:  # 1.x; or unknown / 0.x, whose fix depends on the MMDetection series
+        key = "no-ops-1" if major == 1 else "no-ops-unknown"
     return _say(key, "mmcv-without-ops", facts, what=what, what_zh=what_zh)
 
 
@@ -344,7 +343,7 @@ def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
     cuda = f"CUDA {_series(env.pytorch_cuda)}, PyTorch's CUDA" if env.pytorch_cuda else "your PyTorch's CUDA"
     cuda_zh = f"CUDA {_series(env.pytorch_cuda)}（PyTorch 的 CUDA 版本）" if env.pytorch_cuda else "PyTorch 的 CUDA 版本"
     return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts,
-                mmcv=str(env.mmcv), package=_mmcv_package(env), cuda=cuda, cuda_zh=cuda_zh)
+                mmcv=str(env.mmcv), package=_mmcv_package(env.mmcv), cuda=cuda, cuda_zh=cuda_zh)
 
 
 def mmcv_mmdet_incompatible(env: Environment) -> Diagnosis | None:
@@ -390,7 +389,7 @@ def cuda_version_mismatch(env: Environment) -> Diagnosis | None:
     return _say(
         "cuda-mismatch", "cuda-version-mismatch", facts,
         pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=_series(torch_cuda),
-        mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler, package=_mmcv_package(env),
+        mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler, package=_mmcv_package(env.mmcv),
         pytorch_series=f"PyTorch {series}" if series else "your PyTorch version",
         pytorch_series_zh=f" PyTorch {series} " if series else "您的 PyTorch 版本",
         nvcc_note=nvcc_note, nvcc_note_zh=nvcc_note_zh,

@@ -44,6 +44,12 @@ def test_mmcv_compiler_na_means_no_ops():
     assert "mmcv._ext" in found.zh
 
 
+@pytest.mark.parametrize("lines", [("MMCV Compiler: n/a",), ("MMCV: 0.6.2", "MMCV Compiler: n/a")])
+def test_no_ops_without_a_1x_or_2x_version_names_both_series(lines):
+    found = only(report(*lines), "mmcv-ops-missing")
+    assert "mim install mmcv-full` for MMCV 1.x" in found.en and "mim install mmcv` for MMCV 2.x" in found.en
+
+
 def test_lite_mmcv_1x_in_pip_list_means_no_ops():
     env = report("mmcv                      1.7.0", "torch                     1.12.1")
     found = only(env, "mmcv-ops-missing")
