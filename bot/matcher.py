@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.environment import Environment
 from bot.issue import IssueText, Signature
-from bot.rules import PhraseSignature, RegexSignature, Rule, RuleSet
+from bot.rules import WORD, PhraseSignature, RegexSignature, Rule, RuleSet
 
 REGEX_SCORE = 100.0
 # A rule found many times in a long log needs only a few evidence lines.
@@ -33,11 +33,12 @@ class Match:
 def match_rules(text: IssueText, signatures: tuple[Signature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
     """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
     lowered = text.text.lower()
+    words = set(WORD.findall(lowered))
     # Fuzzy phrases are scored against the error lines and the title only: scoring every line
     # of a long log would cost much and find coincidences in ordinary prose.
     fuzzy_lines = _fuzzy_candidates(text, signatures)
     matches = []
-    for rule in rules.rules:
+    for rule in rules.candidates(words):
         found = _best_hit(rule, text, lowered, fuzzy_lines)
         if found is None or not _context_holds(rule, text, lowered) or not env_allows(rule, env):
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -48,12 +48,35 @@ class RegexSignature:
     def source(self) -> str:
         return self.pattern.pattern
 
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Whole words one of which any match contains; empty when the anchors give none."""
+        words = [_whole_word(anchor) for anchor in self.anchors]
+        return tuple(words) if words and all(words) else ()
+
 
 @dataclass(frozen=True)
 class PhraseSignature:
     phrase: str
     min_score: float
     anchors: tuple[str, ...]  # the phrase's longest words: a text holding none is not scored
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.anchors
+
+
+WORD = re.compile(r"[a-z0-9_]+")
+
+
+def _whole_word(anchor: str) -> str:
+    """The longest word of ``anchor`` with a non-word character inside the anchor on both sides.
+
+    Only such a word is sure to be a whole word of any text the anchor occurs in; the words
+    at the anchor's ends may run on into the text around it.
+    """
+    inner = [m.group(0) for m in WORD.finditer(anchor) if m.start() > 0 and m.end() < len(anchor)]
+    return max(inner, key=len, default="")
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,17 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
+    # keyword -> positions of the rules one of whose signatures needs it; rules with a
+    # signature that has no keyword are tried on every issue.
+    by_keyword: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    always: tuple[int, ...] = ()
+
+    def candidates(self, words: set[str]) -> list[Rule]:
+        """The rules that may match a text made of ``words``, in rule order."""
+        positions = set(self.always)
+        for word in words & self.by_keyword.keys():
+            positions.update(self.by_keyword[word])
+        return [self.rules[position] for position in sorted(positions)]
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -121,7 +155,20 @@ def build_ruleset(rules: Iterable[Rule]) -> RuleSet:
         for target in rule.supersedes:
             if target not in seen:
                 raise RuleError(f"{rule.path}: rule {rule.id!r}: field 'supersedes': unknown rule id {target!r}")
-    return RuleSet(rules)
+    return RuleSet(rules, *_keyword_index(rules))
+
+
+def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    by_keyword: dict[str, list[int]] = {}
+    always = []
+    for position, rule in enumerate(rules):
+        signatures = (*rule.regexes, *rule.phrases)
+        if any(not signature.keywords for signature in signatures):
+            always.append(position)
+            continue
+        for word in {word for signature in signatures for word in signature.keywords}:
+            by_keyword.setdefault(word, []).append(position)
+    return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always)
 
 
 def load_rule_file(path: str | Path) -> Rule:
@@ -282,7 +329,7 @@ def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
         score = score_doc.value()
         if not isinstance(score, (int, float)) or not 80 <= score <= 100:
             raise score_doc.error("must be a number from 80 to 100")
-    words = sorted(set(re.findall(r"[a-z0-9_]{4,}", phrase.lower())), key=len, reverse=True)
+    words = sorted({word for word in WORD.findall(phrase.lower()) if len(word) >= 4}, key=len, reverse=True)
     if not words:
         raise doc.error("a fuzzy phrase needs at least one word of four or more letters")
     return PhraseSignature(phrase, float(score), tuple(words[:3]))

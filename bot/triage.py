@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot import diagnosis, reply
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
-from bot.issue import Issue, IssueText, Signature, detect_language, extract_signatures, read_issue
+from bot.issue import Issue, IssueText, Signature, bounded_body, detect_language, extract_signatures, read_issue
 from bot.matcher import Evidence, Match, match_rules
 from bot.rules import RuleSet
 
@@ -48,7 +48,7 @@ class _Reading:
 def _read(issue: Issue) -> _Reading:
     text = read_issue(issue)
     body = issue.body if isinstance(issue.body, str) else ""
-    return _Reading(detect_language(issue), text, extract_signatures(text), parse_environment(body))
+    return _Reading(detect_language(issue), text, extract_signatures(text), parse_environment(bounded_body(body)))
 
 
 def triage(issue: Issue, rules: RuleSet) -> Verdict:
