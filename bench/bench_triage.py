@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluate import read_corpus  # noqa: E402
 from bot.issue import Issue  # noqa: E402
-from bot.rules import RuleSet, build_ruleset, load_rule_file, load_rules  # noqa: E402
+from bot.rules import Rule, RuleSet, build_ruleset, load_rule_file, load_rules  # noqa: E402
 from bot.triage import triage  # noqa: E402
 
 MAX_BODY = 65_536
@@ -53,26 +53,45 @@ def log_body(size: int = MAX_BODY) -> str:
     return "".join(parts)[: size - 80] + "\nModuleNotFoundError: No module named 'mmcv._ext'\n"
 
 
-def generated_rules(real: RuleSet, total: int, folder: Path) -> RuleSet:
-    """The real rules plus synthetic ones shaped like them (a regex and a phrase each)."""
+def distinct_rule(number: int) -> dict:
+    """A rule with its own vocabulary, as a new FAQ entry has: its error's own words."""
+    return {
+        "signatures": [
+            {"regex": rf"\bWidget{number}Error: part \w{{1,20}} of the gadget{number} broke"},
+            {"phrase": f"gadget{number} subsystem {number} failed to start"},
+        ],
+        "context": ["mmcv|mmdet"],
+    }
+
+
+def variant_rule(number: int, original: Rule) -> dict:
+    """A real rule's signatures needing one more word: tried wherever its original is.
+
+    The keyword index saves nothing on these: the worst case for growth.
+    """
+    signatures = [{"regex": f"(?:{regex.source}).{{0,40}}variant{number}"} for regex in original.regexes]
+    signatures += [{"phrase": f"{phrase.phrase} variant{number}", "min_score": 99} for phrase in original.phrases]
+    return {"signatures": signatures, "context": [context.source for context in original.context] or ["."]}
+
+
+def generated_rules(real: RuleSet, total: int, folder: Path, kind: str) -> RuleSet:
+    """The real rules plus ``kind`` ("distinct" or "variants") generated ones, ``total`` in all."""
     rules = list(real.rules)
     for number in range(total - len(rules)):
-        rule_id = f"generated-{number:04d}"
+        original = real.rules[number % len(real.rules)]
+        shape = distinct_rule(number) if kind == "distinct" else variant_rule(number, original)
+        rule_id = f"{kind}-{number:04d}"
         document = {
             "id": rule_id,
             "title": {"en": f"Generated {number}", "zh": f"生成的规则 {number}"},
             "faq": "https://example.org/faq",
             "labels": ["faq"],
-            "signatures": [
-                {"regex": rf"Widget{number}Error: part \w{{1,20}} of the gadget{number} broke"},
-                {"phrase": f"gadget{number} subsystem {number} failed to start"},
-            ],
-            "context": ["mmcv|mmdet"],
             "answer": {"en": "Fix it.", "zh": "修好它。"},
-            "examples": {"match": [f"Widget{number}Error: part x of the gadget{number} broke mmcv"], "no_match": ["x"]},
+            "examples": {"match": [f"generated {number}"], "no_match": ["x"]},
+            **shape,
         }
         path = folder / f"{rule_id}.yaml"
-        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
         rules.append(load_rule_file(path))
     return build_ruleset(rules)
 
@@ -105,23 +124,24 @@ def main() -> None:
     issues = [Issue(case.title, case.body) for case in read_corpus(corpus)]
     big = Issue("Training fails", log_body())
     with tempfile.TemporaryDirectory() as folder:
-        many = generated_rules(real, 1000, Path(folder))
+        rule_sets = [
+            (f"{len(real)} (the FAQ)", real),
+            ("1,000: FAQ + distinct generated", generated_rules(real, 1000, Path(folder), "distinct")),
+            ("1,000: FAQ + variants sharing keywords", generated_rules(real, 1000, Path(folder), "variants")),
+        ]
         rows = []
-        for label, rules in ((f"{len(real)} rules", real), (f"{len(many)} rules", many)):
+        for label, rules in rule_sets:
             times = corpus_times(issues, rules)
-            rows.append(
-                (label, statistics.median(times), percentile(times, 0.99), time_one(big, rules, 9))
-            )
-    print(f"corpus: {corpus} ({len(issues)} issues); 64 KB body: {len(big.body)} chars\n")
-    print("| rules | dev-set median | dev-set p99 | 64 KB body |")
-    print("| --- | --- | --- | --- |")
+            rows.append((label, statistics.median(times), percentile(times, 0.99), time_one(big, rules, 9)))
+    print(f"corpus: {corpus} ({len(issues)} issues); 64 KB body: {len(big.body)} chars; one core\n")
+    print("| rules | dev-set median | dev-set p99 | 64 KB body | median vs 15 | 64 KB vs 15 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    base = rows[0]
     for label, median, p99, large in rows:
-        print(f"| {label} | {median * 1000:.3f} ms | {p99 * 1000:.3f} ms | {large * 1000:.2f} ms |")
-    base, scaled = rows
-    print(
-        f"\n1,000 rules / {base[0]}: dev-set median x{scaled[1] / base[1]:.1f}, "
-        f"64 KB body x{scaled[3] / base[3]:.1f}"
-    )
+        print(
+            f"| {label} | {median * 1000:.3f} ms | {p99 * 1000:.3f} ms | {large * 1000:.2f} ms"
+            f" | x{median / base[1]:.1f} | x{large / base[3]:.1f} |"
+        )
 
 
 if __name__ == "__main__":

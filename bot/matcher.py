@@ -11,7 +11,6 @@ from bot.issue import IssueText, Signature
 from bot.rules import WORD, PhraseSignature, RegexSignature, Rule, RuleSet
 
 REGEX_SCORE = 100.0
-# A rule found many times in a long log needs only a few evidence lines.
 # A line must be at least this fraction of a fuzzy phrase's length to be scored against it.
 MIN_PHRASE_COVERAGE = 0.8
 
@@ -30,17 +29,41 @@ class Match:
     signature: str  # the regex or phrase that matched, for maintainers debugging a rule
 
 
+class _Haystack:
+    """One issue's text prepared once for all rules: lowercased, its words, anchor lookups cached.
+
+    Many rules share anchors ("cannot open shared object"); each is looked up once per issue.
+    """
+
+    def __init__(self, text: IssueText, signatures: tuple[Signature, ...]):
+        self.text = text
+        self.lowered = text.text.lower()
+        self.words = set(WORD.findall(self.lowered))
+        # Fuzzy phrases are scored against the error lines and the title only: scoring every
+        # line of a long log would cost much and find coincidences in ordinary prose.
+        lines = {0: text.lines[0]}
+        for signature in signatures:
+            lines.setdefault(signature.line, text.lines[signature.line])
+        self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
+        self._present: dict[str, bool] = {}
+
+    def holds_any(self, anchors: tuple[str, ...]) -> bool:
+        for anchor in anchors:
+            present = self._present.get(anchor)
+            if present is None:
+                present = self._present[anchor] = anchor in self.lowered
+            if present:
+                return True
+        return False
+
+
 def match_rules(text: IssueText, signatures: tuple[Signature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
     """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
-    lowered = text.text.lower()
-    words = set(WORD.findall(lowered))
-    # Fuzzy phrases are scored against the error lines and the title only: scoring every line
-    # of a long log would cost much and find coincidences in ordinary prose.
-    fuzzy_lines = _fuzzy_candidates(text, signatures)
+    haystack = _Haystack(text, signatures)
     matches = []
-    for rule in rules.candidates(words):
-        found = _best_hit(rule, text, lowered, fuzzy_lines)
-        if found is None or not _context_holds(rule, text, lowered) or not env_allows(rule, env):
+    for rule in rules.candidates(haystack.words):
+        found = _best_hit(rule, haystack)
+        if found is None or not _context_holds(rule, haystack) or not env_allows(rule, env):
             continue
         matches.append(found)
     superseded = {target for found in matches for target in found.rule.supersedes}
@@ -48,29 +71,23 @@ def match_rules(text: IssueText, signatures: tuple[Signature, ...], env: Environ
     return tuple(sorted(kept, key=lambda m: (-m.score, -m.rule.priority, m.evidence.line)))
 
 
-def _fuzzy_candidates(text: IssueText, signatures: tuple[Signature, ...]) -> dict[int, str]:
-    lines = {0: text.lines[0]}
-    for signature in signatures:
-        lines.setdefault(signature.line, text.lines[signature.line])
-    return {line: utils.default_process(content) for line, content in lines.items() if content}
-
-
-def _best_hit(rule: Rule, text: IssueText, lowered: str, fuzzy_lines: dict[int, str]) -> Match | None:
+def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
     for regex in rule.regexes:
-        hit = _regex_hit(regex, text, lowered)
+        hit = _regex_hit(regex, haystack)
         if hit is not None:
             return Match(rule, REGEX_SCORE, hit, regex.source)
     best: Match | None = None
     for phrase in rule.phrases:
-        found = _phrase_hit(phrase, text, lowered, fuzzy_lines)
+        found = _phrase_hit(phrase, haystack)
         if found is not None and (best is None or found[0] > best.score):
             best = Match(rule, found[0], found[1], phrase.phrase)
     return best
 
 
-def _regex_hit(regex: RegexSignature, text: IssueText, lowered: str) -> Evidence | None:
-    if regex.anchors and not any(anchor in lowered for anchor in regex.anchors):
+def _regex_hit(regex: RegexSignature, haystack: _Haystack) -> Evidence | None:
+    if regex.anchors and not haystack.holds_any(regex.anchors):
         return None
+    text = haystack.text
     hit = regex.pattern.search(text.text)
     if hit is None:
         return None
@@ -78,32 +95,32 @@ def _regex_hit(regex: RegexSignature, text: IssueText, lowered: str) -> Evidence
     return Evidence(line, text.lines[line])
 
 
-def _phrase_hit(phrase: PhraseSignature, text: IssueText, lowered: str, fuzzy_lines: dict[int, str]) -> tuple[float, Evidence] | None:
-    if not any(anchor in lowered for anchor in phrase.anchors):
+def _phrase_hit(phrase: PhraseSignature, haystack: _Haystack) -> tuple[float, Evidence] | None:
+    if not haystack.holds_any(phrase.anchors):
         return None
     wanted = utils.default_process(phrase.phrase)
     # partial_ratio finds the shorter text inside the longer: a line much shorter than the
     # phrase ("prior iteration") would score 100 for being a piece of it. Evidence must
     # hold (nearly) the whole phrase.
     shortest = len(wanted) * MIN_PHRASE_COVERAGE
-    long_enough = {line: content for line, content in fuzzy_lines.items() if len(content) >= shortest}
+    long_enough = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= shortest}
     best = process.extractOne(wanted, long_enough, scorer=fuzz.partial_ratio, score_cutoff=phrase.min_score)
     if best is None:
         return None
     _, score, line = best
-    return round(score, 1), Evidence(line, text.lines[line])
+    return round(score, 1), Evidence(line, haystack.text.lines[line])
 
 
-def _context_holds(rule: Rule, text: IssueText, lowered: str) -> bool:
+def _context_holds(rule: Rule, haystack: _Haystack) -> bool:
     """A rule's context may be met by the issue's text or by the project it was filed on.
 
     Only the project's name counts, not its owner: an organisation hosts unrelated code.
     """
     if not rule.context:
         return True
+    project = haystack.text.project
     return any(
-        _regex_hit(context, text, lowered) or (text.project and context.pattern.search(text.project))
-        for context in rule.context
+        _regex_hit(context, haystack) or (project and context.pattern.search(project)) for context in rule.context
     )
 
 

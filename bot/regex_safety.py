@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import re._constants as sre
 import re._parser as sre_parse
+from dataclasses import dataclass
 
 MIN_ANCHOR_CHARS = 3
 # Classes that match almost any character: two unbounded repeats of these in one pattern
@@ -17,8 +18,23 @@ class UnsafePattern(ValueError):
     """A rule regex whose worst case on hostile text is too slow to run on every issue."""
 
 
-def check(source: str) -> tuple[str, ...]:
-    """Refuse unsafe shapes; return the lowercase literals one of which every match contains."""
+@dataclass(frozen=True)
+class Screened:
+    """What a safe pattern promises about any text it matches."""
+
+    anchors: tuple[str, ...]  # lowercase literals: every match contains one of them
+    keywords: tuple[str, ...]  # whole lowercase words: every match contains one; () if unknown
+
+
+@dataclass(frozen=True)
+class _Literal:
+    text: str
+    bounded_left: bool  # a \b stands right before it in the pattern
+    bounded_right: bool
+
+
+def check(source: str) -> Screened:
+    """Refuse unsafe shapes; say which literals and whole words every match contains."""
     parsed = sre_parse.parse(source, re.IGNORECASE)
     _refuse_unsafe(parsed.data, inside_repeat=False)
     if _wide_unbounded_repeats(parsed.data) > 1:
@@ -26,8 +42,28 @@ def check(source: str) -> tuple[str, ...]:
             "more than one unbounded repeat of a wide class ('.*', '[^x]+'): "
             "bound them (.{0,200}) so a failed search stays linear"
         )
-    anchors = _required_literals(parsed.data)
-    return tuple(sorted(anchors)) if anchors else ()
+    literals = _required_literals(parsed.data) or set()
+    anchors = tuple(sorted({literal.text for literal in literals}))
+    words = [_whole_word(literal) for literal in literals]
+    keywords = tuple(sorted(set(words))) if words and all(words) else ()
+    return Screened(anchors, keywords)
+
+
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def _whole_word(literal: _Literal) -> str:
+    """The longest word of the literal that is sure to be a whole word of any text it is in.
+
+    A word at the literal's edge may run on into the text around it, unless the pattern
+    puts a \\b there.
+    """
+    inner = [
+        found.group(0)
+        for found in _WORD.finditer(literal.text)
+        if (found.start() > 0 or literal.bounded_left) and (found.end() < len(literal.text) or literal.bounded_right)
+    ]
+    return max(inner, key=len, default="")
 
 
 def _refuse_unsafe(items: list, inside_repeat: bool) -> None:
@@ -75,21 +111,24 @@ def _is_wide(item: tuple) -> bool:
     return False
 
 
-def _required_literals(items: list) -> set[str] | None:
+def _required_literals(items: list) -> set[_Literal] | None:
     """The best set of literals one of which any match of ``items`` contains, or None."""
-    candidates: list[set[str]] = []
+    candidates: list[set[_Literal]] = []
     run: list[str] = []
+    bounded_left = False
 
-    def close_run() -> None:
+    def close_run(bounded_right: bool) -> None:
         if len(run) >= MIN_ANCHOR_CHARS:
-            candidates.append({"".join(run).lower()})
+            candidates.append({_Literal("".join(run).lower(), bounded_left, bounded_right)})
         run.clear()
 
     for op, value in items:
         if op == sre.LITERAL:
             run.append(chr(value))
             continue
-        close_run()
+        at_boundary = op == sre.AT and value == sre.AT_BOUNDARY
+        close_run(bounded_right=at_boundary)
+        bounded_left = at_boundary
         if op == sre.SUBPATTERN:
             inner = _required_literals(value[-1])
         elif op == sre.BRANCH:
@@ -101,7 +140,7 @@ def _required_literals(items: list) -> set[str] | None:
             inner = None
         if inner:
             candidates.append(inner)
-    close_run()
+    close_run(bounded_right=False)
     if not candidates:
         return None
-    return max(candidates, key=lambda options: min(len(option) for option in options))
+    return max(candidates, key=lambda options: min(len(option.text) for option in options))

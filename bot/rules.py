@@ -43,16 +43,11 @@ class RuleError(ValueError):
 class RegexSignature:
     pattern: re.Pattern[str]
     anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
+    keywords: tuple[str, ...] = ()  # whole words, one of which any match contains; () if none known
 
     @property
     def source(self) -> str:
         return self.pattern.pattern
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        """Whole words one of which any match contains; empty when the anchors give none."""
-        words = [_whole_word(anchor) for anchor in self.anchors]
-        return tuple(words) if words and all(words) else ()
 
 
 @dataclass(frozen=True)
@@ -67,16 +62,6 @@ class PhraseSignature:
 
 
 WORD = re.compile(r"[a-z0-9_]+")
-
-
-def _whole_word(anchor: str) -> str:
-    """The longest word of ``anchor`` with a non-word character inside the anchor on both sides.
-
-    Only such a word is sure to be a whole word of any text the anchor occurs in; the words
-    at the anchor's ends may run on into the text around it.
-    """
-    inner = [m.group(0) for m in WORD.finditer(anchor) if m.start() > 0 and m.end() < len(anchor)]
-    return max(inner, key=len, default="")
 
 
 @dataclass(frozen=True)
@@ -314,10 +299,10 @@ def _regex(doc: _Doc) -> RegexSignature:
     except re.error as error:
         raise doc.error(f"not a valid regular expression: {error}") from error
     try:
-        anchors = regex_safety.check(source)
+        screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexSignature(pattern, anchors)
+    return RegexSignature(pattern, screened.anchors, screened.keywords)
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:

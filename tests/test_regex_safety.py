@@ -12,20 +12,26 @@ def test_backtracking_shapes_are_refused(pattern):
         check(pattern)
 
 
-def test_anchor_is_the_longest_required_literal():
-    assert check(r"No module named '?mmcv\.(?:_ext|ops)'?") == ("no module named ",)
+def test_anchor_is_the_longest_required_literal_and_its_inner_word_the_keyword():
+    screened = check(r"No module named '?mmcv\.(?:_ext|ops)'?")
+    assert screened.anchors == ("no module named ",)
+    assert screened.keywords == ("module",)  # "named" is as inner, "no" may run on: "Kno"
 
 
-def test_alternation_gives_one_anchor_per_branch():
-    assert check(r"(?:invalid device function|no kernel image is available)") == (
-        "invalid device function",
-        "no kernel image is available",
-    )
+def test_alternation_gives_one_anchor_and_keyword_per_branch():
+    screened = check(r"(?:invalid device function|no kernel image is available)")
+    assert screened.anchors == ("invalid device function", "no kernel image is available")
+    assert screened.keywords == ("device", "kernel")
+
+
+def test_a_word_boundary_makes_an_edge_word_a_keyword():
+    assert check(r"\bsegmentation fault\b").keywords == ("segmentation",)
+    assert check(r"segmentation fault").keywords == ()  # "xsegmentation fault" would match too
 
 
 def test_optional_text_is_not_an_anchor():
-    assert check(r"(?:segmentation)?\d{1,3}") == ()
+    assert check(r"(?:segmentation)?\d{1,3}").anchors == ()
 
 
 def test_bounded_repeats_are_allowed():
-    assert check(r"is not in the .{0,80} registry") == ("is not in the ",)
+    assert check(r"is not in the .{0,80} registry").anchors == ("is not in the ",)
