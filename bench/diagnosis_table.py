@@ -4,7 +4,7 @@ Usage: python bench/diagnosis_table.py ../shared/corpus/dev.jsonl [--all-rules]
 Each case's ``expected`` rule ids stand in for the matcher, so this measures the diagnoses alone.
 With --all-rules every environment-dependent rule counts as matched: a stress test of the facts
 (would any diagnosis state something false about this environment?), not of relevance.
-It also prints the rules that ``rules_ruled_out`` would drop, and parse timings.
+It also prints the rules whose conditions the environment contradicts, and parse timings.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.diagnosis import ENV_DEPENDENT_RULES, diagnose, rules_ruled_out  # noqa: E402
+from bot.diagnosis import ENV_DEPENDENT_RULES, diagnose  # noqa: E402
+from bot.matcher import env_allows  # noqa: E402
+from bot.rules import load_rules  # noqa: E402
 from bot.environment import parse_environment  # noqa: E402
 
 
 def main(corpus: str, all_rules: bool = False) -> None:
     cases = [json.loads(line) for line in Path(corpus).read_text(encoding="utf-8").splitlines() if line.strip()]
+    shipped = load_rules(Path(__file__).resolve().parent.parent / "rules")
     fired: dict[str, list[str]] = {}
     ruled_out: list[str] = []
     with_env = asking = 0
@@ -35,7 +38,7 @@ def main(corpus: str, all_rules: bool = False) -> None:
             facts = "; ".join(f"{key}: {value}" for key, value in found.facts.items())
             expected = ", ".join(case["expected"]) or "none"
             fired.setdefault(found.id, []).append(f"{case['id']} (expected: {expected}) — {facts}")
-        ruled_out += [f"{case['id']}: {rule}" for rule in sorted(rules_ruled_out(env, rules))]
+        ruled_out += [f"{case['id']}: {rule}" for rule in sorted(rules) if not env_allows(shipped.get(rule), env)]
     elapsed = time.perf_counter() - started
     print(f"{len(cases)} cases; environment read in {with_env}; would ask for collect_env in {asking}; "
           f"parse + diagnose {elapsed * 1000:.1f} ms in all\n")

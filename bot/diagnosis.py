@@ -470,32 +470,17 @@ def gcc_known_to_segfault(env: Environment) -> Diagnosis | None:
 @dataclass(frozen=True)
 class _WindowsCase:
     pytorch: Version | None  # the PyTorch release the FAQ entry names
-    series: tuple[tuple[int, int], ...]  # PyTorch series where the error is known to occur
     cuda: tuple[int, int] | None  # the CUDA version the FAQ entry names
 
 
-# The in-class-initializer error also appears with 1.7.0 (its FAQ entry repeats that fix), so a
-# 1.7 report does not rule that entry out.
+# Which environment rules these entries out is the rules' own `conditions` (rules/*.yaml),
+# applied by the matcher; here only the exact case the FAQ names is confirmed.
 _WINDOWS_CASES = {
-    "win-torch150-all-slots": _WindowsCase(parse_version("1.5.0"), ((1, 5),), None),
-    "win-torch160-in-class-init": _WindowsCase(parse_version("1.6.0"), ((1, 6), (1, 7)), None),
-    "win-torch170-profile-kind": _WindowsCase(parse_version("1.7.0"), ((1, 7),), None),
-    "msvc-unsupported": _WindowsCase(None, (), (9, 2)),
+    "win-torch150-all-slots": _WindowsCase(parse_version("1.5.0"), None),
+    "win-torch160-in-class-init": _WindowsCase(parse_version("1.6.0"), None),
+    "win-torch170-profile-kind": _WindowsCase(parse_version("1.7.0"), None),
+    "msvc-unsupported": _WindowsCase(None, (9, 2)),
 }
-
-
-def rules_ruled_out(env: Environment, rule_ids: Iterable[str]) -> frozenset[str]:
-    """Windows-build rules whose environment the issue contradicts (known platform or PyTorch)."""
-    return frozenset(rule for rule in rule_ids if rule in _WINDOWS_CASES and _contradicts(env, rule))
-
-
-def _contradicts(env: Environment, rule: str) -> bool:
-    case = _WINDOWS_CASES[rule]
-    if env.platform is not None and env.platform != "win32":
-        return True
-    torch = env.pytorch
-    return bool(case.series) and torch is not None and len(torch.release) >= 2 and (
-        torch.major_minor() not in case.series)
 
 
 def windows_case_confirmed(env: Environment, rule: str) -> Diagnosis | None:
@@ -549,7 +534,5 @@ def diagnose(env: Environment, rule_ids: frozenset[str]) -> tuple[Diagnosis, ...
     if env.is_empty():
         return ()
     found = [check(env) for rules, check in _DIAGNOSES if rules & rule_ids]
-    ruled_out = rules_ruled_out(env, rule_ids)
-    found += [windows_case_confirmed(env, rule) for rule in sorted(rule_ids)
-              if rule in _WINDOWS_CASES and rule not in ruled_out]
+    found += [windows_case_confirmed(env, rule) for rule in sorted(rule_ids) if rule in _WINDOWS_CASES]
     return tuple(diagnosis for diagnosis in found if diagnosis is not None)

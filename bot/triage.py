@@ -54,9 +54,7 @@ def _read(issue: Issue) -> _Reading:
 def triage(issue: Issue, rules: RuleSet) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _read(issue)
-    matches = match_rules(reading.text, reading.signatures, reading.env, rules)
-    ruled_out = diagnosis.rules_ruled_out(reading.env, frozenset(m.rule.id for m in matches))
-    return _verdict(reading, tuple(m for m in matches if m.rule.id not in ruled_out))
+    return _verdict(reading, match_rules(reading.text, reading.signatures, reading.env, rules))
 
 
 def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:

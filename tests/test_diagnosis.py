@@ -10,7 +10,6 @@ from bot.diagnosis import (
     environment_checks,
     load_compat_table,
     load_gpu_table,
-    rules_ruled_out,
     runs_on,
 )
 from bot.environment import Environment, Gpu, parse_environment
@@ -268,31 +267,6 @@ def test_windows_with_cuda_92_confirms_msvc_entry():
     assert only(env, "msvc-unsupported").facts["NVCC"] == "9.2.148"
 
 
-@pytest.mark.parametrize("lines, rule", [
-    (("sys.platform: linux",), "win-torch160-in-class-init"),
-    (("sys.platform: linux",), "msvc-unsupported"),
-    (("PyTorch: 1.8.1",), "win-torch160-in-class-init"),
-    (("pytorch: 1.8",), "win-torch150-all-slots"),
-    (("sys.platform: win32", "PyTorch: 1.6.0+cu101"), "win-torch170-profile-kind"),
-])
-def test_contradicting_environment_rules_out(lines, rule):
-    assert rules_ruled_out(report(*lines), [rule]) == {rule}
-    assert ids(report(*lines), rule) == []
-
-
-@pytest.mark.parametrize("lines, rule", [
-    ((), "win-torch160-in-class-init"),  # nothing known
-    (("sys.platform: win32",), "win-torch160-in-class-init"),
-    (("PyTorch: 1.7.0",), "win-torch160-in-class-init"),  # the 1.7.0 entry repeats that fix
-    (("PyTorch: 1.5.1",), "win-torch150-all-slots"),
-    (("sys.platform: win32", "NVCC: Cuda compilation tools, release 10.1, V10.1.243"), "msvc-unsupported"),
-    (("PyTorch: 1.8.0", "PyTorch: 1.6.0"), "win-torch160-in-class-init"),  # contradictory: unknown
-    (("sys.platform: linux",), "segfault"),  # not a Windows rule
-])
-def test_missing_or_consistent_facts_do_not_rule_out(lines, rule):
-    assert rules_ruled_out(report(*lines), [rule]) == frozenset()
-
-
 def test_windows_without_exact_version_is_not_confirmed():
     assert ids(report("sys.platform: win32", "pytorch: 1.6"), "win-torch160-in-class-init") == []
 
@@ -336,7 +310,6 @@ def test_mmcv_compiled_without_cuda_for_nms():
 def test_empty_environment_gives_nothing():
     every_rule = frozenset(diagnosis.ENV_DEPENDENT_RULES) | {"registry-key-error"}
     assert diagnose(Environment(), every_rule) == ()
-    assert rules_ruled_out(Environment(), every_rule) == frozenset()
 
 
 def test_every_diagnosis_has_both_languages_and_filled_templates():

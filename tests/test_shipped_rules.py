@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+import pytest
+
+from bot.environment import parse_environment
+from bot.matcher import env_allows
 from bot.rule_check import check_rules
 from bot.rules import load_rules
 
@@ -26,3 +30,30 @@ def test_every_rule_answers_in_both_languages_with_a_link_and_labels():
 
 def test_every_example_behaves_and_no_rule_is_slow_on_hostile_text():
     assert check_rules(load_rules(ROOT / "rules")) == []
+
+
+RULES = load_rules(ROOT / "rules")
+
+
+@pytest.mark.parametrize("lines, rule", [
+    (("sys.platform: linux",), "win-torch160-in-class-init"),
+    (("sys.platform: linux",), "msvc-unsupported"),
+    (("PyTorch: 1.8.1",), "win-torch160-in-class-init"),
+    (("pytorch: 1.8",), "win-torch150-all-slots"),
+    (("sys.platform: win32", "PyTorch: 1.6.0+cu101"), "win-torch170-profile-kind"),
+])
+def test_a_contradicting_environment_rules_a_windows_entry_out(lines, rule):
+    assert not env_allows(RULES.get(rule), parse_environment("\n".join(lines)))
+
+
+@pytest.mark.parametrize("lines, rule", [
+    ((), "win-torch160-in-class-init"),  # nothing known
+    (("sys.platform: win32",), "win-torch160-in-class-init"),
+    (("PyTorch: 1.7.0",), "win-torch160-in-class-init"),  # the 1.7.0 entry repeats that fix
+    (("PyTorch: 1.5.1",), "win-torch150-all-slots"),
+    (("sys.platform: win32", "NVCC: Cuda compilation tools, release 10.1, V10.1.243"), "msvc-unsupported"),
+    (("PyTorch: 1.8.0", "PyTorch: 1.6.0"), "win-torch160-in-class-init"),  # contradictory: unknown
+    (("sys.platform: linux",), "segfault"),  # not a Windows entry
+])
+def test_missing_or_consistent_facts_do_not_rule_an_entry_out(lines, rule):
+    assert env_allows(RULES.get(rule), parse_environment("\n".join(lines)))
