@@ -53,7 +53,7 @@ def handle(work: Work, context: Context) -> str:
 
 
 def handle_issue_changed(work: IssueChanged, context: Context) -> str:
-    verdict = triage(_issue(work.issue), context.rules)
+    verdict = triage(_issue(work.ref, work.issue), context.rules)
     if work.opened:
         if verdict.comment is None:
             return "silent: no rule matches"
@@ -71,7 +71,7 @@ def handle_issue_changed(work: IssueChanged, context: Context) -> str:
 def handle_command(work: FaqCommand, context: Context) -> str:
     if not work.by_known_maintainer and not context.client.get_permission(work.ref.repo, work.commenter).may_maintain:
         return f"ignored: /faq from {work.commenter}, who is no maintainer"
-    issue = _issue(work.issue)
+    issue = _issue(work.ref, work.issue)
     if work.rule_id and context.rules.get(work.rule_id) is None:
         # A note of its own: a typo in a command must not replace the answer already given.
         note = reply.render_unknown_rule(detect_language(issue), work.rule_id, context.rules.ids)
@@ -84,8 +84,9 @@ def handle_command(work: FaqCommand, context: Context) -> str:
     return done + _add_labels(context, work.ref, work.issue, verdict.labels)
 
 
-def _issue(snapshot: IssueSnapshot) -> Issue:
-    return Issue(snapshot.title, snapshot.body)
+def _issue(ref: IssueRef, snapshot: IssueSnapshot) -> Issue:
+    # The repository goes along: a rule's context may be met by the project an issue is filed on.
+    return Issue(snapshot.title, snapshot.body, ref.repo)
 
 
 def _find_answer(context: Context, ref: IssueRef, look_on_github: bool) -> BotComment | None:

@@ -420,3 +420,49 @@ def test_sigkill_after_acknowledging_loses_nothing_and_answers_once(settings, fa
     assert len(fake.issue_comments(REPO, 1)) == 1
     assert len(fake.calls("POST", COMMENTS)) == 1 and len(fake.calls("GET", COMMENTS)) == 1
     assert fake.labels[f"{REPO}#1"]
+
+
+COLLECT_ENV_WITHOUT_OPS = """
+sys.platform: linux
+Python: 3.10.4 (main, Mar 31 2022, 08:41:55) [GCC 7.5.0]
+CUDA available: True
+GPU 0: NVIDIA GeForce RTX 3090
+PyTorch: 2.1.0+cu121
+TorchVision: 0.16.0+cu121
+MMEngine: 0.10.3
+MMCV: 2.1.0
+MMCV Compiler: n/a
+MMCV CUDA Compiler: n/a
+MMDetection: 3.3.0+unknown
+"""
+
+
+def test_environment_added_by_an_edit_turns_the_request_into_a_diagnosis(service, fake):
+    opened = issue_payload(body="ModuleNotFoundError: No module named 'mmcv._ext'")
+    service.send("issues", opened, "d-open")
+    service.settle()
+    (first,) = fake.issue_comments(REPO, 1)
+    assert "python mmdet/utils/collect_env.py" in first["body"]  # the bot asks for the facts
+
+    edited = issue_payload("edited", body=opened["issue"]["body"] + "\n" + COLLECT_ENV_WITHOUT_OPS,
+                           labels=tuple(fake.labels.get(f"{REPO}#1", ())))
+    service.send("issues", edited, "d-edit")
+    service.settle()
+    (answer,) = fake.issue_comments(REPO, 1)  # still one comment, edited in place
+    assert "MMCV 2.1.0 (`MMCV Compiler: n/a`)" in answer["body"]
+    assert "Please add your environment" not in answer["body"]
+    assert len(fake.calls("PATCH")) == 1
+
+
+def test_the_project_an_issue_is_filed_on_counts_as_context(service, fake):
+    crash = "python tools/train.py configs/my_config.py\nSegmentation fault (core dumped)"
+    service.send("issues", issue_payload(title="crash", body=crash))
+    service.settle()
+    assert fake.writes() == []  # Hello-World is no OpenMMLab project: a bare segfault is not ours
+
+    mmdet_issue = issue_payload(title="crash", body=crash, number=2)
+    mmdet_issue["repository"]["full_name"] = "open-mmlab/mmdetection"
+    mmdet_issue["repository"]["name"] = "mmdetection"
+    service.send("issues", mmdet_issue)
+    service.settle()
+    assert [(r.method, r.path) for r in fake.writes()][0] == ("POST", "/repos/open-mmlab/mmdetection/issues/2/comments")
