@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.issue import Issue
 from bot.rules import RuleError, RuleSet, load_rules
-
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
+from bot.settings import DEFAULT_RULES
 
 
 def _rules(args: argparse.Namespace) -> RuleSet:
@@ -19,7 +18,7 @@ def _rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _read_issue(source: str) -> Issue:
-    """A JSON object with title and body, or plain markdown taken as the body."""
+    """A JSON object with title and body (and optionally repo), or plain markdown taken as the body."""
     raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     text = raw.decode("utf-8", errors="replace")
     try:
@@ -27,8 +26,12 @@ def _read_issue(source: str) -> Issue:
     except ValueError:
         return Issue("", text)
     if isinstance(data, dict) and ("title" in data or "body" in data):
-        title, body = data.get("title"), data.get("body")
-        return Issue(title if isinstance(title, str) else "", body if isinstance(body, str) else None)
+        title, body, repo = data.get("title"), data.get("body"), data.get("repo")
+        return Issue(
+            title if isinstance(title, str) else "",
+            body if isinstance(body, str) else None,
+            repo if isinstance(repo, str) else "",
+        )
     return Issue("", text)
 
 
