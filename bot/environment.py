@@ -92,7 +92,7 @@ class Environment:
 _LABELS = {
     "platform": "sys.platform", "python": "Python", "cuda_available": "CUDA available",
     "gpus": "GPU", "cuda_home": "CUDA_HOME", "nvcc": "NVCC", "msvc": "MSVC", "gcc": "GCC",
-    "pytorch": "PyTorch", "pytorch_cuda": "PyTorch CUDA", "pytorch_cuda_build": "PyTorch CUDA build",
+    "pytorch": "PyTorch", "pytorch_cuda": "PyTorch CUDA", "pytorch_cuda_build": "PyTorch build",
     "pytorch_archs": "PyTorch GPU architectures", "cudnn": "cuDNN", "torchvision": "TorchVision",
     "opencv": "OpenCV", "mmcv": "MMCV", "mmcv_compiler": "MMCV Compiler",
     "mmcv_cuda_compiler": "MMCV CUDA Compiler", "mmengine": "MMEngine", "mmdet": "MMDetection",
@@ -106,7 +106,7 @@ def _display(name: str, value: object, env: Environment) -> str:
     if name == "mmcv" and env.mmcv_package:
         return f"{value} ({env.mmcv_package})"
     if name == "pytorch_cuda_build":
-        return "CUDA" if value else "CPU only"
+        return "with CUDA" if value else "CPU only"
     return str(value)
 
 

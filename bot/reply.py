@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from bot.matcher import Match
 
@@ -77,11 +77,13 @@ def render_answer(
     text = TEXT[language]
     matches = list(matches)[:MAX_ANSWERS]
     parts = [MARKER, text["intro_one"] if len(matches) == 1 else text["intro_many"]]
-    for found in matches:
-        parts.append(_answer_section(language, found))
+    # What the reporter's own facts show comes first: it is the specific answer, the FAQ's
+    # steps below are the general one.
     findings = [pair[0] if language == "en" else pair[1] for pair in diagnoses]
     if findings:
         parts.append(text["diagnosis"] + "\n\n" + "\n".join(f"- {finding}" for finding in findings))
+    for found in matches:
+        parts.append(_answer_section(language, found))
     checks = list(dict.fromkeys(env_checks))
     if checks:
         parts.append(text["ask_env"].format(checks="; ".join(checks)))
@@ -158,8 +160,3 @@ def shorten(comment: str, max_chars: int, language: str = "en") -> str:
 def _close_open_fence(text: str) -> str:
     fences = re.findall(r"^(`{3,})", text, flags=re.M)
     return text + "\n```" if len(fences) % 2 else text
-
-
-def describe_checks(checks: Mapping[str, str], rule_ids: Iterable[str]) -> list[str]:
-    """The environment checks that matter for these rules, in rule order, once each."""
-    return list(dict.fromkeys(checks[rule] for rule in rule_ids if rule in checks))

@@ -72,3 +72,9 @@ def test_shorten_keeps_the_marker_and_fits_github(tmp_path):
     assert short.startswith(MARKER)
     assert "shortened" in short
     assert short.count("```") % 2 == 0
+
+
+def test_what_the_environment_shows_comes_before_the_general_steps(tmp_path):
+    comment = render_answer("en", [a_match(tmp_path)], diagnoses=[("Your mmcv lacks ops.", "您的 mmcv 没有算子。")])
+    assert comment.index("Your mmcv lacks ops.") < comment.index("1. Fix the widget.")
+    assert "您的" not in comment
