@@ -3,8 +3,8 @@
 It keeps issues' comments and labels, collaborator permissions and App installation tokens (it
 checks the App's RS256 JWT with the App's public key), records every request, and injects faults
 (status codes with headers, dropped connections, slow or hanging answers) from a queue. Response
-shapes follow /work/shared/github/api/*.json. It also builds and sends webhook deliveries the way
-GitHub does (signed, over HTTP), from /work/shared/github/webhooks/*.json.
+shapes follow shared/github/api/*.json. It also builds and sends webhook deliveries the way
+GitHub does (signed, over HTTP), from shared/github/webhooks/*.json.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import http.client
 import json
+import os
 import re
 import secrets
 import socket
@@ -28,8 +29,11 @@ import jwt
 
 from bot.signature import sign
 
-API = Path("/work/shared/github/api")
-WEBHOOKS = Path("/work/shared/github/webhooks")
+# The team's shared reference data lies beside the repository (CI lays a copy there too);
+# FAQBOT_SHARED points elsewhere.
+SHARED = Path(os.environ.get("FAQBOT_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+API = SHARED / "github" / "api"
+WEBHOOKS = SHARED / "github" / "webhooks"
 BOT_LOGIN = "faq-bot[bot]"
 
 

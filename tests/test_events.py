@@ -2,14 +2,13 @@
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from bot.events import FaqCommand, IssueChanged, PayloadError, essentials, parse_command, parse_delivery
 from bot.reply import MARKER
+from tests.fakegithub import WEBHOOKS
 
-WEBHOOKS = Path("/work/shared/github/webhooks")
 
 
 def example(name: str) -> dict:

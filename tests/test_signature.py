@@ -1,15 +1,14 @@
 """Signature checking and the settings that feed it."""
 
-from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings, SettingsError
 from bot.signature import SignatureError, sign, verify
+from tests.fakegithub import WEBHOOKS
 
 DOCS_SECRET = "It's a Secret to Everybody"
 DOCS_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-WEBHOOKS = Path("/work/shared/github/webhooks")
 
 
 def test_githubs_documented_test_vector():
