@@ -12,7 +12,7 @@ from bot.diagnosis import (
     load_gpu_table,
     runs_on,
 )
-from bot.environment import Environment, Gpu, parse_environment
+from bot.environment import Environment, parse_environment
 from bot.version import parse_version
 
 V = parse_version
