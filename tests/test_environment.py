@@ -442,7 +442,7 @@ def test_empty_body_is_empty():
     assert Environment().to_json() == {}
 
 
-def test_large_log_body_is_parsed_quickly():
+def test_large_log_body_does_not_run_away():
     body = (LINUX_MMCV1 + "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n" * 400)
     body = (body * 3)[:65_536]
     started = time.perf_counter()
