@@ -7,8 +7,10 @@ from typing import Iterable
 
 from bot.matcher import Match
 
-# Hidden in every comment the bot writes, so it can find (and edit) its own comment again.
+# Hidden in the bot's answer on an issue, so it can find (and edit) that one comment again.
 MARKER = "<!-- faq-bot -->"
+# Hidden in the bot's other notes (an unknown `/faq RULE-ID`): its own too, but never the answer.
+NOTE_MARKER = "<!-- faq-bot:note -->"
 # GitHub refuses comments longer than this (422).
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_ANSWERS = 3
@@ -128,11 +130,12 @@ def render_nothing_found(language: str) -> str:
 
 def render_unknown_rule(language: str, rule_id: str, known: Iterable[str]) -> str:
     listed = ", ".join(f"`{rule}`" for rule in known)
-    return f"{MARKER}\n{TEXT[language]['unknown_rule'].format(rule=rule_id.replace('`', ''), known=listed)}\n"
+    return f"{NOTE_MARKER}\n{TEXT[language]['unknown_rule'].format(rule=rule_id.replace('`', ''), known=listed)}\n"
 
 
 def is_bot_comment(body: str | None) -> bool:
-    return isinstance(body, str) and MARKER in body
+    """Any comment the bot wrote: its answer or one of its notes."""
+    return isinstance(body, str) and (MARKER in body or NOTE_MARKER in body)
 
 
 def labels_for(matches: Iterable[Match]) -> tuple[str, ...]:

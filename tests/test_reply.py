@@ -8,6 +8,7 @@ from bot.reply import (
     labels_for,
     render_answer,
     render_nothing_found,
+    render_unknown_rule,
     shorten,
 )
 from tests.rule_helpers import make_rule
@@ -78,3 +79,9 @@ def test_what_the_environment_shows_comes_before_the_general_steps(tmp_path):
     comment = render_answer("en", [a_match(tmp_path)], diagnoses=[("Your mmcv lacks ops.", "您的 mmcv 没有算子。")])
     assert comment.index("Your mmcv lacks ops.") < comment.index("1. Fix the widget.")
     assert "您的" not in comment
+
+
+def test_a_note_about_an_unknown_rule_is_the_bots_own_but_never_taken_for_its_answer():
+    note = render_unknown_rule("en", "no-such-rule", ["segfault"])
+    assert is_bot_comment(note)
+    assert MARKER not in note  # so finding the answer by its marker cannot pick this note
