@@ -3,16 +3,9 @@
 import pytest
 
 from bot import diagnosis
-from bot.diagnosis import (
-    DataFileError,
-    compute_capability,
-    diagnose,
-    environment_checks,
-    load_compat_table,
-    load_gpu_table,
-    runs_on,
-)
+from bot.diagnosis import diagnose, environment_checks, runs_on
 from bot.environment import Environment, parse_environment
+from bot.reference_tables import DataFileError, compute_capability, load_compat_table, load_gpu_table
 from bot.version import parse_version
 
 V = parse_version

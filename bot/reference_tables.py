@@ -1,0 +1,137 @@
+"""The reference tables shipped in rules/data/: which MMCV each MMDetection release accepts, and
+GPUs' compute capabilities. Loaded once, checked line by line (errors name file and line)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.version import Version, parse_version
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "rules" / "data"
+
+
+class DataFileError(ValueError):
+    """A data table under rules/data/ that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class CompatRow:
+    """One MMDetection release and the MMCV versions its ``mmdet/__init__.py`` accepts."""
+
+    mmdet: Version
+    mmcv_min: str
+    mmcv_max: str
+
+    def accepts(self, mmcv: Version) -> bool | None:
+        """Whether the release's assertion passes for ``mmcv``; None when it cannot be told."""
+        if self.mmdet.release[0] >= 3:  # mmengine's digit_version: ordinary order, max exclusive
+            return parse_version(self.mmcv_min) <= mmcv < parse_version(self.mmcv_max)
+        digits = _mmdet2_digits(mmcv)  # mmdet 2.x compares lists: '1.3' rejects 1.3.0
+        if digits is None:
+            return None
+        return _mmdet2_digits(parse_version(self.mmcv_min)) <= digits <= _mmdet2_digits(
+            parse_version(self.mmcv_max))
+
+    def accepted(self) -> str:
+        """The range in pip's words, as the assertion really applies it."""
+        if self.mmdet.release[0] >= 3:
+            return f"mmcv>={self.mmcv_min},<{self.mmcv_max}"
+        if self.mmcv_min == self.mmcv_max:
+            return f"mmcv-full=={self.mmcv_min}"
+        high = parse_version(self.mmcv_max)
+        upper = f"<{self.mmcv_max}.0" if len(high.release) == 2 else f"<={self.mmcv_max}"
+        return f"mmcv-full>={self.mmcv_min},{upper}"
+
+
+def _mmdet2_digits(version: Version | None) -> list[int] | None:
+    """mmdet 2.x's digit_version(): [1, 3, 17]; rcN -> [.., x-1, N]; other tags are not read."""
+    if version is None:
+        return None
+    digits = list(version.release)
+    kind, number = version.pre
+    if kind == 0:  # rc
+        digits[-1] -= 1
+        digits.append(number)
+    elif kind != 1:  # dev/alpha/beta/post: mmdet 2.x drops them, a verdict would be a guess
+        return None
+    return digits
+
+
+_GPU_DROP = frozenset({"nvidia", "tesla"})
+# Words after a GPU's model name that do not change its chip: form factor, memory, MIG slices.
+_GPU_EXTRA = re.compile(r"^(?:laptop|gpu|pcie|sxm\d?|nvl|hbm\d?e?|mig|with|max|q|design|\d+gb|\d+g\.\d+gb)$")
+
+
+def gpu_words(name: str) -> tuple[str, ...]:
+    """A GPU name as comparable words: "NVIDIA Tesla V100S-PCIE-32GB" -> ("v100s", "pcie", "32gb")."""
+    words = name.lower().replace("-", " ").replace("_", " ").split()
+    return tuple(word for word in words if word not in _GPU_DROP)
+
+
+def _read_csv(path: Path, header: list[str]) -> Iterable[tuple[int, list[str]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot read the data table ({error.strerror})") from error
+    rows = csv.reader(text.splitlines())
+    first = next(rows, None)
+    if first != header:
+        raise DataFileError(f"{path}:1: header must be {','.join(header)}, found {first}")
+    for number, row in enumerate(rows, 2):
+        if len(row) != len(header):
+            raise DataFileError(f"{path}:{number}: expected {len(header)} columns, found {len(row)}")
+        yield number, [cell.strip() for cell in row]
+
+
+def load_compat_table(path: Path = DATA_DIR / "mmdet_mmcv_compat.csv") -> tuple[CompatRow, ...]:
+    table = []
+    for number, (mmdet, low, high, source) in _read_csv(
+            path, ["mmdet_version", "mmcv_min", "mmcv_max", "source_url"]):
+        versions = [parse_version(text) for text in (mmdet, low, high)]
+        if None in versions or not source.startswith("https://"):
+            raise DataFileError(
+                f"{path}:{number}: expected versions such as 2.19.0,1.3.8,1.5.0 and an https "
+                f"source, found {mmdet!r},{low!r},{high!r},{source!r}")
+        table.append(CompatRow(versions[0], low, high))
+    return tuple(table)
+
+
+def load_gpu_table(path: Path = DATA_DIR / "gpus.csv") -> dict[tuple[str, ...], tuple[int, int]]:
+    table: dict[tuple[str, ...], tuple[int, int]] = {}
+    for number, (name, capability) in _read_csv(path, ["gpu", "compute_capability"]):
+        found = re.fullmatch(r"(\d{1,2})\.(\d)", capability)
+        words = gpu_words(name)
+        if not found or not words:
+            raise DataFileError(f"{path}:{number}: expected a GPU name and a capability such as 8.6, "
+                                f"found {name!r},{capability!r}")
+        if words in table:
+            raise DataFileError(f"{path}:{number}: {name!r} is listed twice")
+        table[words] = (int(found[1]), int(found[2]))
+    return table
+
+
+@cache
+def compat_table() -> tuple[CompatRow, ...]:
+    """The shipped compatibility table, read once."""
+    return load_compat_table()
+
+
+@cache
+def _gpu_table() -> dict[tuple[str, ...], tuple[int, int]]:
+    return load_gpu_table()
+
+
+def compute_capability(name: str, table: Mapping[tuple[str, ...], tuple[int, int]] | None = None
+                       ) -> tuple[int, int] | None:
+    """The GPU's compute capability from the table, or None for a name it does not know."""
+    table = _gpu_table() if table is None else table
+    words = gpu_words(name)
+    for size in range(len(words), 0, -1):  # the longest listed name wins
+        if words[:size] in table and all(_GPU_EXTRA.match(w) for w in words[size:]):
+            return table[words[:size]]
+    return None
