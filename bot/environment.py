@@ -6,10 +6,9 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 
 from bot.version import Version
-from bot.version import parse_version as _parse_version
+from bot.version import parse_version
 
 
 @dataclass(frozen=True)
@@ -169,15 +168,6 @@ _PLATFORMS = frozenset({"linux", "win32", "darwin"})
 # Fields known only together with the line that gave their parent (a pip row's mmcv-full names
 # the distribution of that row's version, not of whatever mmcv collect_env reported).
 _DEPENDS_ON = {"pytorch_cuda": "pytorch", "pytorch_cuda_build": "pytorch", "mmcv_package": "mmcv"}
-
-
-# Versions are immutable and the same few strings recur in a body (every pip row, every repeat of
-# a report), so parsing each short string once keeps a long body cheap; long junk is not kept.
-_cached_version = lru_cache(maxsize=2048)(_parse_version)
-
-
-def parse_version(text: str | None) -> Version | None:
-    return _cached_version(text) if text is None or len(text) <= 64 else _parse_version(text)
 
 
 class _Slots:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Release numbers, an optional pre-release tag (PEP 440 spellings and mmcv's own ``rc``),
 # an optional local part (``+cu113``, ``+6fd1a9a``). Anything else (``1.x``, ``latest``) is
@@ -64,6 +65,12 @@ def parse_version(text: str | None) -> Version | None:
     """The version in ``text``, or None when it is not one (``1.x``, ``latest``, empty)."""
     if not text:
         return None
+    # The same few strings recur in a body (every pip row, every repeat of a report): parse each
+    # short one once. Versions are immutable; long junk is not kept in the cache.
+    return _parse_short(text) if len(text) <= 64 else _parse(text)
+
+
+def _parse(text: str) -> Version | None:
     found = _VERSION.match(text.strip())
     if not found:
         return None
@@ -72,6 +79,9 @@ def parse_version(text: str | None) -> Version | None:
     if found["pre"]:
         pre = (_PRE_ORDER[found["pre"].lower()], int(found["pre_n"] or 0))
     return Version(release, pre, found["local"] or "")
+
+
+_parse_short = lru_cache(maxsize=2048)(_parse)
 
 
 class VersionRangeError(ValueError):
