@@ -7,8 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from bot.version import Version
-from bot.version import parse_version
+from bot.version import Version, parse_version
 
 
 @dataclass(frozen=True)
