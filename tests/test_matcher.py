@@ -27,7 +27,7 @@ def test_fuzzy_phrase_tolerates_a_truncated_typo_title(tmp_path):
         signatures=[{"phrase": "nms is not compiled with GPU support", "min_score": 90}],
     )
     rules = build_ruleset([rule])
-    (found,) = matched(rules, "", title="untimeError: nms is not compiled with GPU suport")
+    (found,) = matched(rules, "", title="eError: nms is not compiled with GPU supprt")
     assert 90 <= found.score < 100
     assert found.evidence.line == 0
 
