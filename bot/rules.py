@@ -317,7 +317,9 @@ def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
     words = sorted({word for word in WORD.findall(phrase.lower()) if len(word) >= 4}, key=len, reverse=True)
     if not words:
         raise doc.error("a fuzzy phrase needs at least one word of four or more letters")
-    return PhraseSignature(phrase, float(score), tuple(words[:3]))
+    # Its two longest words: the most distinctive, so the keyword index stays selective (a third
+    # is often "failed" or "error"); a retyped phrase rarely garbles both.
+    return PhraseSignature(phrase, float(score), tuple(words[:2]))
 
 
 def _conditions(doc: _Doc) -> Conditions:
