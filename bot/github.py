@@ -136,12 +136,19 @@ class TokenCredentials:
 
     def __init__(self, settings: Settings):
         self._github = Github(auth=Auth.Token(settings.github_token), per_page=100, lazy=True, **_github_kwargs(settings))
+        self._login: str | None = None
 
     def github(self, installation_id: int | None) -> Github:
         return self._github
 
     def refresh(self, installation_id: int | None) -> None:
         raise AssertionError("a personal access token cannot be refreshed")
+
+    def wrote(self, github: Github, login: str, user_type: str) -> bool:
+        """Whether a comment by this user is the bot's own: the token's user wrote it."""
+        if self._login is None:
+            self._login = github.get_user().login  # once per process, and only on recovery paths
+        return login == self._login
 
 
 class AppCredentials:
@@ -174,6 +181,10 @@ class AppCredentials:
         with self._lock:
             self._clients.pop(installation_id, None)
 
+    def wrote(self, github: Github, login: str, user_type: str) -> bool:
+        """Whether a comment by this user is the bot's own: an App writes as its `<slug>[bot]` account."""
+        return user_type == "Bot" and login.endswith("[bot]")
+
 
 def _epoch(moment: datetime | None) -> float:
     if moment is None:
@@ -196,7 +207,9 @@ class PyGithubClient:
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
         def find(github: Github) -> BotComment | None:
             for comment in github.get_repo(repo).get_issue(number).get_comments():
-                if marker in (comment.body or ""):
+                # Anyone can type the marker: only a comment the bot itself wrote is its answer.
+                if marker in (comment.body or "") and self._credentials.wrote(
+                        github, comment.user.login, comment.user.type):
                     return BotComment(comment.id, comment.body)
             return None
 

@@ -34,7 +34,8 @@ from bot.signature import sign
 SHARED = Path(os.environ.get("FAQBOT_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 API = SHARED / "github" / "api"
 WEBHOOKS = SHARED / "github" / "webhooks"
-BOT_LOGIN = "faq-bot[bot]"
+BOT_LOGIN = "faq-bot[bot]"  # what an App installation token writes as
+TOKEN_LOGIN = "faq-bot-account"  # the user a personal access token belongs to
 
 
 def _recorded_body(name: str):
@@ -126,9 +127,12 @@ class FakeGitHub:
             return self._mint_token(int(match[1]), headers)
         if not self._authorized(headers):
             return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+        author = self._author(headers)
         routes = [
+            ("GET", r"/user", lambda query, body: (200, {}, {"login": author["login"], "type": author["type"]})),
             ("GET", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self._list_comments),
-            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self._create_comment),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments",
+             lambda repo, number, query, body: self._create_comment(repo, number, query, body, author)),
             ("PATCH", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self._edit_comment),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self._add_labels),
             ("GET", r"/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission", self._permission),
@@ -146,6 +150,17 @@ class FakeGitHub:
             return True
         installation = self.installation_tokens.get(credential)
         return installation is not None and installation[1] > time.time()
+
+    def _author(self, headers: dict) -> dict:
+        """Who the credential writes as: the App's bot account, or the token's own user."""
+        credential = headers.get("authorization", "").partition(" ")[2]
+        if credential in self.installation_tokens:
+            return {"login": BOT_LOGIN, "type": "Bot"}
+        return {"login": TOKEN_LOGIN, "type": "User"}
+
+    def add_comment(self, repo: str, number: int, body: str, login: str, user_type: str = "User") -> int:
+        """A comment by someone else (a reporter, another bot), as a test sets the scene."""
+        return self._create_comment(repo, str(number), {}, {"body": body}, {"login": login, "type": user_type})[2]["id"]
 
     def _mint_token(self, installation_id: int, headers: dict) -> tuple[int, dict, object]:
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -172,7 +187,7 @@ class FakeGitHub:
         shown = comments[(page - 1) * per_page: page * per_page]
         return 200, headers, [_public(c) for c in shown]
 
-    def _create_comment(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
+    def _create_comment(self, repo: str, number: str, query: dict, body, author: dict) -> tuple[int, dict, object]:
         text = (body or {}).get("body")
         if not isinstance(text, str) or len(text) > self.max_comment_chars:
             return 422, {}, {"message": "Validation Failed", "errors": [
@@ -185,7 +200,7 @@ class FakeGitHub:
             comment.update(id=self._next_comment, body=text, _issue=f"{repo}#{number}",
                            url=f"{self.url}/repos/{repo}/issues/comments/{self._next_comment}",
                            issue_url=f"{self.url}/repos/{repo}/issues/{number}")
-            comment["user"] = {**comment["user"], "login": BOT_LOGIN, "type": "Bot"}
+            comment["user"] = {**comment["user"], **author}
             self.comments[comment["id"]] = comment
         return 201, {"Location": comment["url"]}, _public(comment)
 

@@ -26,6 +26,7 @@ from tests.fakegithub import REPO, comment_payload, deliver, issue_payload
 ROOT = Path(__file__).resolve().parent.parent
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+MMCV_ERROR_ONLY = "ModuleNotFoundError: No module named 'mmcv._ext'"
 
 
 class Service:
@@ -466,3 +467,14 @@ def test_the_project_an_issue_is_filed_on_counts_as_context(service, fake):
     service.send("issues", mmdet_issue)
     service.settle()
     assert [(r.method, r.path) for r in fake.writes()][0] == ("POST", "/repos/open-mmlab/mmdetection/issues/2/comments")
+
+
+def test_a_strangers_comment_holding_the_marker_is_never_taken_for_the_answer(service, fake):
+    service.send("issues", issue_payload(title="question", body="How do I train on two GPUs?"), "d-open")
+    service.settle()
+    planted = fake.add_comment(REPO, 1, f"{MARKER}\nI am not the bot.", login="mallory")
+    edited = issue_payload("edited", title="question", body=MMCV_ERROR_ONLY)
+    service.send("issues", edited, "d-edit")
+    service.settle()
+    assert fake.comments[planted]["body"] == f"{MARKER}\nI am not the bot."  # left alone
+    assert fake.calls("PATCH") == [] and fake.calls("POST", COMMENTS) == []
