@@ -133,7 +133,7 @@ def format_report(report: Report) -> str:
         f"  (tp {overall.true_positive}, fp {overall.false_positive}, fn {overall.false_negative})",
         f"comments on cases expecting silence: {len(report.comments_on_silent_cases)}",
         "",
-        f"{'rule':28} {'prec':>6} {'recall':>6} {'f1':>6} {'tp':>4} {'fp':>4} {'fn':>4}",
+        f"{'rule':28} {'prec':>6} {'rec':>6} {'f1':>6} {'tp':>4} {'fp':>4} {'fn':>4}",
     ]
     for rule_id, counts in sorted(report.per_rule.items()):
         lines.append(
