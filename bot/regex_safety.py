@@ -9,6 +9,10 @@ import re._parser as sre_parse
 from dataclasses import dataclass
 
 MIN_ANCHOR_CHARS = 3
+# Ways a failed match may be retried from one position: the product of the lengths each variable
+# repeat may take (\w{0,1000}\w{0,1000} is a million). Lines are at most 2,000 characters.
+MAX_BACKTRACKING = 1_000_000
+_LINE_CHARS = 2_000
 # Classes that match almost any character: two unbounded repeats of these in one pattern
 # make a failed search cost the square of a line's length.
 _WIDE = {sre.ANY, sre.NOT_LITERAL}
@@ -41,6 +45,11 @@ def check(source: str) -> Screened:
         raise UnsafePattern(
             "more than one unbounded repeat of a wide class ('.*', '[^x]+'): "
             "bound them (.{0,200}) so a failed search stays linear"
+        )
+    if _backtracking_product(parsed.data) > MAX_BACKTRACKING:
+        raise UnsafePattern(
+            "variable repeats one after another multiply the ways a failed match is retried "
+            f"(more than {MAX_BACKTRACKING:,} per position): make them shorter or anchor them on literal text"
         )
     literals = _required_literals(parsed.data) or set()
     anchors = tuple(sorted({literal.text for literal in literals}))
@@ -100,6 +109,20 @@ def _wide_unbounded_repeats(items: list) -> int:
         elif op == sre.BRANCH:
             count += max(_wide_unbounded_repeats(branch) for branch in value[1])
     return count
+
+
+def _backtracking_product(items: list) -> int:
+    product = 1
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, body = value
+            high = _LINE_CHARS if high == sre.MAXREPEAT else min(high, _LINE_CHARS)
+            product *= max(1, high - low + 1) * _backtracking_product(body)
+        elif op == sre.SUBPATTERN:
+            product *= _backtracking_product(value[-1])
+        elif op == sre.BRANCH:
+            product *= sum(_backtracking_product(branch) for branch in value[1])
+    return product
 
 
 def _is_wide(item: tuple) -> bool:

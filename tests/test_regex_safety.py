@@ -35,3 +35,9 @@ def test_optional_text_is_not_an_anchor():
 
 def test_bounded_repeats_are_allowed():
     assert check(r"is not in the .{0,80} registry").anchors == ("is not in the ",)
+
+
+def test_repeats_that_multiply_their_retries_are_refused():
+    with pytest.raises(UnsafePattern, match="multiply"):
+        check(r"\w{0,1000}\w{0,1000}x")
+    check(r"KeyError: .{0,200} is not in the \w{1,40} registry")  # 201 x 40: fine

@@ -7,7 +7,8 @@ import pytest
 from bot.environment import parse_environment
 from bot.matcher import env_allows
 from bot.rule_check import check_rules
-from bot.rules import load_rules
+from bot.rules import build_ruleset, load_rules
+from tests.rule_helpers import make_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_IDS = {
@@ -57,3 +58,12 @@ def test_a_contradicting_environment_rules_a_windows_entry_out(lines, rule):
 ])
 def test_missing_or_consistent_facts_do_not_rule_an_entry_out(lines, rule):
     assert env_allows(RULES.get(rule), parse_environment("\n".join(lines)))
+
+
+def test_rules_check_reports_a_rule_that_is_slow_on_hostile_text(tmp_path):
+    # Passes the static screening (no nested quantifier, bounded repeats) yet backtracks a lot.
+    slow = make_rule(tmp_path, "slow-rule", signatures=[{"regex": r"\bpart \w{0,900}[a-z]{0,900}x"}],
+                     examples={"match": ["part ax"], "no_match": ["nothing"]})
+    problems = check_rules(build_ruleset([slow]))
+    assert [p.rule for p in problems] == ["slow-rule"]
+    assert "hostile" in problems[0].message
