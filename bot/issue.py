@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
-from bisect import bisect_right
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 # GitHub caps an issue body at 65,536 characters; anything longer is not a real issue body.
 # Keep its head and its tail: tracebacks end where logs end.
@@ -41,6 +42,11 @@ class IssueText:
     text: str  # the lines joined with "\n", for whole-text regex search
     offsets: tuple[int, ...]  # start offset of each line in ``text``
     project: str = ""  # the repository's name without its owner: "mmdetection"
+
+    @cached_property
+    def lowered(self) -> str:
+        """``text`` in lowercase, for literal look-ups: made once, shared by every reader."""
+        return self.text.lower()
 
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
@@ -157,7 +163,7 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     str.find over the lowercased text is one fast scan per trigger; a case-insensitive
     alternation over the same 64 KB costs twenty times more.
     """
-    lowered = text.text.lower()
+    lowered = text.lowered
     if len(lowered) != len(text.text):  # a few characters lowercase to two: offsets would drift
         lowered = text.text
     kinds_by_line: dict[int, set[str]] = {}

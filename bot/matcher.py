@@ -37,7 +37,7 @@ class _Haystack:
 
     def __init__(self, text: IssueText, signatures: tuple[Signature, ...]):
         self.text = text
-        self.lowered = text.text.lower()
+        self.lowered = text.lowered
         self.words = set(WORD.findall(self.lowered))
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
