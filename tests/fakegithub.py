@@ -3,8 +3,8 @@
 It keeps issues' comments and labels, collaborator permissions and App installation tokens (it
 checks the App's RS256 JWT with the App's public key), records every request, and injects faults
 (status codes with headers, dropped connections, slow or hanging answers) from a queue. Response
-shapes follow shared/github/api/*.json. It also builds and sends webhook deliveries the way
-GitHub does (signed, over HTTP), from shared/github/webhooks/*.json.
+shapes follow the recorded responses in tests/fixtures/github/api/. It also builds and sends
+webhook deliveries the way GitHub does (signed, over HTTP), from tests/fixtures/github/webhooks/.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import copy
 import datetime as dt
 import http.client
 import json
-import os
 import re
 import secrets
 import socket
@@ -29,11 +28,10 @@ import jwt
 
 from bot.signature import sign
 
-# The team's shared reference data lies beside the repository (CI lays a copy there too);
-# FAQBOT_SHARED points elsewhere.
-SHARED = Path(os.environ.get("FAQBOT_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-API = SHARED / "github" / "api"
-WEBHOOKS = SHARED / "github" / "webhooks"
+# Recorded GitHub payloads and API responses, kept in the repository (see its README).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
+API = FIXTURES / "api"
+WEBHOOKS = FIXTURES / "webhooks"
 BOT_LOGIN = "faq-bot[bot]"  # what an App installation token writes as
 TOKEN_LOGIN = "faq-bot-account"  # the user a personal access token belongs to
 
