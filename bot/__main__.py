@@ -80,7 +80,7 @@ def _service_settings(args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import serve
+    from bot.devserver import serve
 
     return serve(args.host, args.port, args.insecure, settings=_service_settings(args))
 
@@ -92,9 +92,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from bot.worker import jobs_command
+    """`jobs [list | retry ID | retry --all]`: failed jobs with their errors; queue them again."""
+    from bot.jobs import SqliteStore
 
-    return jobs_command(args.action, args.job_id, args.all, settings=_service_settings(args))
+    settings = _service_settings(args)
+    store = SqliteStore(settings.db_path, settings.db_synchronous)
+    if args.action == "retry":
+        if args.job_id is None and not args.all:
+            print("jobs retry: give a job id or --all")
+            return 2
+        count = store.retry(None if args.all else args.job_id)
+        print(f"{count} job(s) queued again")
+        return 0 if count or args.all else 1
+    failed = store.list_failed()
+    for job in failed:
+        print(f"{job.id}\t{job.event}\t{job.issue_key}\tattempts={job.attempts}\t{job.error}")
+    print(f"{len(failed)} failed job(s); counts: {json.dumps(store.counts())}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

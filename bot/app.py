@@ -1,20 +1,17 @@
-"""The web front: `POST /webhook` checks, stores and acknowledges deliveries; `GET /healthz`. Nothing else.
+"""The web front: `POST /webhook` checks, parses, stores and acknowledges deliveries; `GET /healthz`. Nothing else.
 
 It never talks to GitHub: a delivery is verified (signature over the raw body, before parsing),
-parsed just enough to refuse bad input with a 4xx, stored under its X-GitHub-Delivery id and
-acknowledged with 202 at once (GitHub waits 10 s and never retries by itself). Workers act later.
+parsed into the work it asks for (bot/events.py; bad input gets a 4xx), stored under its
+X-GitHub-Delivery id and acknowledged with 202 at once (GitHub waits 10 s and never retries by
+itself). Workers act later, on the stored work. It imports no rules, matching or rapidfuzz.
 
-Deployment:
-- `python -m bot serve`: this app on werkzeug's threaded server plus one worker thread, on
-  embedded defaults (SQLite file in the working directory; dry run without GitHub credentials).
-- `gunicorn 'bot.app:create_app()'` with several workers sharing the SQLite database, plus a
-  separate `python -m bot worker`. Or set FAQBOT_INPROCESS_WORKER=1 to run a worker thread in
-  each gunicorn worker instead: claims are atomic leases in SQLite, so they never collide.
+Production: `gunicorn -c gunicorn.conf.py 'bot.app:create_app()'` plus `python -m bot worker`
+beside it (or FAQBOT_INPROCESS_WORKER=1 for a worker thread in each gunicorn process). For local
+development, `python -m bot serve` (bot/devserver.py) runs both in one process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import sqlite3
@@ -22,8 +19,9 @@ import sqlite3
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.events import PayloadError, essentials, parse_delivery
+from bot.events import PayloadError, encode_work, parse_delivery
 from bot.jobs import SqliteStore
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.signature import SignatureError, verify
 
@@ -34,10 +32,6 @@ INSECURE_BANNER = (
     "INSECURE: webhook signatures are NOT checked (FAQBOT_INSECURE_NO_SIGNATURE / --insecure). "
     "Anyone who can reach this port can make the bot act. Use only for local development."
 )
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _answer(code: int, **fields: object) -> Response:
@@ -56,13 +50,12 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
     store = SqliteStore(settings.db_path, settings.db_synchronous)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None}
+    app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None, "stop_worker": None}
     if start_worker if start_worker is not None else settings.inprocess_worker:
-        from bot.worker import Worker
+        from bot.worker import Worker  # only then: the worker brings the rules and matching
 
         worker = Worker(settings, store)
-        worker.start_thread()
-        app.extensions["faqbot"]["worker"] = worker
+        app.extensions["faqbot"].update(worker=worker, stop_worker=worker.start_thread())
     _routes(app, settings, store)
     return app
 
@@ -85,11 +78,16 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         try:
-            store.ping()
+            health = store.queue_health()
         except sqlite3.Error as error:
             log.error("health check: database unreachable: %s", error)
-            return _answer(503, status="database unreachable")
-        return _answer(200, status="ok")
+            return _answer(503, status="unhealthy", problems=["database unreachable"])
+        problems = _health_problems(settings, health, app.extensions["faqbot"]["worker"])
+        if problems:
+            log.warning("health check: %s", "; ".join(problems))
+        return _answer(503 if problems else 200, status="unhealthy" if problems else "ok", problems=problems,
+                       queue_depth=health.depth, oldest_pending_age=round(health.oldest_ready_age, 1),
+                       worker_last_seen_age=None if health.worker_seen_age is None else round(health.worker_seen_age, 1))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> Response:
@@ -103,45 +101,43 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
         return _answer(503, error="could not store the delivery")
 
 
+def _health_problems(settings: Settings, health, worker) -> list[str]:
+    """Why the service is not doing its work, if it is not: no worker alive, or jobs left waiting."""
+    problems = []
+    if worker is not None:
+        if worker.thread is None or not worker.thread.is_alive():
+            problems.append("the in-process worker thread is not running")
+    elif health.worker_seen_age is None:
+        problems.append("no worker has ever run on this database: start `python -m bot worker`")
+    elif health.worker_seen_age > settings.health_worker_silence:
+        problems.append(f"no worker has shown life for {health.worker_seen_age:.0f} s "
+                        f"(FAQBOT_HEALTH_WORKER_SILENCE={settings.health_worker_silence:g})")
+    if health.oldest_ready_age > settings.health_max_pending_age:
+        problems.append(f"the oldest pending job has waited {health.oldest_ready_age:.0f} s "
+                        f"(FAQBOT_HEALTH_MAX_PENDING_AGE={settings.health_max_pending_age:g})")
+    return problems
+
+
 def _accept(store: SqliteStore, event: str, delivery: str, body: bytes, app: Flask) -> Response:
     if not event or not delivery or len(delivery) > 200:
         log.warning("delivery refused: no X-GitHub-Event or X-GitHub-Delivery header")
         return _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
     try:
         payload = json.loads(body)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nested deeper than Python recurses
+        log.warning("delivery %s (%s) refused: malformed JSON", delivery, event)
+        return _answer(400, error="malformed JSON")
+    try:
         work = parse_delivery(event, payload)
-    except ValueError as error:  # PayloadError, bad JSON and bad UTF-8 are all ValueErrors
-        status = 422 if isinstance(error, PayloadError) else 400
-        log.warning("delivery %s (%s) refused: %s", delivery, event, error if status == 422 else "malformed JSON")
-        return _answer(status, error=str(error) if status == 422 else "malformed JSON")
+        stored = None if work is None else encode_work(work)
+    except PayloadError as error:
+        log.warning("delivery %s (%s) refused: %s", delivery, event, error)
+        return _answer(422, error=str(error))
     if work is None:
         return _answer(200, status="ignored", event=event)
-    stored = json.dumps(essentials(payload), ensure_ascii=False).encode()
     if not store.enqueue(delivery, event, work.ref.key, stored):
         return _answer(200, status="duplicate", delivery=delivery)
     worker = app.extensions["faqbot"]["worker"]
     if worker is not None:
         worker.wake()
     return _answer(202, status="queued", delivery=delivery)
-
-
-def serve(host: str = "127.0.0.1", port: int | None = None, insecure: bool = False,
-          settings: Settings | None = None) -> int:
-    """`python -m bot serve`: the web front and a worker thread in one process."""
-    from werkzeug.serving import make_server
-
-    settings = settings or Settings.from_env()
-    if insecure:
-        settings = dataclasses.replace(settings, insecure_no_signature=True)
-    app = create_app(settings, start_worker=True)
-    server = make_server(host, port if port is not None else settings.port, app, threaded=True)
-    mode = "INSECURE (signatures not checked)" if settings.insecure_no_signature and not settings.webhook_secrets \
-        else "signatures checked"
-    posting = "DRY RUN (nothing is posted to GitHub)" if settings.dry_run else f"posting to {settings.api_url}"
-    print(f"faq-bot listening on http://{host}:{server.server_port}/webhook; {mode}; {posting}; "
-          f"database {settings.db_path}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0

@@ -1,24 +1,28 @@
-"""Which deliveries become which work: an issue opened or edited, a maintainer's `/faq` command.
+"""Which deliveries become which work: an issue opened or edited, a label removed, a `/faq` command.
 
 Pure: a delivery (event name + parsed JSON) goes in, a small dataclass (or None: not for us) comes
 out. A payload lacking what its event needs raises PayloadError, which the web front turns into a
-4xx. Who may run `/faq` is decided later by the worker (it may need to ask GitHub).
+4xx. A delivery is parsed once, by the web front: the job store keeps the parsed work
+(`encode_work`), and the worker reads it back (`decode_work`) without looking at the payload again.
+Who may run `/faq`, and what its word means, is decided later by the handlers (they may need to ask
+GitHub, and they know the rules).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.reply import is_bot_comment
+from bot.marker import carries_marker
 
 MAINTAINER_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 HANDLED_ISSUE_ACTIONS = frozenset({"opened", "edited"})
 
-# `/faq` or `/faq RULE-ID` at the start of a line (up to 3 spaces: 4 make a Markdown code block);
+# `/faq` or `/faq WORD` at the start of a line (up to 3 spaces: 4 make a Markdown code block);
 # `/faqs` is not the command.
-_COMMAND = re.compile(r"^ {0,3}/faq(?:[ \t]+(?P<rule_id>\S{1,100}))?(?:[ \t].*)?$")
+_COMMAND = re.compile(r"^ {0,3}/faq(?:[ \t]+(?P<argument>\S{1,100}))?(?:[ \t].*)?$")
 _FENCE_OR_QUOTE = re.compile(r"^ {0,3}(```|~~~|>)")
 
 
@@ -59,7 +63,7 @@ class FaqCommand:
     issue: IssueSnapshot
     commenter: str
     author_association: str
-    rule_id: str | None = None
+    argument: str = ""  # the word after `/faq`: a rule id, a typo of one, or an ordinary word
 
     @property
     def by_known_maintainer(self) -> bool:
@@ -67,7 +71,17 @@ class FaqCommand:
         return self.author_association in MAINTAINER_ASSOCIATIONS
 
 
-Work = IssueChanged | FaqCommand
+@dataclass(frozen=True)
+class LabelRemoved:
+    """A person took a label off an issue: the bot must never put that label back."""
+
+    ref: IssueRef
+    label: str
+    remover: str
+
+
+Work = IssueChanged | FaqCommand | LabelRemoved
+_KINDS: dict[str, type] = {"issue_changed": IssueChanged, "faq_command": FaqCommand, "label_removed": LabelRemoved}
 
 
 def parse_delivery(event: str, payload: Any) -> Work | None:
@@ -77,9 +91,47 @@ def parse_delivery(event: str, payload: Any) -> Work | None:
     action = payload.get("action")
     if event == "issues" and action in HANDLED_ISSUE_ACTIONS:
         return _issue_changed(payload, opened=action == "opened")
+    if event == "issues" and action == "unlabeled":
+        return _label_removed(payload)
     if event == "issue_comment" and action == "created":
         return _faq_command(payload)
     return None
+
+
+def encode_work(work: Work) -> bytes:
+    """What the job store keeps of a delivery: the parsed work, as UTF-8 JSON.
+
+    Raises PayloadError when the delivery's text cannot be stored as Unicode (a lone surrogate
+    such as "\\ud800" is valid JSON but no character).
+    """
+    kind = next(name for name, cls in _KINDS.items() if isinstance(work, cls))
+    try:
+        return json.dumps({"kind": kind, **asdict(work)}, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError("the delivery holds text that is not valid Unicode (a lone surrogate escape)") from None
+
+
+def decode_work(stored: bytes, event: str) -> Work | None:
+    """The work ``encode_work`` stored for an ``event`` delivery.
+
+    A job stored by an earlier version holds the delivery's payload instead: that is parsed as the
+    delivery was. Raises PayloadError when the stored bytes are neither.
+    """
+    try:
+        data = json.loads(stored)
+    except ValueError as error:
+        raise PayloadError(f"stored work is not JSON: {error}") from None
+    if not isinstance(data, dict) or "kind" not in data:
+        return parse_delivery(event, data)
+    try:
+        cls = _KINDS[data.pop("kind")]
+        ref = IssueRef(**data.pop("ref"))
+        if "issue" in data:
+            issue = data.pop("issue")
+            data["issue"] = IssueSnapshot(issue["title"], issue["body"], tuple(issue["labels"]))
+        return cls(ref=ref, **data)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise PayloadError(f"stored work is not readable: {type(error).__name__}: {error}") from None
 
 
 def _issue_changed(payload: dict, opened: bool) -> IssueChanged | None:
@@ -97,41 +149,25 @@ def _faq_command(payload: dict) -> FaqCommand | None:
     login = _text(user, "login", "comment.user")
     if raw_issue.get("pull_request") or _is_bot(user, login, body):
         return None
-    command = parse_command(body)
-    if command is None:
+    argument = parse_command(body)
+    if argument is None:
         return None
     association = comment.get("author_association") or "NONE"
-    return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), command or None)
+    return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), argument)
 
 
-def essentials(payload: dict) -> dict:
-    """The part of a delivery's payload that parse_delivery reads: what a job needs to store.
-
-    A 15 kB issues payload shrinks to its title, body and a few ids, so the job table (and its
-    write-ahead log) grows by a tenth as much per delivery.
-    """
-    kept: dict = {"action": payload.get("action")}
-    for key, fields in _ESSENTIAL_FIELDS.items():
-        if isinstance(payload.get(key), dict):
-            kept[key] = {name: payload[key][name] for name in fields if name in payload[key]}
-    issue, comment = kept.get("issue", {}), kept.get("comment", {})
-    if isinstance(issue.get("labels"), list):
-        issue["labels"] = [{"name": label.get("name")} for label in issue["labels"] if isinstance(label, dict)]
-    if isinstance(comment.get("user"), dict):
-        comment["user"] = {name: comment["user"].get(name) for name in ("login", "type")}
-    return kept
-
-
-_ESSENTIAL_FIELDS = {
-    "issue": ("number", "title", "body", "labels", "pull_request"),
-    "comment": ("body", "user", "author_association"),
-    "repository": ("full_name",),
-    "installation": ("id",),
-}
+def _label_removed(payload: dict) -> LabelRemoved | None:
+    raw_issue = _object(payload, "issue")
+    label = _text(_object(payload, "label"), "name", "label")
+    sender = _object(payload, "sender")
+    login = _text(sender, "login", "sender")
+    if raw_issue.get("pull_request") or _is_bot(sender, login, ""):
+        return None  # the bot's own removals (and other bots') are not a person's decision
+    return LabelRemoved(_ref(payload, raw_issue), label, login)
 
 
 def parse_command(body: str) -> str | None:
-    """For a `/faq` command: the rule id given, or "" for none. None when the comment is no command.
+    """For a `/faq` command: the word after it, or "" for none. None when the comment is no command.
 
     Only the first non-empty line counts, and not when it opens a code block or a quote: quoting
     someone's `/faq` or showing it in an example must not run it.
@@ -142,13 +178,13 @@ def parse_command(body: str) -> str | None:
         if _FENCE_OR_QUOTE.match(line):
             return None
         match = _COMMAND.match(line.rstrip())
-        return (match["rule_id"] or "") if match else None
+        return (match["argument"] or "") if match else None
     return None
 
 
 def _is_bot(user: dict, login: str, body: str) -> bool:
     # The bot's own comments (they carry its marker) matter most: with a personal token they come from a "User".
-    return user.get("type") == "Bot" or login.endswith("[bot]") or is_bot_comment(body)
+    return user.get("type") == "Bot" or login.endswith("[bot]") or carries_marker(body)
 
 
 def _ref(payload: dict, raw_issue: dict) -> IssueRef:

@@ -55,6 +55,10 @@ class Unprocessable(GitHubError):
         self.max_chars = max_chars
 
 
+class CommentGone(GitHubError):
+    """404 on a comment the bot remembers: someone deleted it."""
+
+
 class RateLimited(GitHubError):
     """Rate limited for longer than the worker should sleep: run the job again at ``until``."""
 

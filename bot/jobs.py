@@ -47,8 +47,26 @@ CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
     comment_id   INTEGER NOT NULL,
     body         TEXT NOT NULL,
-    labels_added TEXT NOT NULL DEFAULT '[]',
+    source       TEXT NOT NULL DEFAULT 'triage',  -- triage | maintainer (a `/faq RULE-ID`)
+    deleted      INTEGER NOT NULL DEFAULT 0,      -- a maintainer deleted the comment
     updated_at   REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS issue_labels (  -- labels the bot must not add (again) to an issue
+    issue_key  TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    state      TEXT NOT NULL,                    -- added (by the bot) | removed (by a person)
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (issue_key, label)
+);
+CREATE TABLE IF NOT EXISTS notes (  -- short notes already posted, once per issue and note
+    issue_key  TEXT NOT NULL,
+    note       TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (issue_key, note)
+);
+CREATE TABLE IF NOT EXISTS workers (  -- each worker's last sign of life, for /healthz
+    name    TEXT PRIMARY KEY,
+    seen_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dry_run_comments (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -109,7 +127,15 @@ class FailedJob:
 class Answer:
     comment_id: int
     body: str
-    labels_added: tuple[str, ...] = ()
+    source: str = "triage"  # "maintainer": chosen with `/faq RULE-ID`, so only a maintainer replaces it
+    deleted: bool = False  # a maintainer deleted it: an edit of the issue does not bring it back
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    depth: int  # jobs pending or running
+    oldest_ready_age: float  # seconds the longest-waiting ready job has waited (0: none waits)
+    worker_seen_age: float | None  # seconds since a worker last showed life (None: never)
 
 
 class JobStore(Protocol):
@@ -123,9 +149,16 @@ class JobStore(Protocol):
 
 
 class AnswerStore(Protocol):
+    """What the bot remembers per issue: its answer, the labels it must not add, the notes it posted."""
+
     def answer(self, issue_key: str) -> Answer | None: ...
-    def remember_answer(self, issue_key: str, comment_id: int, body: str) -> None: ...
-    def remember_labels(self, issue_key: str, labels: tuple[str, ...]) -> None: ...
+    def remember_answer(self, issue_key: str, comment_id: int, body: str, source: str = "triage") -> None: ...
+    def mark_answer_deleted(self, issue_key: str) -> None: ...
+    def labels_not_to_add(self, issue_key: str) -> frozenset[str]: ...
+    def remember_labels_added(self, issue_key: str, labels: tuple[str, ...]) -> None: ...
+    def remember_label_removed(self, issue_key: str, label: str) -> None: ...
+    def note_posted(self, issue_key: str, note: str) -> bool: ...
+    def remember_note(self, issue_key: str, note: str) -> None: ...
 
 
 class SqliteStore:
@@ -138,6 +171,15 @@ class SqliteStore:
         self._synchronous = synchronous
         self._local = threading.local()
         self._connection().executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a database made by an earlier version up to this schema."""
+        db = self._connection()
+        columns = {row[1] for row in db.execute("PRAGMA table_info(answers)")}
+        for column, definition in (("source", "TEXT NOT NULL DEFAULT 'triage'"), ("deleted", "INTEGER NOT NULL DEFAULT 0")):
+            if column not in columns:
+                db.execute(f"ALTER TABLE answers ADD COLUMN {column} {definition}")
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -221,31 +263,76 @@ class SqliteStore:
             "SELECT status, result, error FROM jobs WHERE delivery_id = ?", (delivery_id,)
         ).fetchone()
 
-    # -- answers -----------------------------------------------------------------------------
+    # -- answers ----------------------------------------------------------------------------
 
     def answer(self, issue_key: str) -> Answer | None:
         row = self._connection().execute(
-            "SELECT comment_id, body, labels_added FROM answers WHERE issue_key = ?", (issue_key,)
+            "SELECT comment_id, body, source, deleted FROM answers WHERE issue_key = ?", (issue_key,)
         ).fetchone()
-        return Answer(row[0], row[1], tuple(json.loads(row[2]))) if row else None
+        return Answer(row[0], row[1], row[2], bool(row[3])) if row else None
 
-    def remember_answer(self, issue_key: str, comment_id: int, body: str) -> None:
+    def remember_answer(self, issue_key: str, comment_id: int, body: str, source: str = "triage") -> None:
         self._connection().execute(
-            "INSERT INTO answers (issue_key, comment_id, body, updated_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO answers (issue_key, comment_id, body, source, deleted, updated_at) VALUES (?, ?, ?, ?, 0, ?)"
             " ON CONFLICT (issue_key) DO UPDATE SET comment_id = excluded.comment_id, body = excluded.body,"
-            " updated_at = excluded.updated_at",
-            (issue_key, comment_id, body, time.time()),
+            " source = excluded.source, deleted = 0, updated_at = excluded.updated_at",
+            (issue_key, comment_id, body, source, time.time()),
         )
 
-    def remember_labels(self, issue_key: str, labels: tuple[str, ...]) -> None:
-        """Record labels the bot added, so a later change could remove only those (it never removes now)."""
-        answer = self.answer(issue_key)
-        if answer is None:
-            return
-        merged = sorted(set(answer.labels_added) | set(labels))
+    def mark_answer_deleted(self, issue_key: str) -> None:
         self._connection().execute(
-            "UPDATE answers SET labels_added = ? WHERE issue_key = ?", (json.dumps(merged), issue_key)
+            "UPDATE answers SET deleted = 1, updated_at = ? WHERE issue_key = ?", (time.time(), issue_key)
         )
+
+    def labels_not_to_add(self, issue_key: str) -> frozenset[str]:
+        """Labels the bot added once (a person may have removed them since) or a person removed."""
+        rows = self._connection().execute("SELECT label FROM issue_labels WHERE issue_key = ?", (issue_key,))
+        return frozenset(label for (label,) in rows)
+
+    def remember_labels_added(self, issue_key: str, labels: tuple[str, ...]) -> None:
+        self._connection().executemany(
+            "INSERT INTO issue_labels (issue_key, label, state, updated_at) VALUES (?, ?, 'added', ?)"
+            " ON CONFLICT (issue_key, label) DO NOTHING",
+            [(issue_key, label, time.time()) for label in labels],
+        )
+
+    def remember_label_removed(self, issue_key: str, label: str) -> None:
+        self._connection().execute(
+            "INSERT INTO issue_labels (issue_key, label, state, updated_at) VALUES (?, ?, 'removed', ?)"
+            " ON CONFLICT (issue_key, label) DO UPDATE SET state = 'removed', updated_at = excluded.updated_at",
+            (issue_key, label, time.time()),
+        )
+
+    def note_posted(self, issue_key: str, note: str) -> bool:
+        row = self._connection().execute(
+            "SELECT 1 FROM notes WHERE issue_key = ? AND note = ?", (issue_key, note)
+        ).fetchone()
+        return row is not None
+
+    def remember_note(self, issue_key: str, note: str) -> None:
+        self._connection().execute(
+            "INSERT INTO notes (issue_key, note, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (issue_key, note, time.time()),
+        )
+
+    # -- health ------------------------------------------------------------------------------
+
+    def worker_alive(self, name: str) -> None:
+        """A worker's sign of life (it calls this every few seconds while it runs)."""
+        self._connection().execute(
+            "INSERT INTO workers (name, seen_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at",
+            (name, time.time()),
+        )
+
+    def queue_health(self) -> QueueHealth:
+        now = time.time()
+        db = self._connection()
+        depth, oldest_ready = db.execute(
+            "SELECT count(*), min(CASE WHEN status = 'pending' AND run_after <= :now THEN run_after END)"
+            " FROM jobs WHERE status IN ('pending', 'running')", {"now": now}
+        ).fetchone()
+        (seen,) = db.execute("SELECT max(seen_at) FROM workers").fetchone()
+        return QueueHealth(depth, now - oldest_ready if oldest_ready else 0.0, now - seen if seen else None)
 
     # -- dry run -----------------------------------------------------------------------------
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from bot.marker import MARKER, NOTE_MARKER
 from bot.matcher import Match
 
-# Hidden in the bot's answer on an issue, so it can find (and edit) that one comment again.
-MARKER = "<!-- faq-bot -->"
-# Hidden in the bot's other notes (an unknown `/faq RULE-ID`): its own too, but never the answer.
-NOTE_MARKER = "<!-- faq-bot:note -->"
 # GitHub refuses comments longer than this (422).
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_ANSWERS = 3
@@ -131,11 +128,6 @@ def render_nothing_found(language: str) -> str:
 def render_unknown_rule(language: str, rule_id: str, known: Iterable[str]) -> str:
     listed = ", ".join(f"`{rule}`" for rule in known)
     return f"{NOTE_MARKER}\n{TEXT[language]['unknown_rule'].format(rule=rule_id.replace('`', ''), known=listed)}\n"
-
-
-def is_bot_comment(body: str | None) -> bool:
-    """Any comment the bot wrote: its answer or one of its notes."""
-    return isinstance(body, str) and (MARKER in body or NOTE_MARKER in body)
 
 
 def labels_for(matches: Iterable[Match]) -> tuple[str, ...]:

@@ -22,6 +22,8 @@
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
 | FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
+| FAQBOT_HEALTH_MAX_PENDING_AGE | `/healthz` says 503 when a ready job has waited longer than this many seconds | 300 |
+| FAQBOT_HEALTH_WORKER_SILENCE | `/healthz` (without an in-process worker) says 503 when no worker showed life for this many seconds | 60 |
 
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
 """
@@ -63,6 +65,8 @@ class Settings:
     http_timeout: float = 15.0
     inprocess_worker: bool = False
     db_synchronous: str = "NORMAL"
+    health_max_pending_age: float = 300.0
+    health_worker_silence: float = 60.0
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
@@ -103,6 +107,8 @@ class Settings:
             http_timeout=_number(env, "FAQBOT_HTTP_TIMEOUT", float, cls.http_timeout),
             inprocess_worker=env.get("FAQBOT_INPROCESS_WORKER", "").strip().lower() in _TRUE,
             db_synchronous=_choice(env, "FAQBOT_DB_SYNCHRONOUS", ("FULL", "NORMAL"), cls.db_synchronous),
+            health_max_pending_age=_number(env, "FAQBOT_HEALTH_MAX_PENDING_AGE", float, cls.health_max_pending_age),
+            health_worker_silence=_number(env, "FAQBOT_HEALTH_WORKER_SILENCE", float, cls.health_worker_silence),
         )
 
     def check_can_serve(self) -> None:

@@ -1,138 +1,94 @@
-"""The worker: claims stored deliveries and acts on them (triage, then one comment and labels per issue).
+"""The worker: claims a stored job, runs its handler, records the outcome. Nothing else.
 
-Each handler reads as guard clauses, one decision, then the writes. The normal path of an opened
-issue costs exactly two requests (create the comment, add labels): the issue's title, body and
-labels come from the delivery. Only when a job is run again (a retry, or a worker died holding it)
-does the handler first look for the bot's marker among the issue's comments, so that a comment
-posted just before a crash is updated instead of posted twice.
+It never dies of its job store. A "database is locked" that outlasts the busy timeout (an
+operator's backup), a full disk, any sqlite3.Error: logged, backed off, polled again. A job whose
+outcome could not be recorded keeps its claim until the lease runs out, then runs again, and the
+handlers' recovery path finds the answer it already posted.
 
-Labels are only ever added (those the delivery does not already show) and never removed: the bot
-records which labels it added, but a maintainer may have come to rely on one, so it leaves them.
-When an edit makes the issue match nothing, the bot's comment is left as it was.
+It never runs a job twice at once. While a job runs, its lease is extended (a heartbeat), and every
+write to GitHub first confirms the lease is still this worker's: a worker that lost its job to
+another (it hung longer than the lease) stops before it writes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import signal
+import socket
+import sqlite3
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+import time
 
-from bot import reply
-from bot.events import FaqCommand, IssueChanged, IssueRef, IssueSnapshot, PayloadError, Work, parse_delivery
-from bot.github import BotComment, GitHubError, IssueClient, RateLimited, Unprocessable, client_factory
-from bot.issue import Issue, detect_language
-from bot.jobs import AnswerStore, Job, SqliteStore
+from bot.events import PayloadError, Work, decode_work
+from bot.github import GitHubError, IssueClient, RateLimited, client_factory
+from bot.handlers import Context, handle
+from bot.jobs import Job, SqliteStore
+from bot.logs import configure_logging
 from bot.rules import RuleSet, load_rules
 from bot.settings import Settings
-from bot.triage import answer_rule, triage
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-# GitHub's limit on a comment body when its 422 does not say.
-MAX_COMMENT_CHARS = 65_536
-
-
-@dataclass(frozen=True)
-class Context:
-    client: IssueClient
-    answers: AnswerStore
-    rules: RuleSet
-    recovering: bool  # an earlier run of this job may already have written to GitHub
+MAX_STORE_BACKOFF = 30.0  # seconds between looks at a job store that keeps failing
+ALIVE_EVERY = 5.0  # seconds between a worker's signs of life in the store, read by /healthz
+_WRITES = frozenset({"create_comment", "edit_comment", "add_labels", "remove_label", "delete_comment"})
 
 
-def handle(work: Work, context: Context) -> str:
-    """Act on one piece of work; returns what was done, for the job's record."""
-    if isinstance(work, FaqCommand):
-        return handle_command(work, context)
-    return handle_issue_changed(work, context)
+class LeaseLost(Exception):
+    """Another worker took this job over (its lease ran out): this worker must not write."""
 
 
-def handle_issue_changed(work: IssueChanged, context: Context) -> str:
-    verdict = triage(_issue(work.ref, work.issue), context.rules)
-    if work.opened:
-        if verdict.comment is None:
-            return "silent: no rule matches"
-        existing = _find_answer(context, work.ref, look_on_github=context.recovering)
-    else:
-        existing = _find_answer(context, work.ref, look_on_github=True)
-        if existing is None:
-            return "silent: edited, and the bot had not answered"
-        if verdict.comment is None:
-            return "kept: edited, no rule matches now; the answer is left as it was"
-    done = _post_or_update(context, work.ref, existing, verdict.comment, verdict.language)
-    return done + _add_labels(context, work.ref, work.issue, verdict.labels)
+class Lease:
+    """Keeps a claimed job's lease alive while it runs, and confirms it before each write."""
+
+    def __init__(self, store: SqliteStore, job: Job, seconds: float, on_beat=lambda: None):
+        self._store, self._job, self._seconds, self._on_beat = store, job, seconds, on_beat
+        self._done = threading.Event()
+        self._lost = False
+        self._thread = threading.Thread(target=self._beat, name=f"faqbot-lease-{job.id}", daemon=True)
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def confirm(self) -> None:
+        """Raise LeaseLost unless the job is still this worker's (and extend it while at it)."""
+        if self._lost or not self._store.extend(self._job, self._seconds):
+            self._lost = True
+            raise LeaseLost(f"job {self._job.id} ({self._job.issue_key}) was taken over by another worker")
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._seconds / 3):
+            try:
+                if not self._store.extend(self._job, self._seconds):
+                    self._lost = True
+                    return
+                self._on_beat()
+            except sqlite3.Error as error:  # the next beat, or the lease's end, settles it
+                log.warning("job %d: could not extend its lease: %s", self._job.id, error)
 
 
-def handle_command(work: FaqCommand, context: Context) -> str:
-    if not work.by_known_maintainer and not context.client.get_permission(work.ref.repo, work.commenter).may_maintain:
-        return f"ignored: /faq from {work.commenter}, who is no maintainer"
-    issue = _issue(work.ref, work.issue)
-    if work.rule_id and context.rules.get(work.rule_id) is None:
-        # A note of its own: a typo in a command must not replace the answer already given.
-        note = reply.render_unknown_rule(detect_language(issue), work.rule_id, context.rules.ids)
-        context.client.create_comment(work.ref.repo, work.ref.number, note)
-        return f"noted: unknown rule {work.rule_id!r}"
-    verdict = answer_rule(issue, context.rules, work.rule_id) if work.rule_id else triage(issue, context.rules)
-    body = verdict.comment or reply.render_nothing_found(verdict.language)
-    existing = _find_answer(context, work.ref, look_on_github=True)
-    done = _post_or_update(context, work.ref, existing, body, verdict.language)
-    return done + _add_labels(context, work.ref, work.issue, verdict.labels)
+class FencedClient:
+    """An IssueClient whose writes go out only while the job's lease is still this worker's."""
 
+    def __init__(self, client: IssueClient, lease: Lease):
+        self._client, self._lease = client, lease
 
-def _issue(ref: IssueRef, snapshot: IssueSnapshot) -> Issue:
-    # The repository goes along: a rule's context may be met by the project an issue is filed on.
-    return Issue(snapshot.title, snapshot.body, ref.repo)
+    def __getattr__(self, name: str):
+        attribute = getattr(self._client, name)
+        if name not in _WRITES:
+            return attribute
 
+        def fenced(*args, **kwargs):
+            self._lease.confirm()
+            return attribute(*args, **kwargs)
 
-def _find_answer(context: Context, ref: IssueRef, look_on_github: bool) -> BotComment | None:
-    stored = context.answers.answer(ref.key)
-    if stored is not None:
-        return BotComment(stored.comment_id, stored.body)
-    if not look_on_github:
-        return None
-    found = context.client.find_bot_comment(ref.repo, ref.number, reply.MARKER)
-    if found is not None:
-        context.answers.remember_answer(ref.key, found.id, found.body)
-    return found
-
-
-def _post_or_update(context: Context, ref: IssueRef, existing: BotComment | None, body: str, language: str) -> str:
-    client = context.client
-    if existing is not None and existing.body == body:
-        return f"unchanged comment {existing.id}"
-    if existing is not None:
-        posted, _ = _within_limit(lambda text: client.edit_comment(ref.repo, existing.id, text), body, language)
-        context.answers.remember_answer(ref.key, existing.id, posted)
-        return f"edited comment {existing.id}"
-    posted, comment_id = _within_limit(lambda text: client.create_comment(ref.repo, ref.number, text), body, language)
-    # Remembered at once: if labelling fails now, the retry edits this comment instead of posting another.
-    context.answers.remember_answer(ref.key, comment_id, posted)
-    return f"posted comment {comment_id}"
-
-
-def _within_limit(send: Callable[[str], T], body: str, language: str) -> tuple[str, T]:
-    """Send ``body``; on a 422 (too long), once more shortened. Returns the text GitHub took, and its answer."""
-    try:
-        return body, send(body)
-    except Unprocessable as error:
-        limit = error.max_chars or (MAX_COMMENT_CHARS if len(body) > MAX_COMMENT_CHARS else len(body) // 2)
-        shorter = reply.shorten(body, limit, language)
-        log.warning("GitHub refused a %d-character comment (%s); sending %d characters", len(body), error, len(shorter))
-        return shorter, send(shorter)
-
-
-def _add_labels(context: Context, ref: IssueRef, issue: IssueSnapshot, labels: tuple[str, ...]) -> str:
-    missing = tuple(label for label in labels if label not in issue.labels)
-    if not missing:
-        return ""
-    context.client.add_labels(ref.repo, ref.number, missing)
-    context.answers.remember_labels(ref.key, missing)
-    return f", labelled {', '.join(missing)}"
+        return fenced
 
 
 class Worker:
@@ -142,56 +98,83 @@ class Worker:
         self.settings = settings
         self.store = store
         self.rules = rules if rules is not None else load_rules(settings.rules_dir)
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.thread: threading.Thread | None = None
         self._clients = client_factory(settings, store)
         self._wake = threading.Event()
+        self._last_alive = 0.0
 
     def wake(self) -> None:
         """A job was just stored: look now instead of at the next poll."""
         self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
-        log.info("worker started (%d rules)", len(self.rules.ids))
+        log.info("worker %s started (%d rules)", self.name, len(self.rules.ids))
+        failures = 0
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                self._say_alive()
+                ran = self.run_once()
+                failures = 0
+            except sqlite3.Error as error:
+                failures += 1
+                delay = min(MAX_STORE_BACKOFF, self.settings.poll_interval * 2 ** failures)
+                log.error("job store failing (%s: %s); looking again in %.1f s", type(error).__name__, error, delay)
+                stop.wait(delay)
+                continue
+            if not ran:
                 self._wake.wait(self.settings.poll_interval)
                 self._wake.clear()
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when none is ready."""
+        """Claim and run one job; False when none is ready. Raises sqlite3.Error when the store fails."""
         job = self.store.claim(self.settings.lease_seconds)
         if job is None:
             return False
+        with Lease(self.store, job, self.settings.lease_seconds, self._say_alive) as lease:
+            self._run(job, lease)
+        return True
+
+    def _run(self, job: Job, lease: Lease) -> None:
         try:
-            work = parse_delivery(job.event, json.loads(job.payload))
-            result = "ignored" if work is None else handle(work, self._context(job, work))
+            work = decode_work(job.payload, job.event)
+            result = "ignored" if work is None else handle(work, self._context(job, work, lease))
+        except LeaseLost as error:
+            log.warning("%s; leaving it to that worker", error)
         except RateLimited as error:
             log.warning("job %d (%s) rescheduled: %s", job.id, job.issue_key, error)
             self.store.reschedule(job, error.until, str(error))
-        except (GitHubError, PayloadError, ValueError) as error:
+        except (GitHubError, PayloadError) as error:
             log.error("job %d (%s) failed: %s", job.id, job.issue_key, error)
             self.store.fail(job, str(error))
+        except sqlite3.Error:
+            raise  # not recorded: the job runs again when its lease runs out
         except Exception as error:  # a bug must not stop the worker or lose the job
             log.exception("job %d (%s) failed unexpectedly", job.id, job.issue_key)
             self.store.fail(job, f"{type(error).__name__}: {error}")
         else:
             log.info("job %d (%s): %s", job.id, job.issue_key, result)
             self.store.complete(job, result)
-        return True
 
-    def _context(self, job: Job, work: Work) -> Context:
-        return Context(self._clients(work.ref.installation_id), self.store, self.rules, job.recovering)
+    def _context(self, job: Job, work: Work, lease: Lease) -> Context:
+        client = FencedClient(self._clients(work.ref.installation_id), lease)
+        return Context(client, self.store, self.rules, job.recovering)
 
-    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+    def _say_alive(self) -> None:
+        if time.monotonic() - self._last_alive >= ALIVE_EVERY:
+            self.store.worker_alive(self.name)
+            self._last_alive = time.monotonic()
+
+    def start_thread(self) -> threading.Event:
+        """Run in a daemon thread (the web front's in-process worker); returns the event that stops it."""
         stop = threading.Event()
-        thread = threading.Thread(target=self.run, args=(stop,), name="faqbot-worker", daemon=True)
-        thread.start()
-        return thread, stop
+        self.thread = threading.Thread(target=self.run, args=(stop,), name="faqbot-worker", daemon=True)
+        self.thread.start()
+        return stop
 
 
 def run_worker(settings: Settings | None = None) -> int:
     """`python -m bot worker`: run jobs until SIGTERM or Ctrl-C."""
-    from bot.app import configure_logging
-
     settings = settings or Settings.from_env()
     configure_logging(settings)
     worker = Worker(settings, SqliteStore(settings.db_path, settings.db_synchronous))
@@ -201,23 +184,4 @@ def run_worker(settings: Settings | None = None) -> int:
         worker.run(stop)
     except KeyboardInterrupt:
         pass
-    return 0
-
-
-def jobs_command(action: str = "list", job_id: int | None = None, every: bool = False,
-                 settings: Settings | None = None) -> int:
-    """`python -m bot jobs [list | retry ID | retry --all]`."""
-    settings = settings or Settings.from_env()
-    store = SqliteStore(settings.db_path, settings.db_synchronous)
-    if action == "retry":
-        if job_id is None and not every:
-            print("jobs retry: give a job id or --all")
-            return 2
-        count = store.retry(None if every else job_id)
-        print(f"{count} job(s) queued again")
-        return 0 if count or every else 1
-    failed = store.list_failed()
-    for job in failed:
-        print(f"{job.id}\t{job.event}\t{job.issue_key}\tattempts={job.attempts}\t{job.error}")
-    print(f"{len(failed)} failed job(s); counts: {json.dumps(store.counts())}")
     return 0

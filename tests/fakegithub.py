@@ -300,6 +300,17 @@ def issue_payload(action: str = "opened", title: str = "import error", body: str
     return payload
 
 
+def unlabeled_payload(label: str, login: str = "maintainer", user_type: str = "User", number: int = 1,
+                      labels: tuple[str, ...] = ()) -> dict:
+    """`issues.unlabeled`: GitHub's issues payload with the removed `label` and who removed it."""
+    payload = issue_payload("opened", number=number, labels=labels)
+    payload["action"] = "unlabeled"
+    payload["label"] = {"id": 208045946, "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=", "name": label, "color": "f29513",
+                        "default": False, "description": None}
+    payload["sender"].update(login=login, type=user_type)
+    return payload
+
+
 def comment_payload(comment: str, association: str = "OWNER", login: str = "Codertocat", user_type: str = "User",
                     title: str = "import error", body: str = MMCV_TRACEBACK, number: int = 1,
                     installation: int | None = None) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 
 import pytest
 
@@ -67,5 +68,44 @@ def test_delivery_headers_are_required(client):
     assert post(client, b"{}", event="").status_code == 400
 
 
-def test_healthz(client):
-    assert client.get("/healthz").status_code == 200
+def test_healthz_is_503_while_no_worker_has_ever_run(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 503 and "python -m bot worker" in answer.json["problems"][0]
+
+
+def test_healthz_shows_queue_depth_and_the_oldest_pending_age(settings):
+    app = create_app(settings, start_worker=False)
+    store = app.extensions["faqbot"]["store"]
+    store.worker_alive("elsewhere")  # a `python -m bot worker` beside the web front
+    assert post(app.test_client(), json.dumps(issue_payload()).encode()).status_code == 202
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json["queue_depth"] == 1 and 0 <= answer.json["oldest_pending_age"] < 5
+
+
+def test_healthz_is_503_when_a_job_waits_longer_than_the_threshold(settings):
+    app = create_app(dataclasses.replace(settings, health_max_pending_age=0.05), start_worker=False)
+    store = app.extensions["faqbot"]["store"]
+    store.worker_alive("elsewhere")
+    post(app.test_client(), json.dumps(issue_payload()).encode())
+    time.sleep(0.1)
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 503 and "oldest pending job" in answer.json["problems"][0]
+
+
+def test_healthz_is_503_when_the_worker_fell_silent(settings):
+    app = create_app(dataclasses.replace(settings, health_worker_silence=0.05), start_worker=False)
+    app.extensions["faqbot"]["store"].worker_alive("elsewhere")
+    time.sleep(0.1)
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 503 and "no worker has shown life" in answer.json["problems"][0]
+
+
+@pytest.mark.parametrize("body", [
+    b'{"action": "opened", "issue": {"title": "\\ud800", "body": "x", "number": 1}, "repository": {"full_name": "o/r"}}',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+])
+def test_odd_but_valid_json_gets_a_4xx_never_a_5xx(client, body):
+    answer = post(client, body)
+    assert 400 <= answer.status_code < 500

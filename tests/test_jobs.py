@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot.jobs import MAX_CLAIMS, SqliteStore
+from bot.jobs import MAX_CLAIMS, Answer, SqliteStore
 
 
 @pytest.fixture
@@ -106,7 +106,34 @@ def test_concurrent_claims_never_share_a_job(tmp_path):
 def test_answer_memory(store):
     assert store.answer("o/r#1") is None
     store.remember_answer("o/r#1", 42, "text")
-    store.remember_labels("o/r#1", ("installation",))
-    store.remember_answer("o/r#1", 42, "new text")
-    answer = store.answer("o/r#1")
-    assert (answer.comment_id, answer.body, answer.labels_added) == (42, "new text", ("installation",))
+    store.remember_answer("o/r#1", 42, "new text", "maintainer")
+    assert store.answer("o/r#1") == Answer(42, "new text", "maintainer", deleted=False)
+    store.mark_answer_deleted("o/r#1")
+    assert store.answer("o/r#1").deleted
+    store.remember_answer("o/r#1", 43, "posted anew")
+    assert store.answer("o/r#1") == Answer(43, "posted anew", "triage", deleted=False)
+
+
+def test_labels_the_bot_added_or_a_person_removed_are_never_added_again(store):
+    store.remember_labels_added("o/r#1", ("faq", "installation"))
+    store.remember_label_removed("o/r#1", "installation")
+    store.remember_label_removed("o/r#1", "usage")
+    assert store.labels_not_to_add("o/r#1") == {"faq", "installation", "usage"}
+    assert store.labels_not_to_add("o/r#2") == frozenset()
+
+
+def test_notes_are_remembered_per_issue(store):
+    store.remember_note("o/r#1", "unknown-rule:segfalt")
+    store.remember_note("o/r#1", "unknown-rule:segfalt")
+    assert store.note_posted("o/r#1", "unknown-rule:segfalt") and not store.note_posted("o/r#2", "unknown-rule:segfalt")
+
+
+def test_a_database_from_the_earlier_schema_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE answers (issue_key TEXT PRIMARY KEY, comment_id INTEGER NOT NULL, body TEXT NOT NULL,"
+                   " labels_added TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL)")
+        db.execute("INSERT INTO answers VALUES ('o/r#1', 7, 'old answer', '[]', 0)")
+    assert SqliteStore(path).answer("o/r#1") == Answer(7, "old answer", "triage", deleted=False)

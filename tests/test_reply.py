@@ -1,10 +1,10 @@
 import re
 
 from bot.matcher import Evidence, Match
+from bot.marker import carries_marker
 from bot.reply import (
     GITHUB_COMMENT_LIMIT,
     MARKER,
-    is_bot_comment,
     labels_for,
     render_answer,
     render_nothing_found,
@@ -59,9 +59,9 @@ def test_labels_come_from_the_answered_rules_once_each(tmp_path):
 
 
 def test_nothing_found_reply_is_marked_as_the_bots_own():
-    assert is_bot_comment(render_nothing_found("en"))
+    assert carries_marker(render_nothing_found("en"))
     assert "没有找到" in render_nothing_found("zh")
-    assert not is_bot_comment("thanks!") and not is_bot_comment(None)
+    assert not carries_marker("thanks!") and not carries_marker(None)
 
 
 def test_shorten_keeps_the_marker_and_fits_github(tmp_path):
@@ -83,5 +83,5 @@ def test_what_the_environment_shows_comes_before_the_general_steps(tmp_path):
 
 def test_a_note_about_an_unknown_rule_is_the_bots_own_but_never_taken_for_its_answer():
     note = render_unknown_rule("en", "no-such-rule", ["segfault"])
-    assert is_bot_comment(note)
+    assert carries_marker(note)
     assert MARKER not in note  # so finding the answer by its marker cannot pick this note

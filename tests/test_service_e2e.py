@@ -14,13 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from bot.app import create_app
 from bot.jobs import SqliteStore
-from bot.reply import MARKER
-from bot.worker import jobs_command
+from bot.marker import MARKER
+from bot.__main__ import main as cli
 from tests.conftest import SECRET, TOKEN
+from tests.botservice import run_service
 from tests.fakegithub import REPO, comment_payload, deliver, issue_payload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,49 +28,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 MMCV_ERROR_ONLY = "ModuleNotFoundError: No module named 'mmcv._ext'"
 
 
-class Service:
-    """The Flask app on a real loopback port, with its in-process worker thread."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.app = create_app(settings, start_worker=True)
-        self.store: SqliteStore = self.app.extensions["faqbot"]["store"]
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"
-
-    def send(self, event: str, payload, delivery_id: str | None = None, secret: str | None = SECRET):
-        return deliver(self.url, event, payload, secret, delivery_id)
-
-    def settle(self, timeout: float = 15) -> dict[str, int]:
-        """Wait until no job is pending or running; returns the job counts."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            counts = self.store.counts()
-            if not counts.get("pending") and not counts.get("running"):
-                return counts
-            time.sleep(0.02)
-        raise AssertionError(f"jobs still unfinished after {timeout} s: {self.store.counts()}")
-
-
 @pytest.fixture
 def service(settings):
-    yield from _run(settings)
+    yield from run_service(settings)
 
 
 @pytest.fixture
 def app_service(app_settings):
-    yield from _run(app_settings)
-
-
-def _run(settings):
-    service = Service(settings)
-    import threading
-
-    thread = threading.Thread(target=service.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield service
-    service.server.shutdown()
-    service.app.extensions["faqbot"]["worker"].wake()
+    yield from run_service(app_settings)
 
 
 def test_opened_issue_is_answered_once_with_labels_in_exactly_two_calls(service, fake):
@@ -138,7 +102,7 @@ def test_faq_command_that_finds_nothing_says_so(service, fake):
 
 
 def test_faq_command_with_a_rule_id_answers_that_rule(service, fake):
-    rule_id = service.app.extensions["faqbot"]["worker"].rules.ids[0]
+    rule_id = service.worker.rules.ids[0]
     service.send("issue_comment", comment_payload(f"/faq {rule_id}", title="Question", body="It fails."))
     service.settle()
     [comment] = fake.issue_comments(REPO, 1)
@@ -194,7 +158,7 @@ def test_missing_or_wrong_signature_is_401_and_nothing_happens(service, fake):
 
 def test_rotated_secrets_are_all_accepted(settings, fake):
     rotated = dataclasses.replace(settings, webhook_secrets=("new-secret", SECRET))
-    for service in _run(rotated):
+    for service in run_service(rotated):
         assert service.send("issues", issue_payload(), secret="new-secret")[0] == 202
         assert service.send("issues", issue_payload(), secret=SECRET)[0] == 202
 
@@ -289,15 +253,16 @@ def test_not_found_twice_then_ok(service, fake):
     assert len(fake.issue_comments(REPO, 1)) == 1
 
 
-def test_not_found_forever_fails_the_job_then_jobs_retry_reruns_it(service, fake, capsys):
+def test_not_found_forever_fails_the_job_then_jobs_retry_reruns_it(service, fake, capsys, monkeypatch):
+    monkeypatch.setenv("FAQBOT_DB", service.settings.db_path)
     fake.fail("POST", COMMENTS, 404, body={"message": "Not Found"}, times=3)
     service.send("issues", issue_payload(), "d-1")
     assert service.settle()["failed"] == 1
-    assert jobs_command("list", settings=service.settings) == 0
+    assert cli(["jobs", "list"]) == 0
     listed = capsys.readouterr().out
     assert "Codertocat/Hello-World#1" in listed and "404" in listed
     job_id = int(listed.split("\t")[0])
-    assert jobs_command("retry", job_id, settings=service.settings) == 0
+    assert cli(["jobs", "retry", str(job_id)]) == 0
     service.settle()
     assert service.store.job_status("d-1")[0] == "done"
     assert len(fake.issue_comments(REPO, 1)) == 1
@@ -354,7 +319,7 @@ def test_app_credentials_never_reach_the_logs(app_service, fake, app_key, caplog
 
 def test_dry_run_stores_and_logs_the_answer(settings, fake, caplog):
     caplog.set_level(logging.INFO)
-    for service in _run(dataclasses.replace(settings, github_token=None)):
+    for service in run_service(dataclasses.replace(settings, github_token=None)):
         service.send("issues", issue_payload())
         service.settle()
         [(issue, action, body, _)] = [r for r in service.store.dry_run_records() if r[1] == "comment"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.issue import Issue
-from bot.reply import MARKER
+from bot.marker import MARKER
 from bot.rules import load_rules
 from bot.triage import answer_rule, triage
 

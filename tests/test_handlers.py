@@ -1,0 +1,206 @@
+"""The handlers alone, on small in-memory fakes of the GitHub client and the answer store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.events import FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved
+from bot.github import BotComment, CommentGone, Permission
+from bot.handlers import Context, handle, read_command_word
+from bot.jobs import Answer
+from bot.marker import MARKER, NOTE_MARKER
+from bot.rules import load_rules
+from bot.settings import DEFAULT_RULES
+from tests.fakegithub import MMCV_TRACEBACK
+
+RULES = load_rules(DEFAULT_RULES)
+REF = IssueRef("open-mmlab/mmcv", 7)
+ANSWERED = IssueSnapshot("import error", MMCV_TRACEBACK)
+CHINESE_REPORT = "我装好以后运行训练脚本就报错了，请问怎么解决？\n" + MMCV_TRACEBACK
+UNRELATED = IssueSnapshot("How do I train on two GPUs?", "Is there a config for that?")
+
+
+@dataclass
+class MemoryGitHub:
+    """The IssueClient protocol over a dict of comments; records every write."""
+
+    comments: dict[int, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    writes: list[tuple] = field(default_factory=list)
+    maintainers: set[str] = field(default_factory=set)
+
+    def find_bot_comment(self, repo, number, marker):
+        return next((BotComment(i, body) for i, body in self.comments.items() if marker in body), None)
+
+    def create_comment(self, repo, number, body):
+        comment_id = 100 + len(self.writes)
+        self.comments[comment_id] = body
+        self.writes.append(("create", comment_id))
+        return comment_id
+
+    def edit_comment(self, repo, comment_id, body):
+        if comment_id not in self.comments:
+            raise CommentGone(f"edit comment {comment_id}: 404")
+        self.comments[comment_id] = body
+        self.writes.append(("edit", comment_id))
+
+    def add_labels(self, repo, number, labels):
+        self.labels += labels
+        self.writes.append(("labels", labels))
+
+    def get_permission(self, repo, user):
+        return Permission("write" if user in self.maintainers else "read")
+
+
+@dataclass
+class MemoryAnswers:
+    """The AnswerStore protocol in dicts."""
+
+    answers: dict[str, Answer] = field(default_factory=dict)
+    labels: dict[str, set[str]] = field(default_factory=dict)
+    notes: set[tuple[str, str]] = field(default_factory=set)
+
+    def answer(self, issue_key):
+        return self.answers.get(issue_key)
+
+    def remember_answer(self, issue_key, comment_id, body, source="triage"):
+        self.answers[issue_key] = Answer(comment_id, body, source)
+
+    def mark_answer_deleted(self, issue_key):
+        old = self.answers[issue_key]
+        self.answers[issue_key] = Answer(old.comment_id, old.body, old.source, deleted=True)
+
+    def labels_not_to_add(self, issue_key):
+        return frozenset(self.labels.get(issue_key, ()))
+
+    def remember_labels_added(self, issue_key, labels):
+        self.labels.setdefault(issue_key, set()).update(labels)
+
+    def remember_label_removed(self, issue_key, label):
+        self.labels.setdefault(issue_key, set()).add(label)
+
+    def note_posted(self, issue_key, note):
+        return (issue_key, note) in self.notes
+
+    def remember_note(self, issue_key, note):
+        self.notes.add((issue_key, note))
+
+
+@pytest.fixture
+def github():
+    return MemoryGitHub()
+
+
+@pytest.fixture
+def answers():
+    return MemoryAnswers()
+
+
+def run(work, github, answers, recovering=False) -> str:
+    return handle(work, Context(github, answers, RULES, recovering))
+
+
+def opened(snapshot=ANSWERED):
+    return IssueChanged(REF, snapshot, opened=True)
+
+
+def edited(snapshot=ANSWERED):
+    return IssueChanged(REF, snapshot, opened=False)
+
+
+def command(argument="", commenter="maintainer", association="MEMBER", snapshot=ANSWERED):
+    return FaqCommand(REF, snapshot, commenter, association, argument)
+
+
+def test_opened_issue_gets_one_answer_and_its_labels(github, answers):
+    assert run(opened(), github, answers).startswith("posted comment")
+    assert [kind for kind, _ in github.writes] == ["create", "labels"]
+    assert MARKER in next(iter(github.comments.values()))
+
+
+def test_a_label_a_person_removed_is_not_added_again(github, answers):
+    run(opened(), github, answers)
+    removed = github.labels[0]
+    run(LabelRemoved(REF, removed, "maintainer"), github, answers)
+    github.writes.clear()
+    run(command(), github, answers)  # even a maintainer's re-run does not bring it back
+    assert ("labels", (removed,)) not in github.writes
+
+
+def test_a_label_the_bot_added_and_the_delivery_no_longer_shows_is_not_added_again(github, answers):
+    run(opened(), github, answers)
+    github.writes.clear()
+    run(edited(IssueSnapshot("import error", CHINESE_REPORT, labels=())), github, answers)
+    assert [kind for kind, _ in github.writes] == ["edit"]  # the answer follows the edit; no label comes back
+
+
+def test_a_maintainers_chosen_answer_survives_the_reporters_edit(github, answers):
+    rule_id = "segfault"
+    run(command(rule_id, snapshot=UNRELATED), github, answers)
+    github.writes.clear()
+    outcome = run(edited(ANSWERED), github, answers)
+    assert outcome.startswith("kept: a maintainer chose") and github.writes == []
+
+
+def test_a_plain_faq_from_a_maintainer_replaces_a_chosen_answer(github, answers):
+    run(command("segfault", snapshot=ANSWERED), github, answers)
+    assert run(command("", snapshot=ANSWERED), github, answers).startswith("edited comment")
+    assert answers.answer(REF.key).source == "triage"
+
+
+def test_a_deleted_answer_stays_deleted_on_an_edit_and_comes_back_on_faq(github, answers):
+    run(opened(), github, answers)
+    github.comments.clear()  # a maintainer deleted it
+    edit = edited(IssueSnapshot("import error", CHINESE_REPORT))  # would change the answer's language
+    assert run(edit, github, answers).startswith("silent: a maintainer deleted")
+    assert run(edit, github, answers).startswith("silent: a maintainer deleted")
+    assert run(command(), github, answers).startswith("posted comment")
+    assert len(github.comments) == 1
+
+
+def test_an_unknown_rule_is_noted_once_per_issue_and_word(github, answers):
+    assert run(command("segfalt"), github, answers).startswith("noted: unknown rule")
+    assert run(command("segfalt"), github, answers).startswith("ignored: unknown rule")
+    assert run(command("no-such-rule"), github, answers).startswith("noted: unknown rule")
+    assert [NOTE_MARKER in body for body in github.comments.values()] == [True, True]
+
+
+def test_a_recovering_job_finds_the_note_it_already_posted(github, answers):
+    run(command("no-such-rule"), github, answers)
+    answers.notes.clear()  # the worker died before remembering it
+    assert run(command("no-such-rule"), github, answers, recovering=True).startswith("noted before")
+    assert len(github.comments) == 1
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("", (None, None)),
+    ("segfault", ("segfault", None)),
+    ("Segfault", ("segfault", None)),
+    ("please", (None, None)),
+    ("again", (None, None)),
+    ("segfalt", (None, "segfalt")),
+    ("no-such-rule", (None, "no-such-rule")),
+])
+def test_the_word_after_faq_is_a_rule_an_unknown_rule_or_an_ordinary_word(word, expected):
+    assert read_command_word(word, RULES) == expected
+
+
+def test_faq_please_is_a_plain_rerun(github, answers):
+    assert run(command("please"), github, answers).startswith("posted comment")
+    assert MARKER in next(iter(github.comments.values()))
+
+
+def test_strangers_command_writes_nothing(github, answers):
+    outcome = run(command(commenter="someone", association="NONE"), github, answers)
+    assert outcome.startswith("ignored") and github.writes == []
+
+
+def test_recovering_job_edits_the_answer_it_already_posted(github, answers):
+    run(opened(), github, answers)
+    answers.answers.clear()  # posted, then the worker died before remembering it
+    github.writes.clear()
+    run(opened(), github, answers, recovering=True)
+    assert github.writes == []  # found its comment (unchanged); its labels were added before
+    assert len(github.comments) == 1
