@@ -96,7 +96,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from bot.jobs import SqliteStore
 
     settings = _service_settings(args)
-    store = SqliteStore(settings.db_path, settings.db_synchronous)
+    store = SqliteStore.from_settings(settings)
     if args.action == "retry":
         if args.job_id is None and not args.all:
             print("jobs retry: give a job id or --all")

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
         log.warning(INSECURE_BANNER)
     if settings.dry_run:
         log.warning("dry run: no GITHUB_TOKEN or GITHUB_APP_ID, so answers are stored and logged, not posted")
-    store = SqliteStore(settings.db_path, settings.db_synchronous)
+    store = SqliteStore.from_settings(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None, "stop_worker": None}

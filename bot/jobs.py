@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.settings import Settings
+
 # A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
 MAX_CLAIMS = 5
 
@@ -164,14 +166,20 @@ class AnswerStore(Protocol):
 class SqliteStore:
     """JobStore and AnswerStore on one SQLite file."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL", busy_timeout: float = 10.0):
         self.path = str(path)
+        # How long a statement waits for another process's write lock before raising "database is locked".
+        self._busy_timeout = busy_timeout
         # NORMAL (with WAL): an acknowledged delivery survives any crash of the process, SIGKILL
         # included; FULL also survives a power cut, at an fsync per delivery.
         self._synchronous = synchronous
         self._local = threading.local()
         self._connection().executescript(_SCHEMA)
         self._migrate()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SqliteStore:
+        return cls(settings.db_path, settings.db_synchronous, settings.db_busy_timeout)
 
     def _migrate(self) -> None:
         """Bring a database made by an earlier version up to this schema."""
@@ -184,16 +192,12 @@ class SqliteStore:
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={self._synchronous}")
-            db.execute("PRAGMA busy_timeout=10000")
+            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
             self._local.db = db
         return db
-
-    def ping(self) -> None:
-        """Raise sqlite3.Error unless the database answers."""
-        self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0").fetchone()
 
     # -- jobs --------------------------------------------------------------------------------
 

@@ -177,7 +177,7 @@ def run_worker(settings: Settings | None = None) -> int:
     """`python -m bot worker`: run jobs until SIGTERM or Ctrl-C."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    worker = Worker(settings, SqliteStore(settings.db_path, settings.db_synchronous))
+    worker = Worker(settings, SqliteStore.from_settings(settings))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
