@@ -8,7 +8,6 @@ import logging
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import urllib.error
 import urllib.request
