@@ -1,10 +1,10 @@
-"""Signature checking and the settings that feed it."""
+"""Authenticating deliveries (X-Hub-Signature-256) and the settings that feed it."""
 
 
 import pytest
 
 from bot.settings import Settings, SettingsError
-from bot.signature import SignatureError, sign, verify
+from bot.webhook_auth import WebhookAuthError, sign_delivery, verify_delivery
 from tests.fakegithub import WEBHOOKS
 
 DOCS_SECRET = "It's a Secret to Everybody"
@@ -12,35 +12,35 @@ DOCS_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379
 
 
 def test_githubs_documented_test_vector():
-    assert sign(DOCS_SECRET, b"Hello, World!") == DOCS_SIGNATURE
-    verify([DOCS_SECRET], b"Hello, World!", DOCS_SIGNATURE)
+    assert sign_delivery(DOCS_SECRET, b"Hello, World!") == DOCS_SIGNATURE
+    verify_delivery([DOCS_SECRET], b"Hello, World!", DOCS_SIGNATURE)
 
 
-def test_signature_of_a_stored_example_payload():
+def test_header_of_a_stored_example_payload():
     body = (WEBHOOKS / "issues.opened.json").read_bytes()
-    verify([DOCS_SECRET], body, "sha256=875f5b04149debbe128e0521dadfa4afc90d192439111d59096790feb11b64d5")
+    verify_delivery([DOCS_SECRET], body, "sha256=875f5b04149debbe128e0521dadfa4afc90d192439111d59096790feb11b64d5")
 
 
 @pytest.mark.parametrize("header", [None, "", "sha1=abc", "sha256=00", DOCS_SIGNATURE.upper(), "sha256=ü"])
-def test_missing_malformed_or_wrong_signature_is_refused(header):
-    with pytest.raises(SignatureError):
-        verify([DOCS_SECRET], b"Hello, World!", header)
+def test_missing_malformed_or_wrong_header_is_refused(header):
+    with pytest.raises(WebhookAuthError):
+        verify_delivery([DOCS_SECRET], b"Hello, World!", header)
 
 
 def test_tampered_body_is_refused():
-    with pytest.raises(SignatureError):
-        verify([DOCS_SECRET], b"Hello, World?", DOCS_SIGNATURE)
+    with pytest.raises(WebhookAuthError):
+        verify_delivery([DOCS_SECRET], b"Hello, World?", DOCS_SIGNATURE)
 
 
 def test_any_of_several_secrets_is_accepted_while_rotating():
-    verify(["new secret", DOCS_SECRET], b"Hello, World!", DOCS_SIGNATURE)
-    with pytest.raises(SignatureError):
-        verify(["new secret", "other"], b"Hello, World!", DOCS_SIGNATURE)
+    verify_delivery(["new secret", DOCS_SECRET], b"Hello, World!", DOCS_SIGNATURE)
+    with pytest.raises(WebhookAuthError):
+        verify_delivery(["new secret", "other"], b"Hello, World!", DOCS_SIGNATURE)
 
 
 def test_no_secrets_accepts_nothing():
-    with pytest.raises(SignatureError):
-        verify([], b"Hello, World!", DOCS_SIGNATURE)
+    with pytest.raises(WebhookAuthError):
+        verify_delivery([], b"Hello, World!", DOCS_SIGNATURE)
 
 
 def test_settings_split_comma_separated_secrets_and_mask_them_in_repr():
