@@ -1,11 +1,14 @@
 """Authenticating deliveries (X-Hub-Signature-256) and the settings that feed it."""
 
+import dataclasses
+import json
 
 import pytest
 
+from bot.app import create_app
 from bot.settings import Settings, SettingsError
 from bot.webhook_auth import WebhookAuthError, sign_delivery, verify_delivery
-from tests.fakegithub import WEBHOOKS
+from tests.fakegithub import WEBHOOKS, issue_payload
 
 DOCS_SECRET = "It's a Secret to Everybody"
 DOCS_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
@@ -43,11 +46,65 @@ def test_no_secrets_accepts_nothing():
         verify_delivery([], b"Hello, World!", DOCS_SIGNATURE)
 
 
-def test_settings_split_comma_separated_secrets_and_mask_them_in_repr():
-    settings = Settings.from_env(
-        {"GITHUB_WEBHOOK_SECRET": " s3cret-one, s3cret-two ,", "GITHUB_TOKEN": "ghp_topsecret", "GITHUB_APP_PRIVATE_KEY": "PEM"}
-    )
-    assert settings.webhook_secrets == ("s3cret-one", "s3cret-two")
+BODY = b'{"action": "opened"}'
+
+
+def accepts(env: dict[str, str], signed_with: str) -> bool:
+    """Whether the service configured by ``env`` takes a body signed with ``signed_with``."""
+    try:
+        verify_delivery(Settings.from_env(env).webhook_secrets, BODY, sign_delivery(signed_with, BODY))
+    except WebhookAuthError:
+        return False
+    return True
+
+
+def test_a_secret_with_commas_is_one_secret_and_its_fragments_are_refused():
+    env = {"GITHUB_WEBHOOK_SECRET": "a,b,c"}
+    assert Settings.from_env(env).webhook_secrets == ("a,b,c",)
+    assert accepts(env, "a,b,c")
+    for fragment in ("a", "b", "c", "a,b", ""):
+        assert not accepts(env, fragment), fragment
+
+
+def test_the_web_front_refuses_a_delivery_signed_with_a_fragment_of_a_comma_secret(settings):
+    secrets = Settings.from_env({"GITHUB_WEBHOOK_SECRET": "a,b,c"}).webhook_secrets
+    client = create_app(dataclasses.replace(settings, webhook_secrets=secrets), start_worker=False).test_client()
+    body = json.dumps(issue_payload()).encode()
+
+    def post(secret: str, delivery: str) -> int:
+        headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery,
+                   "X-Hub-Signature-256": sign_delivery(secret, body)}
+        return client.post("/webhook", data=body, content_type="application/json", headers=headers).status_code
+
+    assert post("a", "forged") == 401
+    assert post("a,b,c", "real") == 202
+
+
+def test_a_secret_is_taken_verbatim_but_for_one_trailing_newline_from_a_secrets_file():
+    assert Settings.from_env({"GITHUB_WEBHOOK_SECRET": " s3cret, "}).webhook_secrets == (" s3cret, ",)
+    assert not accepts({"GITHUB_WEBHOOK_SECRET": " s3cret, "}, "s3cret")
+    assert Settings.from_env({"GITHUB_WEBHOOK_SECRET": "s3cret\n"}).webhook_secrets == ("s3cret",)
+    assert Settings.from_env({"GITHUB_WEBHOOK_SECRET": "s3cret\r\n"}).webhook_secrets == ("s3cret",)
+    assert Settings.from_env({"GITHUB_WEBHOOK_SECRET": "\n"}).webhook_secrets == ()
+
+
+def test_rotation_accepts_the_current_and_the_previous_secret_and_nothing_else():
+    env = {"GITHUB_WEBHOOK_SECRET": "new,secret", "GITHUB_WEBHOOK_SECRET_PREVIOUS": "old secret"}
+    assert Settings.from_env(env).webhook_secrets == ("new,secret", "old secret")
+    assert accepts(env, "new,secret") and accepts(env, "old secret")
+    assert not accepts(env, "a third secret") and not accepts(env, "new")
+
+
+def test_a_previous_secret_without_a_current_one_is_refused():
+    with pytest.raises(SettingsError, match="GITHUB_WEBHOOK_SECRET_PREVIOUS"):
+        Settings.from_env({"GITHUB_WEBHOOK_SECRET_PREVIOUS": "old"})
+
+
+def test_settings_repr_masks_both_webhook_secrets_and_the_credentials():
+    settings = Settings.from_env({
+        "GITHUB_WEBHOOK_SECRET": "s3cret-new", "GITHUB_WEBHOOK_SECRET_PREVIOUS": "s3cret-old",
+        "GITHUB_TOKEN": "ghp_topsecret", "GITHUB_APP_PRIVATE_KEY": "PEM",
+    })
     shown = repr(settings)
     assert "s3cret" not in shown and "ghp_topsecret" not in shown and "PEM" not in shown
     assert "***" in shown
