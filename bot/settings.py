@@ -24,6 +24,14 @@
 | FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 
+gunicorn.conf.py, not this module, reads the production web front's own variables:
+
+| variable | meaning | default |
+| --- | --- | --- |
+| FAQBOT_BIND | address gunicorn listens on | 0.0.0.0:$PORT |
+| FAQBOT_WEB_PROCESSES | gunicorn worker processes | 2 |
+| FAQBOT_WEB_THREADS | threads per process, and so connections each takes at once (slow clients hold one each) | 16 |
+
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
 """
 
