@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.jobs import SqliteStore  # noqa: E402
-from bot.signature import sign  # noqa: E402
+from bot.webhook_auth import sign_delivery as sign  # noqa: E402
 from tests.fakegithub import FakeGitHub, issue_payload  # noqa: E402
 
 SECRET = "bench-secret"

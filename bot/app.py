@@ -23,7 +23,7 @@ from bot.events import PayloadError, encode_work, parse_delivery
 from bot.jobs import SqliteStore
 from bot.logs import configure_logging
 from bot.settings import Settings
-from bot.signature import SignatureError, verify
+from bot.webhook_auth import WebhookAuthError, verify_delivery
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
         body = request.get_data(cache=False)
         if settings.webhook_secrets:
             try:
-                verify(settings.webhook_secrets, body, request.headers.get("X-Hub-Signature-256"))
-            except SignatureError as error:
+                verify_delivery(settings.webhook_secrets, body, request.headers.get("X-Hub-Signature-256"))
+            except WebhookAuthError as error:
                 log.warning("delivery %s refused: %s", delivery[:64] or "(no id)", error)
                 return _answer(401, error="bad signature")
         return _accept(store, request.headers.get("X-GitHub-Event", ""), delivery, body, app)

@@ -2,7 +2,8 @@
 
 | variable | meaning | default |
 | --- | --- | --- |
-| GITHUB_WEBHOOK_SECRET | webhook secret; several, comma-separated, while rotating one | none: refuse to serve |
+| GITHUB_WEBHOOK_SECRET | the webhook's secret, exactly one, taken verbatim (commas and spaces included; only one trailing newline, as a secrets file leaves, is dropped) | none: refuse to serve |
+| GITHUB_WEBHOOK_SECRET_PREVIOUS | while rotating: the old secret, also accepted until GitHub signs with the new one everywhere; then unset it | none |
 | FAQBOT_INSECURE_NO_SIGNATURE | `1` accepts unsigned deliveries (local development only) | off |
 | GITHUB_TOKEN | personal access token | none |
 | GITHUB_APP_ID | GitHub App id (with one of the two keys below) | none |
@@ -25,6 +26,14 @@
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 | FAQBOT_HEALTH_MAX_PENDING_AGE | `/healthz` says 503 when a ready job has waited longer than this many seconds | 300 |
 | FAQBOT_HEALTH_WORKER_SILENCE | `/healthz` (without an in-process worker) says 503 when no worker showed life for this many seconds | 60 |
+
+gunicorn.conf.py, not this module, reads the production web front's own variables:
+
+| variable | meaning | default |
+| --- | --- | --- |
+| FAQBOT_BIND | address gunicorn listens on | 0.0.0.0:$PORT |
+| FAQBOT_WEB_PROCESSES | gunicorn worker processes | 2 |
+| FAQBOT_WEB_THREADS | threads per process, and so connections each takes at once (slow clients hold one each) | 16 |
 
 With neither a token nor an App configured the bot runs dry: it stores and logs what it would post.
 """
@@ -88,9 +97,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        secrets = tuple(s.strip() for s in env.get("GITHUB_WEBHOOK_SECRET", "").split(",") if s.strip())
         return cls(
-            webhook_secrets=secrets,
+            webhook_secrets=_webhook_secrets(env),
             insecure_no_signature=env.get("FAQBOT_INSECURE_NO_SIGNATURE", "").strip().lower() in _TRUE,
             github_token=env.get("GITHUB_TOKEN") or None,
             app_id=env.get("GITHUB_APP_ID") or None,
@@ -125,6 +133,29 @@ class Settings:
             raise SettingsError(
                 "GITHUB_APP_ID is set but no key: set GITHUB_APP_PRIVATE_KEY (PEM text) or GITHUB_APP_PRIVATE_KEY_PATH"
             )
+
+
+def _webhook_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The current secret, then the previous one while rotating; each exactly as configured.
+
+    Never split or stripped: a secret may hold commas or spaces, and every fragment of a split
+    secret would authenticate forged deliveries. Only one trailing newline (LF or CRLF) is
+    dropped, the one a secret read from a file usually ends with; so a secret that really ends
+    in a newline (possible only through GitHub's API, not its form) is not supported.
+    """
+    current = _secret(env, "GITHUB_WEBHOOK_SECRET")
+    previous = _secret(env, "GITHUB_WEBHOOK_SECRET_PREVIOUS")
+    if previous and not current:
+        raise SettingsError(
+            "GITHUB_WEBHOOK_SECRET_PREVIOUS is set but GITHUB_WEBHOOK_SECRET is not: set the new secret in "
+            "GITHUB_WEBHOOK_SECRET and keep the old one in GITHUB_WEBHOOK_SECRET_PREVIOUS while rotating"
+        )
+    return tuple(dict.fromkeys(secret for secret in (current, previous) if secret))
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "")
+    return value[:-1].removesuffix("\r") if value.endswith("\n") else value
 
 
 def _private_key(env: Mapping[str, str]) -> str | None:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from bot.signature import sign
+from bot.webhook_auth import sign_delivery as sign
 
 # Recorded GitHub payloads and API responses, kept in the repository (see its README).
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import MAX_BODY, create_app
 from bot.settings import SettingsError
-from bot.signature import sign
+from bot.webhook_auth import sign_delivery as sign
 from tests.conftest import SECRET
 from tests.fakegithub import issue_payload
 
