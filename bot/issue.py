@@ -26,7 +26,7 @@ class Issue:
 
 
 @dataclass(frozen=True)
-class Signature:
+class ErrorSignature:
     """An error as printed, and where it was found (line 0 is the title, 1.. the body)."""
 
     kind: str
@@ -140,9 +140,9 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 _EXCEPTION_TRIGGERS = ("error", "exception", "warning")
 
 
-def extract_signatures(text: IssueText) -> tuple[Signature, ...]:
+def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
     """Every error signature in the issue, with its line, in reading order, without repeats."""
-    found: list[Signature] = []
+    found: list[ErrorSignature] = []
     seen: set[str] = set()
     for number, kinds in _lines_with_triggers(text):
         snippet_kind = _signature_in(text.lines[number], kinds)
@@ -151,7 +151,7 @@ def extract_signatures(text: IssueText) -> tuple[Signature, ...]:
         snippet, kind = snippet_kind
         if snippet.lower() not in seen:
             seen.add(snippet.lower())
-            found.append(Signature(kind, snippet, number))
+            found.append(ErrorSignature(kind, snippet, number))
             if len(found) >= MAX_SIGNATURES:
                 break
     return tuple(found)

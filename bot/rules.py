@@ -29,10 +29,13 @@ PLATFORMS = ("linux", "win32", "darwin")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _TOP_KEYS = {
-    "id", "title", "faq", "labels", "priority", "supersedes", "signatures", "context",
+    "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
     "conditions", "answer", "examples",
 }
-_REQUIRED_KEYS = {"id", "title", "faq", "labels", "signatures", "answer", "examples"}
+_REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}
+# Keys older rule files may still use: refused with the new name, not as merely unknown.
+# ("signature" now means only an error line found in an issue, bot/issue.py.)
+_RENAMED_KEYS = {"signatures": "patterns"}
 
 
 class RuleError(ValueError):
@@ -40,18 +43,18 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class RegexSignature:
-    pattern: re.Pattern[str]
+class RegexPattern:
+    compiled: re.Pattern[str]
     anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
     keywords: tuple[str, ...] = ()  # whole words, one of which any match contains; () if none known
 
     @property
     def source(self) -> str:
-        return self.pattern.pattern
+        return self.compiled.pattern
 
 
 @dataclass(frozen=True)
-class PhraseSignature:
+class PhrasePattern:
     phrase: str
     min_score: float
     anchors: tuple[str, ...]  # the phrase's longest words: a text holding none is not scored
@@ -79,12 +82,12 @@ class Rule:
     title: dict[str, str]
     faq: str
     labels: tuple[str, ...]
-    regexes: tuple[RegexSignature, ...]
-    phrases: tuple[PhraseSignature, ...]
+    regexes: tuple[RegexPattern, ...]
+    phrases: tuple[PhrasePattern, ...]
     answer: dict[str, str]
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
-    context: tuple[RegexSignature, ...] = ()
+    context: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)
     priority: int = 0
     supersedes: tuple[str, ...] = ()
@@ -94,8 +97,8 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # keyword -> positions of the rules one of whose signatures needs it; rules with a
-    # signature that has no keyword are tried on every issue.
+    # keyword -> positions of the rules one of whose patterns needs it; rules with a
+    # pattern that has no keyword are tried on every issue.
     by_keyword: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
 
@@ -147,11 +150,11 @@ def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]],
     by_keyword: dict[str, list[int]] = {}
     always = []
     for position, rule in enumerate(rules):
-        signatures = (*rule.regexes, *rule.phrases)
-        if any(not signature.keywords for signature in signatures):
+        patterns = (*rule.regexes, *rule.phrases)
+        if any(not pattern.keywords for pattern in patterns):
             always.append(position)
             continue
-        for word in {word for signature in signatures for word in signature.keywords}:
+        for word in {word for pattern in patterns for word in pattern.keywords}:
             by_keyword.setdefault(word, []).append(position)
     return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always)
 
@@ -213,6 +216,9 @@ def parse_rule(doc: _Doc) -> Rule:
         doc.rule_id = keys["id"].text()
         for child in keys.values():
             child.rule_id = doc.rule_id
+    for old, new in _RENAMED_KEYS.items():
+        if old in keys:
+            raise keys[old].error(f"the key {old!r} was renamed to {new!r}: rename it in this file")
     unknown = sorted(set(keys) - _TOP_KEYS)
     if unknown:
         raise keys[unknown[0]].error(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
@@ -223,7 +229,7 @@ def parse_rule(doc: _Doc) -> Rule:
         raise keys["id"].error("must be lowercase letters, digits and dashes")
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
-    regexes, phrases = _signatures(keys["signatures"])
+    regexes, phrases = _patterns(keys["patterns"])
     examples = keys["examples"].mapping()
     return Rule(
         id=doc.rule_id,
@@ -277,7 +283,7 @@ def _texts(keys: dict[str, _Doc], name: str, parent: _Doc) -> tuple[str, ...]:
     return texts
 
 
-def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSignature, ...]]:
+def _patterns(doc: _Doc) -> tuple[tuple[RegexPattern, ...], tuple[PhrasePattern, ...]]:
     regexes, phrases = [], []
     for item in doc.sequence():
         keys = item.mapping()
@@ -286,26 +292,26 @@ def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSign
         elif "phrase" in keys and set(keys) <= {"phrase", "min_score"}:
             phrases.append(_phrase(keys["phrase"], keys.get("min_score")))
         else:
-            raise item.error("each signature is {regex: ...} or {phrase: ..., min_score: ...}")
+            raise item.error("each pattern is {regex: ...} or {phrase: ..., min_score: ...}")
     if not regexes and not phrases:
-        raise doc.error("needs at least one signature")
+        raise doc.error("needs at least one pattern")
     return tuple(regexes), tuple(phrases)
 
 
-def _regex(doc: _Doc) -> RegexSignature:
+def _regex(doc: _Doc) -> RegexPattern:
     source = doc.text()
     try:
-        pattern = re.compile(source, re.IGNORECASE | re.MULTILINE)
+        compiled = re.compile(source, re.IGNORECASE | re.MULTILINE)
     except re.error as error:
         raise doc.error(f"not a valid regular expression: {error}") from error
     try:
         screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexSignature(pattern, screened.anchors, screened.keywords)
+    return RegexPattern(compiled, screened.anchors, screened.keywords)
 
 
-def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
+def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:
     phrase = " ".join(doc.text().split())
     if len(phrase) < MIN_PHRASE_CHARS:
         raise doc.error(f"a fuzzy phrase needs at least {MIN_PHRASE_CHARS} characters to be evidence")
@@ -319,7 +325,7 @@ def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
         raise doc.error("a fuzzy phrase needs at least one word of four or more letters")
     # Its two longest words: the most distinctive, so the keyword index stays selective (a third
     # is often "failed" or "error"); a retyped phrase rarely garbles both.
-    return PhraseSignature(phrase, float(score), tuple(words[:2]))
+    return PhrasePattern(phrase, float(score), tuple(words[:2]))
 
 
 def _conditions(doc: _Doc) -> Conditions:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot import diagnosis, reply
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
-from bot.issue import Issue, IssueText, Signature, bounded_body, detect_language, extract_signatures, read_issue
+from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
 from bot.matcher import Evidence, Match, match_rules
 from bot.rules import RuleSet
 
@@ -15,7 +15,7 @@ from bot.rules import RuleSet
 @dataclass(frozen=True)
 class Verdict:
     language: str
-    signatures: tuple[Signature, ...]
+    signatures: tuple[ErrorSignature, ...]
     env: Environment
     matches: tuple[Match, ...]
     diagnoses: tuple[Diagnosis, ...]
@@ -41,7 +41,7 @@ class Verdict:
 class _Reading:
     language: str
     text: IssueText
-    signatures: tuple[Signature, ...]
+    signatures: tuple[ErrorSignature, ...]
     env: Environment
 
 

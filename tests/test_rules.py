@@ -4,22 +4,22 @@ from bot.rules import RuleError, build_ruleset, load_rule_file, load_rules
 from tests.rule_helpers import make_rule, write_rule
 
 
-def test_a_valid_rule_loads_with_compiled_signatures(tmp_path):
+def test_a_valid_rule_loads_with_compiled_patterns(tmp_path):
     rule = make_rule(tmp_path)
     assert rule.id == "demo-rule"
-    assert rule.regexes[0].pattern.search("DemoError: THE WIDGET cog BROKE")  # case-insensitive
+    assert rule.regexes[0].compiled.search("DemoError: THE WIDGET cog BROKE")  # case-insensitive
     assert rule.labels == ("faq", "demo")
     assert rule.answer["zh"] == "1. 修好小部件。"
 
 
 def test_error_names_file_line_rule_and_field(tmp_path):
-    path = write_rule(tmp_path, signatures=[{"regex": "(unclosed"}])
+    path = write_rule(tmp_path, patterns=[{"regex": "(unclosed"}])
     with pytest.raises(RuleError) as error:
         load_rule_file(path)
     message = str(error.value)
     assert str(path) in message
     assert "rule 'demo-rule'" in message
-    assert "field 'signatures.[0].regex'" in message
+    assert "field 'patterns.[0].regex'" in message
     line_of_regex = path.read_text().splitlines().index("- regex: (unclosed") + 1
     assert f"{path}:{line_of_regex}:" in message
 
@@ -30,11 +30,11 @@ def test_error_names_file_line_rule_and_field(tmp_path):
         ({"colour": "red"}, "unknown key"),
         ({"answer": {"en": "only english"}}, "missing the 'zh' text"),
         ({"faq": "http://insecure.example/faq"}, "https://"),
-        ({"signatures": []}, "at least one signature"),
-        ({"signatures": [{"phrase": "too short"}]}, "at least 15 characters"),
-        ({"signatures": [{"phrase": "a long enough fuzzy phrase", "min_score": 50}]}, "from 80 to 100"),
-        ({"signatures": [{"regex": "(a+)+"}]}, "nested quantifiers"),
-        ({"signatures": [{"regex": ".*x.*"}]}, "unbounded repeat"),
+        ({"patterns": []}, "at least one pattern"),
+        ({"patterns": [{"phrase": "too short"}]}, "at least 15 characters"),
+        ({"patterns": [{"phrase": "a long enough fuzzy phrase", "min_score": 50}]}, "from 80 to 100"),
+        ({"patterns": [{"regex": "(a+)+"}]}, "nested quantifiers"),
+        ({"patterns": [{"regex": ".*x.*"}]}, "unbounded repeat"),
         ({"conditions": {"platform": ["windows"]}}, "unknown platform"),
         ({"conditions": {"pytorch": ">=1.x"}}, "cannot read version clause"),
         ({"conditions": {"os": "linux"}}, "unknown condition"),
@@ -82,3 +82,14 @@ def test_empty_or_missing_folder_is_an_error(tmp_path):
         load_rules(tmp_path)
     with pytest.raises(RuleError, match="not found"):
         load_rules(tmp_path / "absent")
+
+
+def test_the_old_signatures_key_is_refused_with_its_new_name(tmp_path):
+    path = write_rule(tmp_path)
+    path.write_text(path.read_text().replace("patterns:", "signatures:"))
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    message = str(error.value)
+    line = path.read_text().splitlines().index("signatures:") + 2  # its value: the list below the key
+    assert f"{path}:{line}: rule 'demo-rule': field 'signatures':" in message
+    assert "renamed to 'patterns'" in message
