@@ -90,7 +90,7 @@ def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
     comment = reply.render_answer(
         reading.language,
         matches,
-        diagnoses=[(d.en, d.zh) for d in findings],
+        diagnoses=findings,
         env_checks=checks,
         env_rows=reading.env.as_rows(),
     )
