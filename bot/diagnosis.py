@@ -1,7 +1,9 @@
 """What the reporter's environment says about the FAQ error they hit: diagnoses built only on facts (pure).
 
-Each diagnosis is a small function of (Environment, matched rule ids) that returns None unless
-every fact it needs is present and unambiguous: a wrong public answer is worse than none.
+Each diagnosis is a small function of the Environment that returns None unless every fact it
+needs is present and unambiguous: a wrong public answer is worse than none. Which diagnoses speak
+to which FAQ entry is said by the rules themselves (``diagnoses:`` in rules/*.yaml), by the ids
+of DIAGNOSIS_IDS.
 """
 
 from __future__ import annotations
@@ -9,11 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from bot.environment import Environment
 from bot.reference_tables import compat_table, compute_capability
 from bot.version import Version, parse_version
+
+if TYPE_CHECKING:  # bot.rules validates rule files against DIAGNOSIS_IDS, so it imports this module
+    from bot.rules import Rule, WindowsCase
+
+# Its own id: the Windows FAQ entries each name the case in their ``windows_case``.
+WINDOWS_CASE_CONFIRMED = "windows-case-confirmed"
 
 
 @dataclass(frozen=True)
@@ -36,50 +44,6 @@ class Diagnosis:
     id: str
     facts: Mapping[str, str] = field(hash=False)  # the facts that led to it, as the reply shows them
     message: Message  # what it tells the reporter; reply.render_message puts it in their language
-
-
-@dataclass(frozen=True)
-class EnvCheck:
-    """What the bot would check in collect_env output for a rule, when the issue has none."""
-
-    en: str
-    zh: str
-
-
-# Rules whose answer depends on the environment, and what the bot checks for each (phrases that
-# reply.py joins into "I will then check: …").
-ENV_DEPENDENT_RULES: dict[str, EnvCheck] = {
-    "mmcv-ops-missing": EnvCheck(
-        "whether your MMCV has compiled ops and which MMCV package is installed",
-        "您的 MMCV 是否带有编译好的算子，以及安装的是哪个 MMCV 包"),
-    "nms-no-gpu": EnvCheck(
-        "whether PyTorch sees your GPU and whether MMCV was compiled with CUDA",
-        "PyTorch 能否识别到 GPU，以及 MMCV 编译时是否启用了 CUDA"),
-    "cuda-arch-mismatch": EnvCheck(
-        "your GPU's compute capability against the architectures PyTorch was built for, and the "
-        "CUDA versions of PyTorch and MMCV",
-        "GPU 的计算能力是否在 PyTorch 编译的架构之内，以及 PyTorch 与 MMCV 的 CUDA 版本"),
-    "undefined-symbol": EnvCheck(
-        "whether the CUDA version of PyTorch matches the one MMCV was compiled with",
-        "PyTorch 的 CUDA 版本是否与编译 MMCV 时的一致"),
-    "cuda-invalid-config": EnvCheck("whether PyTorch sees your GPU", "PyTorch 能否识别到 GPU"),
-    "segfault": EnvCheck(
-        "your GCC version and whether PyTorch sees your GPU", "GCC 版本，以及 PyTorch 能否识别到 GPU"),
-    "mmcv-mmdet-compat": EnvCheck(
-        "whether your MMCV version is in the range your MMDetection version accepts",
-        "MMCV 版本是否在您的 MMDetection 版本所要求的范围内"),
-    "msvc-unsupported": EnvCheck("your platform and CUDA version", "操作系统和 CUDA 版本"),
-    "win-torch150-all-slots": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
-    "win-torch160-in-class-init": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
-    "win-torch170-profile-kind": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
-}
-
-
-def environment_checks(rule_ids: Iterable[str], language: str) -> list[str]:
-    """The checks to announce when asking for collect_env output, in a stable order, once each."""
-    wanted = set(rule_ids)
-    phrases = [getattr(check, language) for rule, check in ENV_DEPENDENT_RULES.items() if rule in wanted]
-    return list(dict.fromkeys(phrases))
 
 
 # --- user-facing text: language -> key -> template, filled with str.format ----------------------
@@ -422,34 +386,21 @@ def gcc_known_to_segfault(env: Environment) -> Diagnosis | None:
     return _say(key, "gcc-version", {fact: f"GCC {gcc}"}, subject=subject, gcc=str(gcc))
 
 
-@dataclass(frozen=True)
-class _WindowsCase:
-    pytorch: Version | None  # the PyTorch release the FAQ entry names
-    cuda: tuple[int, int] | None  # the CUDA version the FAQ entry names
+def windows_case_confirmed(env: Environment, case: WindowsCase) -> Diagnosis | None:
+    """Windows plus the exact PyTorch (or nvcc's CUDA) version the FAQ entry names.
 
-
-# Which environment rules these entries out is the rules' own `conditions` (rules/*.yaml),
-# applied by the matcher; here only the exact case the FAQ names is confirmed.
-_WINDOWS_CASES = {
-    "win-torch150-all-slots": _WindowsCase(parse_version("1.5.0"), None),
-    "win-torch160-in-class-init": _WindowsCase(parse_version("1.6.0"), None),
-    "win-torch170-profile-kind": _WindowsCase(parse_version("1.7.0"), None),
-    "msvc-unsupported": _WindowsCase(None, (9, 2)),
-}
-
-
-def windows_case_confirmed(env: Environment, rule: str) -> Diagnosis | None:
-    """Windows plus the exact PyTorch (or CUDA) version the FAQ entry names."""
-    case = _WINDOWS_CASES[rule]
+    Which environment rules these entries out is the rules' own ``conditions``, applied by the
+    matcher; here only the exact case the FAQ names (the rule's ``windows_case``) is confirmed.
+    """
     if env.platform != "win32":
         return None
     torch = env.pytorch
     if case.pytorch and torch and len(torch.release) >= 3 and torch.same_release(case.pytorch):
         facts = {"sys.platform": "win32", "PyTorch": str(torch)}
-        return _say("windows-torch", "windows-case-confirmed", facts, pytorch=str(torch))
-    if case.cuda and env.nvcc and env.nvcc.major_minor() == case.cuda:
+        return _say("windows-torch", WINDOWS_CASE_CONFIRMED, facts, pytorch=str(torch))
+    if case.nvcc and env.nvcc and env.nvcc.major_minor() == case.nvcc:
         facts = {"sys.platform": "win32", "NVCC": str(env.nvcc)}
-        return _say("windows-cuda", "windows-case-confirmed", facts, nvcc=str(env.nvcc))
+        return _say("windows-cuda", WINDOWS_CASE_CONFIRMED, facts, nvcc=str(env.nvcc))
     return None
 
 
@@ -470,24 +421,32 @@ def cuda_unavailable(env: Environment) -> Diagnosis | None:
     return _say("no-cuda-unknown", "cuda-unavailable", facts)
 
 
-_GPU_ERRORS = frozenset({"nms-no-gpu", "cuda-arch-mismatch", "cuda-invalid-config", "segfault"})
+# Every diagnosis a rule may name in its ``diagnoses``, in the order the reply lists them.
+_CHECKS: dict[str, Callable[[Environment], Diagnosis | None]] = {
+    "mmcv-without-ops": mmcv_without_ops,
+    "mmcv-mmdet-incompatible": mmcv_mmdet_incompatible,
+    "cuda-version-mismatch": cuda_version_mismatch,
+    "gpu-not-in-pytorch-build": gpu_not_in_pytorch_build,
+    "cuda-unavailable": cuda_unavailable,
+    "mmcv-built-without-cuda": mmcv_built_without_cuda,
+    "gcc-version": gcc_known_to_segfault,
+}
+DIAGNOSIS_IDS: tuple[str, ...] = (*_CHECKS, WINDOWS_CASE_CONFIRMED)
 
-# Which diagnoses speak to which matched rules, in the order the reply lists them.
-_DIAGNOSES: tuple[tuple[frozenset[str], Callable[[Environment], Diagnosis | None]], ...] = (
-    (frozenset({"mmcv-ops-missing", "nms-no-gpu"}), mmcv_without_ops),
-    (frozenset({"mmcv-mmdet-compat"}), mmcv_mmdet_incompatible),
-    (frozenset({"undefined-symbol", "cuda-arch-mismatch"}), cuda_version_mismatch),
-    (frozenset({"cuda-arch-mismatch"}), gpu_not_in_pytorch_build),
-    (_GPU_ERRORS, cuda_unavailable),
-    (frozenset({"nms-no-gpu"}), mmcv_built_without_cuda),
-    (frozenset({"segfault"}), gcc_known_to_segfault),
-)
 
-
-def diagnose(env: Environment, rule_ids: frozenset[str]) -> tuple[Diagnosis, ...]:
-    """The diagnoses the environment supports for the matched rules; () when it says nothing sure."""
+def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:
+    """The diagnoses the environment supports among those the answered rules declare; () when it says nothing sure."""
     if env.is_empty():
         return ()
-    found = [check(env) for rules, check in _DIAGNOSES if rules & rule_ids]
-    found += [windows_case_confirmed(env, rule) for rule in sorted(rule_ids) if rule in _WINDOWS_CASES]
+    rules = sorted(rules, key=lambda rule: rule.id)
+    declared = {name for rule in rules for name in rule.diagnoses}
+    found = [check(env) for name, check in _CHECKS.items() if name in declared]
+    found += [windows_case_confirmed(env, rule.windows_case) for rule in rules if rule.windows_case]
     return tuple(diagnosis for diagnosis in found if diagnosis is not None)
+
+
+def environment_checks(rules: Iterable[Rule], language: str) -> list[str]:
+    """What to say the bot will check when asking for collect_env output: by rule id, once each."""
+    phrases = [rule.asks_environment[language] for rule in sorted(rules, key=lambda rule: rule.id)
+               if rule.asks_environment]
+    return list(dict.fromkeys(phrases))

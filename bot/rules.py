@@ -10,7 +10,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from bot import regex_safety
-from bot.version import VersionRange, VersionRangeError, parse_range
+from bot.diagnosis import DIAGNOSIS_IDS, WINDOWS_CASE_CONFIRMED
+from bot.version import Version, VersionRange, VersionRangeError, parse_range, parse_version
 
 # Fuzzy phrases shorter than this match too much of ordinary text to be evidence.
 MIN_PHRASE_CHARS = 15
@@ -30,7 +31,7 @@ PLATFORMS = ("linux", "win32", "darwin")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _TOP_KEYS = {
     "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
-    "conditions", "answer", "examples",
+    "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "examples",
 }
 _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}
 # Keys older rule files may still use: refused with the new name, not as merely unknown.
@@ -77,6 +78,14 @@ class Conditions:
 
 
 @dataclass(frozen=True)
+class WindowsCase:
+    """The exact case a Windows build entry of the FAQ names, for ``windows-case-confirmed``."""
+
+    pytorch: Version | None = None  # the PyTorch release the entry names
+    nvcc: tuple[int, int] | None = None  # the CUDA (major, minor) of nvcc the entry names
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: dict[str, str]
@@ -89,6 +98,9 @@ class Rule:
     examples_no_match: tuple[str, ...]
     context: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)
+    diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
+    asks_environment: dict[str, str] | None = None  # per language: what the bot checks once given collect_env
+    windows_case: WindowsCase | None = None
     priority: int = 0
     supersedes: tuple[str, ...] = ()
     path: str = ""
@@ -230,6 +242,7 @@ def parse_rule(doc: _Doc) -> Rule:
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
     regexes, phrases = _patterns(keys["patterns"])
+    diagnoses = _diagnoses(keys)
     examples = keys["examples"].mapping()
     return Rule(
         id=doc.rule_id,
@@ -243,10 +256,54 @@ def parse_rule(doc: _Doc) -> Rule:
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
         context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
         conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
+        diagnoses=diagnoses,
+        asks_environment=_bilingual(keys["asks_environment"]) if "asks_environment" in keys else None,
+        windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
         priority=_integer(keys["priority"]) if "priority" in keys else 0,
         supersedes=tuple(item.text() for item in keys["supersedes"].sequence()) if "supersedes" in keys else (),
         path=doc.path,
     )
+
+
+def _diagnoses(keys: dict[str, _Doc]) -> tuple[str, ...]:
+    """The ``diagnoses`` a rule declares, and the keys that must come with them."""
+    if "diagnoses" not in keys:
+        for needs_diagnoses in ("asks_environment", "windows_case"):
+            if needs_diagnoses in keys:
+                raise keys[needs_diagnoses].error("only for a rule that declares 'diagnoses'")
+        return ()
+    declared = []
+    for item in keys["diagnoses"].sequence():
+        name = item.text()
+        if name not in DIAGNOSIS_IDS:
+            raise item.error(f"unknown diagnosis {name!r} (known: {', '.join(DIAGNOSIS_IDS)})")
+        if name in declared:
+            raise item.error(f"diagnosis {name!r} is listed twice")
+        declared.append(name)
+    if not declared:
+        raise keys["diagnoses"].error("needs at least one diagnosis id (or leave the key out)")
+    # Without collect_env the bot asks for it and says what it will check: a rule that can be
+    # diagnosed must say that.
+    if "asks_environment" not in keys:
+        raise keys["diagnoses"].error("a rule with diagnoses needs 'asks_environment': what the bot will check")
+    if (WINDOWS_CASE_CONFIRMED in declared) != ("windows_case" in keys):
+        raise keys["diagnoses"].error(f"{WINDOWS_CASE_CONFIRMED!r} and 'windows_case' go together")
+    return tuple(declared)
+
+
+def _windows_case(doc: _Doc) -> WindowsCase:
+    keys = doc.mapping()
+    unknown = sorted(set(keys) - {"pytorch", "nvcc"})
+    if unknown:
+        raise keys[unknown[0]].error("unknown key (allowed: nvcc, pytorch)")
+    if not keys:
+        raise doc.error("needs 'pytorch' or 'nvcc': the version the FAQ entry names")
+    found = {name: parse_version(item.text()) for name, item in keys.items()}
+    for name, version in found.items():
+        if version is None:
+            raise keys[name].error("must be a version number, e.g. 1.6.0")
+    nvcc = found.get("nvcc")
+    return WindowsCase(found.get("pytorch"), nvcc.major_minor() if nvcc else None)
 
 
 def _bilingual(doc: _Doc) -> dict[str, str]:

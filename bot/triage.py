@@ -84,9 +84,9 @@ def _most_telling_line(reading: _Reading) -> Evidence:
 def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
     if not matches:
         return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
-    rule_ids = frozenset(m.rule.id for m in matches[: reply.MAX_ANSWERS])
-    findings = diagnosis.diagnose(reading.env, rule_ids)
-    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(rule_ids, reading.language)
+    answered = [m.rule for m in matches[: reply.MAX_ANSWERS]]
+    findings = diagnosis.diagnose(reading.env, answered)
+    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(answered, reading.language)
     comment = reply.render_answer(
         reading.language,
         matches,

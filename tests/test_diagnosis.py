@@ -1,15 +1,27 @@
 """Environment-aware diagnoses: each fires on its facts, stays silent without them, never guesses."""
 
+from pathlib import Path
+
 import pytest
 
 from bot import diagnosis
 from bot.diagnosis import diagnose, environment_checks, runs_on
 from bot.environment import Environment, parse_environment
+from bot.issue import Issue
 from bot.reference_tables import DataFileError, compute_capability, load_compat_table, load_gpu_table
 from bot.reply import render_message
+from bot.rules import Rule, load_rules
+from bot.triage import triage
 from bot.version import parse_version
 
 V = parse_version
+# The shipped rules say which diagnoses speak to them (their `diagnoses:`).
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+ENV_DEPENDENT_RULES = [rule.id for rule in RULES.rules if rule.diagnoses]
+
+
+def shipped(rule_ids) -> list[Rule]:
+    return [RULES.get(rule_id) for rule_id in rule_ids]
 
 
 def en(found: diagnosis.Diagnosis) -> str:
@@ -21,11 +33,11 @@ def zh(found: diagnosis.Diagnosis) -> str:
 
 
 def ids(env: Environment, *rules: str) -> list[str]:
-    return [d.id for d in diagnose(env, frozenset(rules))]
+    return [d.id for d in diagnose(env, shipped(rules))]
 
 
 def only(env: Environment, *rules: str) -> diagnosis.Diagnosis:
-    found = diagnose(env, frozenset(rules))
+    found = diagnose(env, shipped(rules))
     assert len(found) == 1, found
     return found[0]
 
@@ -310,7 +322,7 @@ def test_mmcv_compiled_without_cuda_for_nms():
 # --- the whole -----------------------------------------------------------------------------------
 
 def test_empty_environment_gives_nothing():
-    every_rule = frozenset(diagnosis.ENV_DEPENDENT_RULES) | {"registry-key-error"}
+    every_rule = shipped({*ENV_DEPENDENT_RULES, "registry-key-error"})
     assert diagnose(Environment(), every_rule) == ()
 
 
@@ -318,17 +330,17 @@ def test_every_diagnosis_has_both_languages_and_filled_templates():
     env = report("sys.platform: win32", "CUDA available: False", "PyTorch: 1.6.0+cu101",
                  "GPU 0: Tesla K80", ARCHS_NO_KEPLER, "MMCV: 1.7.0", "MMCV Compiler: GCC 5.5",
                  "MMCV CUDA Compiler: 10.2", "MMDetection: 3.1.0")
-    found = diagnose(env, frozenset(diagnosis.ENV_DEPENDENT_RULES))
+    found = diagnose(env, shipped(ENV_DEPENDENT_RULES))
     assert len({d.id for d in found}) >= 5
     for item in found:
         assert en(item) and zh(item) and "{" not in en(item) + zh(item) and item.facts
 
 
 def test_environment_checks_are_ordered_and_deduplicated():
-    checks = environment_checks(["win-torch170-profile-kind", "segfault", "win-torch150-all-slots"], "en")
+    checks = environment_checks(shipped(["win-torch170-profile-kind", "segfault", "win-torch150-all-slots"]), "en")
     assert checks == ["your GCC version and whether PyTorch sees your GPU", "your platform and PyTorch version"]
-    assert environment_checks(["registry-key-error"], "zh") == []
-    assert all(check.zh for check in diagnosis.ENV_DEPENDENT_RULES.values())
+    assert environment_checks(shipped(["registry-key-error"]), "zh") == []
+    assert all(check["zh"] for check in (rule.asks_environment for rule in shipped(ENV_DEPENDENT_RULES)))
 
 
 def test_shipped_tables_load():
@@ -360,3 +372,41 @@ def test_bad_compat_table_names_file_and_line(tmp_path):
 def test_missing_table_is_a_data_file_error(tmp_path):
     with pytest.raises(DataFileError, match="cannot read"):
         load_gpu_table(tmp_path / "absent.csv")
+
+
+# --- which diagnoses apply is the rules' own declaration -----------------------------------------
+
+def test_diagnoses_follow_the_rule_yaml_not_its_id(tmp_path):
+    """A rule renamed (file and id) keeps its diagnoses and what it asks for: they are in its YAML."""
+    for path in (Path(__file__).resolve().parent.parent / "rules").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if path.stem == "nms-no-gpu":
+            path, text = tmp_path / "ops-built-without-gpu.yaml", text.replace("id: nms-no-gpu", "id: ops-built-without-gpu")
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    renamed = load_rules(tmp_path)
+    body = "RuntimeError: nms is not compiled with GPU support\n"
+    env_lines = "CUDA available: False\nPyTorch: 2.0.1+cpu\nMMCV: 1.7.1\nMMCV Compiler: GCC 9.3\nMMCV CUDA Compiler: not available\n"
+    for text in (body, body + env_lines):
+        before = triage(Issue("nms fails", text, "open-mmlab/mmdetection"), RULES)
+        after = triage(Issue("nms fails", text, "open-mmlab/mmdetection"), renamed)
+        assert [m.rule.id for m in after.matches] == ["ops-built-without-gpu"]
+        assert after.diagnoses == before.diagnoses and after.comment == before.comment
+    assert [d.id for d in after.diagnoses] == ["cuda-unavailable", "mmcv-built-without-cuda"]
+    assert environment_checks([renamed.get("ops-built-without-gpu")], "en") == environment_checks(shipped(["nms-no-gpu"]), "en")
+
+
+def test_every_declared_diagnosis_is_one_diagnosis_py_defines():
+    assert {name for rule in RULES.rules for name in rule.diagnoses} == set(diagnosis.DIAGNOSIS_IDS)
+
+
+def test_no_rule_id_is_written_into_the_code():
+    code = "\n".join(path.read_text(encoding="utf-8") for path in (Path(diagnosis.__file__).parent).glob("*.py"))
+    assert [rule_id for rule_id in RULES.ids if f'"{rule_id}"' in code or f"'{rule_id}'" in code] == []
+
+
+def test_every_diagnosis_made_carries_an_id_rules_can_name():
+    env = report("sys.platform: win32", "CUDA available: False", "PyTorch: 1.6.0+cu101",
+                 "GPU 0: Tesla K80", ARCHS_NO_KEPLER, "MMCV: 1.7.0", "MMCV Compiler: GCC 5.5",
+                 "MMCV CUDA Compiler: 10.2", "MMDetection: 3.1.0")
+    found = diagnose(env, shipped(ENV_DEPENDENT_RULES))
+    assert found and {d.id for d in found} <= set(diagnosis.DIAGNOSIS_IDS)

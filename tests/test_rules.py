@@ -24,6 +24,9 @@ def test_error_names_file_line_rule_and_field(tmp_path):
     assert f"{path}:{line_of_regex}:" in message
 
 
+ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
+
+
 @pytest.mark.parametrize(
     "overrides, complaint",
     [
@@ -40,6 +43,17 @@ def test_error_names_file_line_rule_and_field(tmp_path):
         ({"conditions": {"os": "linux"}}, "unknown condition"),
         ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
         ({"priority": "high"}, "whole number"),
+        ({"diagnoses": ["gcc-version"]}, "needs 'asks_environment'"),
+        ({"asks_environment": ASKS}, "only for a rule that declares 'diagnoses'"),
+        ({"diagnoses": [], "asks_environment": ASKS}, "at least one diagnosis"),
+        ({"diagnoses": ["gcc-version", "gcc-version"], "asks_environment": ASKS}, "listed twice"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS}, "go together"),
+        ({"diagnoses": ["gcc-version"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.6.0"}}, "go together"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.x"}},
+         "must be a version number"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"cuda": "9.2"}},
+         "unknown key"),
+        ({"diagnoses": ["gcc-version"], "asks_environment": {"en": "your GCC version"}}, "missing the 'zh' text"),
     ],
 )
 def test_broken_rules_are_refused_with_the_reason(tmp_path, overrides, complaint):
@@ -93,3 +107,21 @@ def test_the_old_signatures_key_is_refused_with_its_new_name(tmp_path):
     line = path.read_text().splitlines().index("signatures:") + 2  # its value: the list below the key
     assert f"{path}:{line}: rule 'demo-rule': field 'signatures':" in message
     assert "renamed to 'patterns'" in message
+
+
+def test_an_unknown_diagnosis_is_refused_with_file_line_and_the_known_ids(tmp_path):
+    path = write_rule(tmp_path, diagnoses=["gcc-version", "gcc-too-new"], asks_environment=ASKS)
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    message = str(error.value)
+    line = path.read_text().splitlines().index("- gcc-too-new") + 1
+    assert f"{path}:{line}: rule 'demo-rule': field 'diagnoses.[1]': unknown diagnosis 'gcc-too-new'" in message
+    assert "known: mmcv-without-ops, " in message and "windows-case-confirmed" in message
+
+
+def test_declared_diagnoses_and_the_windows_case_load(tmp_path):
+    rule = make_rule(tmp_path, diagnoses=["windows-case-confirmed", "cuda-unavailable"], asks_environment=ASKS,
+                     windows_case={"nvcc": "9.2"})
+    assert rule.diagnoses == ("windows-case-confirmed", "cuda-unavailable")
+    assert rule.asks_environment == ASKS
+    assert rule.windows_case.nvcc == (9, 2) and rule.windows_case.pytorch is None
