@@ -27,6 +27,12 @@ VERSION_CONDITIONS = {
     "gcc": "gcc",
 }
 PLATFORMS = ("linux", "win32", "darwin")
+# GitHub refuses a longer label name: creating one answers 422 "name is too long (maximum is 50
+# characters)". GitHub's REST docs do not state the number; it is the API's own validation
+# message, as reported by people who hit it (e.g. the github-limits collection on GitHub).
+# A comma is refused too: the add-labels API takes a JSON list and splits on nothing, but
+# `gh issue edit --add-label` and the `label:a,b` search qualifier read a comma as a separator.
+MAX_LABEL_CHARS = 50
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _TOP_KEYS = {
@@ -248,7 +254,7 @@ def parse_rule(doc: _Doc) -> Rule:
         id=doc.rule_id,
         title=_bilingual(keys["title"]),
         faq=_url(keys["faq"]),
-        labels=tuple(item.text() for item in keys["labels"].sequence()),
+        labels=tuple(_label(item) for item in keys["labels"].sequence()),
         regexes=regexes,
         phrases=phrases,
         answer=_bilingual(keys["answer"]),
@@ -315,6 +321,18 @@ def _bilingual(doc: _Doc) -> dict[str, str]:
     if extra:
         raise keys[extra[0]].error("unknown language (allowed: en, zh)")
     return {language: keys[language].text().strip() for language in LANGUAGES}
+
+
+def _label(doc: _Doc) -> str:
+    """A label name GitHub accepts, so adding it cannot fail only once the bot answers for real."""
+    label = doc.text()  # refuses an empty or blank name
+    if label != label.strip():
+        raise doc.error("a label must not begin or end with whitespace")
+    if len(label) > MAX_LABEL_CHARS:
+        raise doc.error(f"a label is at most {MAX_LABEL_CHARS} characters (this one has {len(label)})")
+    if "," in label:
+        raise doc.error("a label must not contain a comma: lists of labels are written comma-separated")
+    return label
 
 
 def _url(doc: _Doc) -> str:

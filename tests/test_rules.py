@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bot.rules import RuleError, build_ruleset, load_rule_file, load_rules
@@ -125,3 +127,24 @@ def test_declared_diagnoses_and_the_windows_case_load(tmp_path):
     assert rule.diagnoses == ("windows-case-confirmed", "cuda-unavailable")
     assert rule.asks_environment == ASKS
     assert rule.windows_case.nvcc == (9, 2) and rule.windows_case.pytorch is None
+
+
+@pytest.mark.parametrize("label, complaint", [
+    ("", "must not be empty"),
+    ("   ", "must not be empty"),
+    (" faq", "must not begin or end with whitespace"),
+    ("faq\t", "must not begin or end with whitespace"),
+    ("x" * 51, "at most 50 characters (this one has 51)"),
+    ("faq,installation", "must not contain a comma"),
+])
+def test_a_label_github_would_refuse_is_refused_with_file_line_rule_and_field(tmp_path, label, complaint):
+    path = write_rule(tmp_path, labels=["faq", label])
+    with pytest.raises(RuleError, match=re.escape(complaint)) as error:
+        load_rule_file(path)
+    lines = path.read_text().splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if text.startswith("labels:")) + 2
+    assert f"{path}:{line}: rule 'demo-rule': field 'labels.[1]':" in str(error.value)
+
+
+def test_a_label_of_exactly_50_characters_is_accepted(tmp_path):
+    assert make_rule(tmp_path, labels=["x" * 50]).labels == ("x" * 50,)
