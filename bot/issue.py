@@ -68,13 +68,11 @@ _SPACES = re.compile(r" {2,}")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def normalise_line(line: str) -> str:
-    """One line as rules see it: entities unescaped, punctuation folded, spaces collapsed."""
-    return _normalise(line).strip()[:MAX_LINE_CHARS]
-
-
 def _normalise(text: str) -> str:
-    # Whole-text operations: one C-level pass each instead of one per line.
+    """Text as rules see it: entities unescaped, punctuation folded, spaces collapsed.
+
+    Whole-text operations: one C-level pass each instead of one per line.
+    """
     if "&" in text:
         text = html.unescape(text)
     return _SPACES.sub(" ", _CONTROL.sub(" ", text.translate(_FOLD)))

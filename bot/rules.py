@@ -79,9 +79,6 @@ class Conditions:
     platforms: tuple[str, ...] = ()
     versions: tuple[tuple[str, VersionRange], ...] = ()  # (Environment attribute, range)
 
-    def __bool__(self) -> bool:
-        return bool(self.platforms or self.versions)
-
 
 @dataclass(frozen=True)
 class WindowsCase:
