@@ -28,8 +28,9 @@ VERSION_CONDITIONS = {
 }
 PLATFORMS = ("linux", "win32", "darwin")
 # GitHub refuses a longer label name: creating one answers 422 "name is too long (maximum is 50
-# characters)". GitHub's REST docs do not state the number; it is the API's own validation
-# message, as reported by people who hit it (e.g. the github-limits collection on GitHub).
+# characters)". GitHub's REST docs do not state the number. Source: that validation message, as
+# a published test of `gh label create` with 50 and 51 characters shows it (found by searching
+# "GitHub label name maximum length 50"); other projects report the same undocumented limit.
 # A comma is refused too: the add-labels API takes a JSON list and splits on nothing, but
 # `gh issue edit --add-label` and the `label:a,b` search qualifier read a comma as a separator.
 MAX_LABEL_CHARS = 50
