@@ -56,7 +56,7 @@ def log_body(size: int = MAX_BODY) -> str:
 def distinct_rule(number: int) -> dict:
     """A rule with its own vocabulary, as a new FAQ entry has: its error's own words."""
     return {
-        "signatures": [
+        "patterns": [
             {"regex": rf"\bWidget{number}Error: part \w{{1,20}} of the gadget{number} broke"},
             {"phrase": f"gadget{number} subsystem {number} failed to start"},
         ],
@@ -65,13 +65,13 @@ def distinct_rule(number: int) -> dict:
 
 
 def variant_rule(number: int, original: Rule) -> dict:
-    """A real rule's signatures needing one more word: tried wherever its original is.
+    """A real rule's patterns needing one more word: tried wherever its original is.
 
     The keyword index saves nothing on these: the worst case for growth.
     """
-    signatures = [{"regex": f"(?:{regex.source}).{{0,40}}variant{number}"} for regex in original.regexes]
-    signatures += [{"phrase": f"{phrase.phrase} variant{number}", "min_score": 99} for phrase in original.phrases]
-    return {"signatures": signatures, "context": [context.source for context in original.context] or ["."]}
+    patterns = [{"regex": f"(?:{regex.source}).{{0,40}}variant{number}"} for regex in original.regexes]
+    patterns += [{"phrase": f"{phrase.phrase} variant{number}", "min_score": 99} for phrase in original.phrases]
+    return {"patterns": patterns, "context": [context.source for context in original.context] or ["."]}
 
 
 def generated_rules(real: RuleSet, total: int, folder: Path, kind: str) -> RuleSet:

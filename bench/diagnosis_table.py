@@ -2,7 +2,7 @@
 
 Usage: python bench/diagnosis_table.py ../shared/corpus/dev.jsonl [--all-rules]
 Each case's ``expected`` rule ids stand in for the matcher, so this measures the diagnoses alone.
-With --all-rules every environment-dependent rule counts as matched: a stress test of the facts
+With --all-rules every rule that declares diagnoses counts as matched: a stress test of the facts
 (would any diagnosis state something false about this environment?), not of relevance.
 It also prints the rules whose conditions the environment contradicts, and parse timings.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.diagnosis import ENV_DEPENDENT_RULES, diagnose  # noqa: E402
+from bot.diagnosis import diagnose  # noqa: E402
 from bot.matcher import env_allows  # noqa: E402
 from bot.rules import load_rules  # noqa: E402
 from bot.environment import parse_environment  # noqa: E402
@@ -31,14 +31,17 @@ def main(corpus: str, all_rules: bool = False) -> None:
     started = time.perf_counter()
     for case in cases:
         env = parse_environment(case.get("body") or "")
-        rules = frozenset(ENV_DEPENDENT_RULES) if all_rules else frozenset(case["expected"])
+        if all_rules:
+            rules = [rule for rule in shipped.rules if rule.diagnoses]
+        else:
+            rules = [rule for rule in shipped.rules if rule.id in case["expected"]]
         with_env += not env.is_empty()
-        asking += bool(env.is_empty() and rules & ENV_DEPENDENT_RULES.keys())
+        asking += bool(env.is_empty() and any(rule.asks_environment for rule in rules))
         for found in diagnose(env, rules):
             facts = "; ".join(f"{key}: {value}" for key, value in found.facts.items())
             expected = ", ".join(case["expected"]) or "none"
             fired.setdefault(found.id, []).append(f"{case['id']} (expected: {expected}) — {facts}")
-        ruled_out += [f"{case['id']}: {rule}" for rule in sorted(rules) if not env_allows(shipped.get(rule), env)]
+        ruled_out += [f"{case['id']}: {rule.id}" for rule in rules if not env_allows(rule, env)]
     elapsed = time.perf_counter() - started
     print(f"{len(cases)} cases; environment read in {with_env}; would ask for collect_env in {asking}; "
           f"parse + diagnose {elapsed * 1000:.1f} ms in all\n")

@@ -1,7 +1,9 @@
 """What the reporter's environment says about the FAQ error they hit: diagnoses built only on facts (pure).
 
-Each diagnosis is a small function of (Environment, matched rule ids) that returns None unless
-every fact it needs is present and unambiguous: a wrong public answer is worse than none.
+Each diagnosis is a small function of the Environment that returns None unless every fact it
+needs is present and unambiguous: a wrong public answer is worse than none. Which diagnoses speak
+to which FAQ entry is said by the rules themselves (``diagnoses:`` in rules/*.yaml), by the ids
+of DIAGNOSIS_IDS.
 """
 
 from __future__ import annotations
@@ -9,164 +11,206 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
 
 from bot.environment import Environment
 from bot.reference_tables import compat_table, compute_capability
 from bot.version import Version, parse_version
 
+if TYPE_CHECKING:  # bot.rules validates rule files against DIAGNOSIS_IDS, so it imports this module
+    from bot.rules import Rule, WindowsCase
+
+# Its own id: the Windows FAQ entries each name the case in their ``windows_case``.
+WINDOWS_CASE_CONFIRMED = "windows-case-confirmed"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence not yet in any language: a key of TEXT and the values its template needs.
+
+    A value is a fact, the same in every language (a version, a GPU name); another Message; or a
+    list of Messages, joined as the language joins lists.
+    """
+
+    key: str
+    values: Mapping[str, MessageValue] = field(default_factory=dict, hash=False)
+
+
+MessageValue = Union[str, Message, tuple[Message, ...]]
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     id: str
     facts: Mapping[str, str] = field(hash=False)  # the facts that led to it, as the reply shows them
-    en: str
-    zh: str
+    message: Message  # what it tells the reporter; reply.render_message puts it in their language
 
 
-@dataclass(frozen=True)
-class EnvCheck:
-    """What the bot would check in collect_env output for a rule, when the issue has none."""
+# --- user-facing text: language -> key -> template, filled with str.format ----------------------
+# A template's values are facts (the same in every language) or other keys of this table
+# (Message), so a Diagnosis is rendered in the reporter's language by reply.py and nowhere else.
 
-    en: str
-    zh: str
-
-
-# Rules whose answer depends on the environment, and what the bot checks for each (phrases that
-# reply.py joins into "I will then check: …").
-ENV_DEPENDENT_RULES: dict[str, EnvCheck] = {
-    "mmcv-ops-missing": EnvCheck(
-        "whether your MMCV has compiled ops and which MMCV package is installed",
-        "您的 MMCV 是否带有编译好的算子，以及安装的是哪个 MMCV 包"),
-    "nms-no-gpu": EnvCheck(
-        "whether PyTorch sees your GPU and whether MMCV was compiled with CUDA",
-        "PyTorch 能否识别到 GPU，以及 MMCV 编译时是否启用了 CUDA"),
-    "cuda-arch-mismatch": EnvCheck(
-        "your GPU's compute capability against the architectures PyTorch was built for, and the "
-        "CUDA versions of PyTorch and MMCV",
-        "GPU 的计算能力是否在 PyTorch 编译的架构之内，以及 PyTorch 与 MMCV 的 CUDA 版本"),
-    "undefined-symbol": EnvCheck(
-        "whether the CUDA version of PyTorch matches the one MMCV was compiled with",
-        "PyTorch 的 CUDA 版本是否与编译 MMCV 时的一致"),
-    "cuda-invalid-config": EnvCheck("whether PyTorch sees your GPU", "PyTorch 能否识别到 GPU"),
-    "segfault": EnvCheck(
-        "your GCC version and whether PyTorch sees your GPU", "GCC 版本，以及 PyTorch 能否识别到 GPU"),
-    "mmcv-mmdet-compat": EnvCheck(
-        "whether your MMCV version is in the range your MMDetection version accepts",
-        "MMCV 版本是否在您的 MMDetection 版本所要求的范围内"),
-    "msvc-unsupported": EnvCheck("your platform and CUDA version", "操作系统和 CUDA 版本"),
-    "win-torch150-all-slots": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
-    "win-torch160-in-class-init": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
-    "win-torch170-profile-kind": EnvCheck("your platform and PyTorch version", "操作系统和 PyTorch 版本"),
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "no-ops-1": (
+            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
+            "`pip uninstall mmcv` and install `mmcv-full` built for your PyTorch and CUDA, e.g. "
+            "`pip install -U openmim && mim install mmcv-full`."
+        ),
+        "no-ops-2": (
+            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
+            "`pip uninstall mmcv-lite mmcv` and install the full `mmcv` built for your PyTorch and "
+            "CUDA, e.g. `pip install -U openmim && mim install mmcv` (it compiles the ops if no "
+            "prebuilt wheel fits)."
+        ),
+        "no-ops-unknown": (
+            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Uninstall it "
+            "and install MMCV with its ops for your PyTorch and CUDA: `mim install mmcv-full` for "
+            "MMCV 1.x (MMDetection 2.x), `mim install mmcv` for MMCV 2.x (MMDetection 3.x)."
+        ),
+        "package": "the {package} package",
+        "package-not-full": "the {package} package, not `mmcv-full`",
+        "mmcv-cpu-build": (
+            "MMCV {mmcv} was compiled without CUDA (`MMCV CUDA Compiler: not available`), so its ops "
+            "run only on the CPU. Install {package} built for {cuda}, e.g. `mim install {package}`; "
+            "or, when building from source remove `mmcv/build` and rebuild with `FORCE_CUDA=1` where "
+            "`nvcc` is available."
+        ),
+        "cuda-of-pytorch": "CUDA {cuda}, PyTorch's CUDA",
+        "cuda-of-pytorch-unknown": "your PyTorch's CUDA",
+        "incompatible": (
+            "MMDetection {mmdet} accepts `{accepted}` (the range its `mmdet/__init__.py` asserts), "
+            "but you have MMCV {mmcv}. Install a version in that range, e.g. `mim install "
+            "\"{accepted}\"`, or use an MMDetection version that accepts MMCV {mmcv}."
+        ),
+        "cuda-mismatch": (
+            "{pytorch} uses CUDA {pytorch_cuda}, but {mmcv} was compiled with CUDA {mmcv_cuda}. "
+            "Reinstall {package} built for CUDA {pytorch_cuda} and {pytorch_series} "
+            "(`mim install {package}` picks that build).{nvcc_note}"
+        ),
+        "pytorch-series": "PyTorch {series}",
+        "pytorch-series-unknown": "your PyTorch version",
+        "nvcc-note": " To build it from source instead, `nvcc` must be CUDA {pytorch_cuda} too (yours is {nvcc}).",
+        "gpu-not-in-build": (
+            "Your {gpus} is not among the GPU architectures this PyTorch build contains ({archs}), so "
+            "PyTorch itself cannot run kernels on it. Install a PyTorch build that includes {needed} "
+            "(or build PyTorch from source), then rebuild MMCV with `TORCH_CUDA_ARCH_LIST=\"{arch_list}\"`."
+        ),
+        "gpu-capability": "{name} (compute capability {capability}, {arch})",
+        "list-separator": ", ",
+        "gcc-5.5": (
+            "{subject} GCC {gcc}, the version the FAQ reports causing segmentation faults (switching "
+            "to GCC 5.4 solved it). Rebuild MMCV with GCC 5.4, or a newer GCC that your PyTorch supports."
+        ),
+        "gcc-old": (
+            "{subject} GCC {gcc}, older than 4.9, which the FAQ names as a cause of segmentation "
+            "faults. Rebuild MMCV with a newer GCC (the FAQ recommends 5.4; recent PyTorch needs newer)."
+        ),
+        "gcc-of-mmcv": "MMCV's ops were compiled with",
+        "gcc-of-system": "Your compiler is",
+        "windows-torch": (
+            "You are on Windows with PyTorch {pytorch}: exactly the case this FAQ entry describes, so "
+            "the fix above applies as written."
+        ),
+        "windows-cuda": (
+            "You are on Windows with CUDA {nvcc}: exactly the case this FAQ entry describes; build "
+            "with an older Visual Studio such as VS 2017."
+        ),
+        "no-cuda-cpu-build": (
+            "`CUDA available: False` and {pytorch} is a CPU-only build, so nothing can run on "
+            "the GPU. Install a CUDA build of PyTorch (see pytorch.org), then MMCV built for it."
+        ),
+        "no-cuda-driver": (
+            "`CUDA available: False` although {pytorch} is built with CUDA {pytorch_cuda}: "
+            "PyTorch cannot see a GPU. Check `nvidia-smi`: the NVIDIA driver may be missing or too old "
+            "for CUDA {pytorch_cuda}, or `CUDA_VISIBLE_DEVICES` hides the GPUs."
+        ),
+        "no-cuda-unknown": (
+            "`CUDA available: False`: PyTorch cannot see a GPU. Check whether it is a CPU-only build "
+            "(`python -c \"import torch; print(torch.version.cuda)\"` prints `None`) and, if not, "
+            "whether `nvidia-smi` shows your GPU and driver."
+        ),
+    },
+    "zh": {
+        "no-ops-1": (
+            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
+            "`pip uninstall mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的 `mmcv-full`，例如 "
+            "`pip install -U openmim && mim install mmcv-full`。"
+        ),
+        "no-ops-2": (
+            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
+            "`pip uninstall mmcv-lite mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的完整版 `mmcv`，例如 "
+            "`pip install -U openmim && mim install mmcv`（没有合适的预编译包时会从源码编译算子）。"
+        ),
+        "no-ops-unknown": (
+            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请卸载它，并安装与 "
+            "PyTorch 和 CUDA 对应、带算子的 MMCV：MMCV 1.x（MMDetection 2.x）用 `mim install mmcv-full`，"
+            "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`。"
+        ),
+        "package": "{package} 包",
+        "package-not-full": "{package} 包，而不是 `mmcv-full`",
+        "mmcv-cpu-build": (
+            "MMCV {mmcv} 编译时没有启用 CUDA（`MMCV CUDA Compiler: not available`），它的算子只能在 CPU "
+            "上运行。请安装针对 {cuda}编译的 {package}（例如 `mim install {package}`），或者从源码编译时"
+            "删除 `mmcv/build` 目录，在有 `nvcc` 的环境中以 `FORCE_CUDA=1` 重新编译。"
+        ),
+        "cuda-of-pytorch": "CUDA {cuda}（PyTorch 的 CUDA 版本）",
+        "cuda-of-pytorch-unknown": "PyTorch 的 CUDA 版本",
+        "incompatible": (
+            "MMDetection {mmdet} 要求 `{accepted}`（即其 `mmdet/__init__.py` 中断言的范围），而您安装的是 "
+            "MMCV {mmcv}。请安装该范围内的版本，例如 `mim install \"{accepted}\"`，或者换用与 MMCV {mmcv} "
+            "兼容的 MMDetection 版本。"
+        ),
+        "cuda-mismatch": (
+            "{pytorch} 使用的是 CUDA {pytorch_cuda}，而 {mmcv} 是用 CUDA {mmcv_cuda} 编译的。"
+            "请重新安装针对 CUDA {pytorch_cuda} 和{pytorch_series}编译的 {package}"
+            "（`mim install {package}` 会选择对应的版本）。{nvcc_note}"
+        ),
+        "pytorch-series": " PyTorch {series} ",
+        "pytorch-series-unknown": "您的 PyTorch 版本",
+        "nvcc-note": "如果改为从源码编译，`nvcc` 也必须是 CUDA {pytorch_cuda}（您的是 {nvcc}）。",
+        "gpu-not-in-build": (
+            "您的 {gpus} 不在这个 PyTorch 版本编译的 GPU 架构（{archs}）之中，PyTorch 本身就无法在它上面"
+            "运行 CUDA kernel。请安装包含 {needed} 的 PyTorch（或从源码编译 PyTorch），然后以 "
+            "`TORCH_CUDA_ARCH_LIST=\"{arch_list}\"` 重新编译 MMCV。"
+        ),
+        "gpu-capability": "{name}（计算能力 {capability}，{arch}）",
+        "list-separator": "、",
+        "gcc-5.5": (
+            "{subject} GCC {gcc}，FAQ 中提到该版本会导致 segmentation fault（换成 GCC 5.4 即可解决）。"
+            "请用 GCC 5.4 或您的 PyTorch 支持的更新版本 GCC 重新编译 MMCV。"
+        ),
+        "gcc-old": (
+            "{subject} GCC {gcc}，低于 4.9，FAQ 指出这会导致 segmentation fault。请用更新的 GCC 重新编译 "
+            "MMCV（FAQ 推荐 5.4；较新的 PyTorch 需要更高版本）。"
+        ),
+        "gcc-of-mmcv": "编译 MMCV 算子所用的是",
+        "gcc-of-system": "您的编译器是",
+        "windows-torch": "您在 Windows 上使用 PyTorch {pytorch}：正是这个 FAQ 条目描述的情况，上面的解决方法可以直接使用。",
+        "windows-cuda": (
+            "您在 Windows 上使用 CUDA {nvcc}：正是这个 FAQ 条目描述的情况，请使用较低版本的 Visual Studio"
+            "（例如 VS 2017）编译。"
+        ),
+        "no-cuda-cpu-build": (
+            "`CUDA available: False`，而且 {pytorch} 是仅支持 CPU 的版本，所以无法在 GPU 上运行。"
+            "请安装支持 CUDA 的 PyTorch（见 pytorch.org），再安装与之对应的 MMCV。"
+        ),
+        "no-cuda-driver": (
+            "{pytorch} 是用 CUDA {pytorch_cuda} 编译的，但 `CUDA available: False`：PyTorch 识别不到 "
+            "GPU。请检查 `nvidia-smi`：可能没有安装 NVIDIA 驱动、驱动版本太旧不支持 CUDA {pytorch_cuda}，或者 "
+            "`CUDA_VISIBLE_DEVICES` 屏蔽了 GPU。"
+        ),
+        "no-cuda-unknown": (
+            "`CUDA available: False`：PyTorch 识别不到 GPU。请检查它是否是仅支持 CPU 的版本"
+            "（`python -c \"import torch; print(torch.version.cuda)\"` 输出 `None`），如果不是，再用 "
+            "`nvidia-smi` 检查 GPU 和驱动。"
+        ),
+    },
 }
 
 
-def environment_checks(rule_ids: Iterable[str], language: str) -> list[str]:
-    """The checks to announce when asking for collect_env output, in a stable order, once each."""
-    wanted = set(rule_ids)
-    phrases = [getattr(check, language) for rule, check in ENV_DEPENDENT_RULES.items() if rule in wanted]
-    return list(dict.fromkeys(phrases))
-
-
-# --- user-facing text: (en, zh) templates, filled with str.format -------------------------------
-
-TEXT: dict[str, tuple[str, str]] = {
-    "no-ops-1": (
-        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
-        "`pip uninstall mmcv` and install `mmcv-full` built for your PyTorch and CUDA, e.g. "
-        "`pip install -U openmim && mim install mmcv-full`.",
-        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
-        "`pip uninstall mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的 `mmcv-full`，例如 "
-        "`pip install -U openmim && mim install mmcv-full`。"),
-    "no-ops-2": (
-        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
-        "`pip uninstall mmcv-lite mmcv` and install the full `mmcv` built for your PyTorch and "
-        "CUDA, e.g. `pip install -U openmim && mim install mmcv` (it compiles the ops if no "
-        "prebuilt wheel fits).",
-        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
-        "`pip uninstall mmcv-lite mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的完整版 `mmcv`，例如 "
-        "`pip install -U openmim && mim install mmcv`（没有合适的预编译包时会从源码编译算子）。"),
-    "no-ops-unknown": (
-        "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Uninstall it "
-        "and install MMCV with its ops for your PyTorch and CUDA: `mim install mmcv-full` for "
-        "MMCV 1.x (MMDetection 2.x), `mim install mmcv` for MMCV 2.x (MMDetection 3.x).",
-        "您的环境中是 {what_zh}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请卸载它，并安装与 "
-        "PyTorch 和 CUDA 对应、带算子的 MMCV：MMCV 1.x（MMDetection 2.x）用 `mim install mmcv-full`，"
-        "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`。"),
-    "mmcv-cpu-build": (
-        "MMCV {mmcv} was compiled without CUDA (`MMCV CUDA Compiler: not available`), so its ops "
-        "run only on the CPU. Install {package} built for {cuda}, e.g. `mim install {package}`; "
-        "or, when building from source remove `mmcv/build` and rebuild with `FORCE_CUDA=1` where "
-        "`nvcc` is available.",
-        "MMCV {mmcv} 编译时没有启用 CUDA（`MMCV CUDA Compiler: not available`），它的算子只能在 CPU "
-        "上运行。请安装针对 {cuda_zh}编译的 {package}（例如 `mim install {package}`），或者从源码编译时"
-        "删除 `mmcv/build` 目录，在有 `nvcc` 的环境中以 `FORCE_CUDA=1` 重新编译。"),
-    "incompatible": (
-        "MMDetection {mmdet} accepts `{accepted}` (the range its `mmdet/__init__.py` asserts), "
-        "but you have MMCV {mmcv}. Install a version in that range, e.g. `mim install "
-        "\"{accepted}\"`, or use an MMDetection version that accepts MMCV {mmcv}.",
-        "MMDetection {mmdet} 要求 `{accepted}`（即其 `mmdet/__init__.py` 中断言的范围），而您安装的是 "
-        "MMCV {mmcv}。请安装该范围内的版本，例如 `mim install \"{accepted}\"`，或者换用与 MMCV {mmcv} "
-        "兼容的 MMDetection 版本。"),
-    "cuda-mismatch": (
-        "{pytorch} uses CUDA {pytorch_cuda}, but {mmcv} was compiled with CUDA {mmcv_cuda}. "
-        "Reinstall {package} built for CUDA {pytorch_cuda} and {pytorch_series} "
-        "(`mim install {package}` picks that build).{nvcc_note}",
-        "{pytorch} 使用的是 CUDA {pytorch_cuda}，而 {mmcv} 是用 CUDA {mmcv_cuda} 编译的。"
-        "请重新安装针对 CUDA {pytorch_cuda} 和{pytorch_series_zh}编译的 {package}"
-        "（`mim install {package}` 会选择对应的版本）。{nvcc_note_zh}"),
-    "nvcc-note": (
-        " To build it from source instead, `nvcc` must be CUDA {pytorch_cuda} too (yours is {nvcc}).",
-        "如果改为从源码编译，`nvcc` 也必须是 CUDA {pytorch_cuda}（您的是 {nvcc}）。"),
-    "gpu-not-in-build": (
-        "Your {gpus} is not among the GPU architectures this PyTorch build contains ({archs}), so "
-        "PyTorch itself cannot run kernels on it. Install a PyTorch build that includes {needed} "
-        "(or build PyTorch from source), then rebuild MMCV with `TORCH_CUDA_ARCH_LIST=\"{arch_list}\"`.",
-        "您的 {gpus_zh} 不在这个 PyTorch 版本编译的 GPU 架构（{archs}）之中，PyTorch 本身就无法在它上面"
-        "运行 CUDA kernel。请安装包含 {needed} 的 PyTorch（或从源码编译 PyTorch），然后以 "
-        "`TORCH_CUDA_ARCH_LIST=\"{arch_list}\"` 重新编译 MMCV。"),
-    "gcc-5.5": (
-        "{subject} GCC {gcc}, the version the FAQ reports causing segmentation faults (switching "
-        "to GCC 5.4 solved it). Rebuild MMCV with GCC 5.4, or a newer GCC that your PyTorch supports.",
-        "{subject_zh} GCC {gcc}，FAQ 中提到该版本会导致 segmentation fault（换成 GCC 5.4 即可解决）。"
-        "请用 GCC 5.4 或您的 PyTorch 支持的更新版本 GCC 重新编译 MMCV。"),
-    "gcc-old": (
-        "{subject} GCC {gcc}, older than 4.9, which the FAQ names as a cause of segmentation "
-        "faults. Rebuild MMCV with a newer GCC (the FAQ recommends 5.4; recent PyTorch needs newer).",
-        "{subject_zh} GCC {gcc}，低于 4.9，FAQ 指出这会导致 segmentation fault。请用更新的 GCC 重新编译 "
-        "MMCV（FAQ 推荐 5.4；较新的 PyTorch 需要更高版本）。"),
-    "windows-torch": (
-        "You are on Windows with PyTorch {pytorch}: exactly the case this FAQ entry describes, so "
-        "the fix above applies as written.",
-        "您在 Windows 上使用 PyTorch {pytorch}：正是这个 FAQ 条目描述的情况，上面的解决方法可以直接使用。"),
-    "windows-cuda": (
-        "You are on Windows with CUDA {nvcc}: exactly the case this FAQ entry describes; build "
-        "with an older Visual Studio such as VS 2017.",
-        "您在 Windows 上使用 CUDA {nvcc}：正是这个 FAQ 条目描述的情况，请使用较低版本的 Visual Studio"
-        "（例如 VS 2017）编译。"),
-    "no-cuda-cpu-build": (
-        "`CUDA available: False` and {pytorch} is a CPU-only build, so nothing can run on "
-        "the GPU. Install a CUDA build of PyTorch (see pytorch.org), then MMCV built for it.",
-        "`CUDA available: False`，而且 {pytorch} 是仅支持 CPU 的版本，所以无法在 GPU 上运行。"
-        "请安装支持 CUDA 的 PyTorch（见 pytorch.org），再安装与之对应的 MMCV。"),
-    "no-cuda-driver": (
-        "`CUDA available: False` although {pytorch} is built with CUDA {pytorch_cuda}: "
-        "PyTorch cannot see a GPU. Check `nvidia-smi`: the NVIDIA driver may be missing or too old "
-        "for CUDA {pytorch_cuda}, or `CUDA_VISIBLE_DEVICES` hides the GPUs.",
-        "{pytorch} 是用 CUDA {pytorch_cuda} 编译的，但 `CUDA available: False`：PyTorch 识别不到 "
-        "GPU。请检查 `nvidia-smi`：可能没有安装 NVIDIA 驱动、驱动版本太旧不支持 CUDA {pytorch_cuda}，或者 "
-        "`CUDA_VISIBLE_DEVICES` 屏蔽了 GPU。"),
-    "no-cuda-unknown": (
-        "`CUDA available: False`: PyTorch cannot see a GPU. Check whether it is a CPU-only build "
-        "(`python -c \"import torch; print(torch.version.cuda)\"` prints `None`) and, if not, "
-        "whether `nvidia-smi` shows your GPU and driver.",
-        "`CUDA available: False`：PyTorch 识别不到 GPU。请检查它是否是仅支持 CPU 的版本"
-        "（`python -c \"import torch; print(torch.version.cuda)\"` 输出 `None`），如果不是，再用 "
-        "`nvidia-smi` 检查 GPU 和驱动。"),
-}
-
-
-def _say(key: str, diagnosis_id: str, facts: Mapping[str, str], **values: str) -> Diagnosis:
-    en, zh = TEXT[key]
-    return Diagnosis(diagnosis_id, dict(facts), en.format(**values), zh.format(**values))
+def _say(key: str, diagnosis_id: str, facts: Mapping[str, str], **values: MessageValue) -> Diagnosis:
+    return Diagnosis(diagnosis_id, dict(facts), Message(key, values))
 
 
 # --- the diagnoses ------------------------------------------------------------------------------
@@ -191,20 +235,19 @@ def mmcv_without_ops(env: Environment) -> Diagnosis | None:
     if env.mmcv_compiler == "n/a":
         facts = {"MMCV": str(env.mmcv)} if env.mmcv else {}
         facts["MMCV Compiler"] = "n/a"
-        what = what_zh = f"{_named('MMCV', env.mmcv)} (`MMCV Compiler: n/a`)"
+        what: MessageValue = f"{_named('MMCV', env.mmcv)} (`MMCV Compiler: n/a`)"
     elif env.mmcv_package == "mmcv-lite" or (env.mmcv_package == "mmcv" and major == 1):
         package = f"`{env.mmcv_package}` {env.mmcv or ''}".strip()
         facts = {"installed package": package.replace("`", "")}
-        what, what_zh = f"the {package} package", f"{package} 包"
-        if major == 1 and env.mmcv_package == "mmcv":
-            what, what_zh = what + ", not `mmcv-full`", what_zh + "，而不是 `mmcv-full`"
+        not_full = major == 1 and env.mmcv_package == "mmcv"
+        what = Message("package-not-full" if not_full else "package", {"package": package})
     else:
         return None
     if env.mmcv_package == "mmcv-lite" or (major or 0) >= 2:
         key = "no-ops-2"
     else:  # 1.x; or unknown / 0.x, whose fix depends on the MMDetection series
         key = "no-ops-1" if major == 1 else "no-ops-unknown"
-    return _say(key, "mmcv-without-ops", facts, what=what, what_zh=what_zh)
+    return _say(key, "mmcv-without-ops", facts, what=what)
 
 
 def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
@@ -212,10 +255,12 @@ def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
     if env.mmcv_cuda_compiler != "not available" or env.mmcv is None:
         return None
     facts = {"MMCV": str(env.mmcv), "MMCV CUDA Compiler": "not available"}
-    cuda = f"CUDA {_series(env.pytorch_cuda)}, PyTorch's CUDA" if env.pytorch_cuda else "your PyTorch's CUDA"
-    cuda_zh = f"CUDA {_series(env.pytorch_cuda)}（PyTorch 的 CUDA 版本）" if env.pytorch_cuda else "PyTorch 的 CUDA 版本"
+    if env.pytorch_cuda:
+        cuda = Message("cuda-of-pytorch", {"cuda": _series(env.pytorch_cuda)})
+    else:
+        cuda = Message("cuda-of-pytorch-unknown")
     return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts,
-                mmcv=str(env.mmcv), package=_mmcv_package(env.mmcv), cuda=cuda, cuda_zh=cuda_zh)
+                mmcv=str(env.mmcv), package=_mmcv_package(env.mmcv), cuda=cuda)
 
 
 def mmcv_mmdet_incompatible(env: Environment) -> Diagnosis | None:
@@ -252,19 +297,19 @@ def cuda_version_mismatch(env: Environment) -> Diagnosis | None:
     facts = {"PyTorch CUDA": _series(torch_cuda), "MMCV CUDA Compiler": env.mmcv_cuda_compiler}
     if env.pytorch:
         facts["PyTorch"] = str(env.pytorch)
-    nvcc_note = nvcc_note_zh = ""
+    nvcc_note: MessageValue = ""
     if env.nvcc and env.nvcc.major_minor() != torch_cuda.major_minor():
         facts["NVCC"] = str(env.nvcc)
-        nvcc_note, nvcc_note_zh = (text.format(pytorch_cuda=_series(torch_cuda), nvcc=str(env.nvcc))
-                                   for text in TEXT["nvcc-note"])
-    series = _series(env.pytorch) if env.pytorch else None
+        nvcc_note = Message("nvcc-note", {"pytorch_cuda": _series(torch_cuda), "nvcc": str(env.nvcc)})
+    if env.pytorch:
+        pytorch_series = Message("pytorch-series", {"series": _series(env.pytorch)})
+    else:
+        pytorch_series = Message("pytorch-series-unknown")
     return _say(
         "cuda-mismatch", "cuda-version-mismatch", facts,
         pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=_series(torch_cuda),
         mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler, package=_mmcv_package(env.mmcv),
-        pytorch_series=f"PyTorch {series}" if series else "your PyTorch version",
-        pytorch_series_zh=f" PyTorch {series} " if series else "您的 PyTorch 版本",
-        nvcc_note=nvcc_note, nvcc_note_zh=nvcc_note_zh,
+        pytorch_series=pytorch_series, nvcc_note=nvcc_note,
     )
 
 
@@ -304,12 +349,14 @@ def gpu_not_in_pytorch_build(env: Environment) -> Diagnosis | None:
     archs = " ".join(env.pytorch_archs)
     facts = {name: "compute capability {}.{}".format(*cc) for name, cc in missing}
     facts["PyTorch built for"] = archs
-    gpus = ", ".join(f"{name} (compute capability {cc[0]}.{cc[1]}, sm_{cc[0]}{cc[1]})" for name, cc in missing)
-    gpus_zh = "、".join(f"{name}（计算能力 {cc[0]}.{cc[1]}，sm_{cc[0]}{cc[1]}）" for name, cc in missing)
+    gpus = tuple(
+        Message("gpu-capability", {"name": name, "capability": f"{cc[0]}.{cc[1]}", "arch": f"sm_{cc[0]}{cc[1]}"})
+        for name, cc in missing
+    )
     needed = ", ".join(dict.fromkeys(f"sm_{cc[0]}{cc[1]}" for _, cc in missing))
     arch_list = ";".join(dict.fromkeys(f"{cc[0]}.{cc[1]}" for _, cc in missing))
     return _say("gpu-not-in-build", "gpu-not-in-pytorch-build", facts,
-                gpus=gpus, gpus_zh=gpus_zh, archs=archs, needed=needed, arch_list=arch_list)
+                gpus=gpus, archs=archs, needed=needed, arch_list=arch_list)
 
 
 _GCC_IN_MMCV = re.compile(r"^GCC (\d+\.\d+(?:\.\d+)?)$")
@@ -324,10 +371,10 @@ def gcc_known_to_segfault(env: Environment) -> Diagnosis | None:
     if env.mmcv_compiler is not None:
         found = _GCC_IN_MMCV.match(env.mmcv_compiler)
         gcc = parse_version(found[1]) if found else None
-        fact, subject, subject_zh = "MMCV Compiler", "MMCV's ops were compiled with", "编译 MMCV 算子所用的是"
+        fact, subject = "MMCV Compiler", Message("gcc-of-mmcv")
     else:
         gcc = env.gcc
-        fact, subject, subject_zh = "GCC", "Your compiler is", "您的编译器是"
+        fact, subject = "GCC", Message("gcc-of-system")
     if gcc is None:
         return None
     if gcc.major_minor() == (5, 5):
@@ -336,37 +383,24 @@ def gcc_known_to_segfault(env: Environment) -> Diagnosis | None:
         key = "gcc-old"
     else:
         return None
-    return _say(key, "gcc-version", {fact: f"GCC {gcc}"}, subject=subject, subject_zh=subject_zh, gcc=str(gcc))
+    return _say(key, "gcc-version", {fact: f"GCC {gcc}"}, subject=subject, gcc=str(gcc))
 
 
-@dataclass(frozen=True)
-class _WindowsCase:
-    pytorch: Version | None  # the PyTorch release the FAQ entry names
-    cuda: tuple[int, int] | None  # the CUDA version the FAQ entry names
+def windows_case_confirmed(env: Environment, case: WindowsCase) -> Diagnosis | None:
+    """Windows plus the exact PyTorch (or nvcc's CUDA) version the FAQ entry names.
 
-
-# Which environment rules these entries out is the rules' own `conditions` (rules/*.yaml),
-# applied by the matcher; here only the exact case the FAQ names is confirmed.
-_WINDOWS_CASES = {
-    "win-torch150-all-slots": _WindowsCase(parse_version("1.5.0"), None),
-    "win-torch160-in-class-init": _WindowsCase(parse_version("1.6.0"), None),
-    "win-torch170-profile-kind": _WindowsCase(parse_version("1.7.0"), None),
-    "msvc-unsupported": _WindowsCase(None, (9, 2)),
-}
-
-
-def windows_case_confirmed(env: Environment, rule: str) -> Diagnosis | None:
-    """Windows plus the exact PyTorch (or CUDA) version the FAQ entry names."""
-    case = _WINDOWS_CASES[rule]
+    Which environment rules these entries out is the rules' own ``conditions``, applied by the
+    matcher; here only the exact case the FAQ names (the rule's ``windows_case``) is confirmed.
+    """
     if env.platform != "win32":
         return None
     torch = env.pytorch
     if case.pytorch and torch and len(torch.release) >= 3 and torch.same_release(case.pytorch):
         facts = {"sys.platform": "win32", "PyTorch": str(torch)}
-        return _say("windows-torch", "windows-case-confirmed", facts, pytorch=str(torch))
-    if case.cuda and env.nvcc and env.nvcc.major_minor() == case.cuda:
+        return _say("windows-torch", WINDOWS_CASE_CONFIRMED, facts, pytorch=str(torch))
+    if case.nvcc and env.nvcc and env.nvcc.major_minor() == case.nvcc:
         facts = {"sys.platform": "win32", "NVCC": str(env.nvcc)}
-        return _say("windows-cuda", "windows-case-confirmed", facts, nvcc=str(env.nvcc))
+        return _say("windows-cuda", WINDOWS_CASE_CONFIRMED, facts, nvcc=str(env.nvcc))
     return None
 
 
@@ -387,24 +421,32 @@ def cuda_unavailable(env: Environment) -> Diagnosis | None:
     return _say("no-cuda-unknown", "cuda-unavailable", facts)
 
 
-_GPU_ERRORS = frozenset({"nms-no-gpu", "cuda-arch-mismatch", "cuda-invalid-config", "segfault"})
+# Every diagnosis a rule may name in its ``diagnoses``, in the order the reply lists them.
+_CHECKS: dict[str, Callable[[Environment], Diagnosis | None]] = {
+    "mmcv-without-ops": mmcv_without_ops,
+    "mmcv-mmdet-incompatible": mmcv_mmdet_incompatible,
+    "cuda-version-mismatch": cuda_version_mismatch,
+    "gpu-not-in-pytorch-build": gpu_not_in_pytorch_build,
+    "cuda-unavailable": cuda_unavailable,
+    "mmcv-built-without-cuda": mmcv_built_without_cuda,
+    "gcc-version": gcc_known_to_segfault,
+}
+DIAGNOSIS_IDS: tuple[str, ...] = (*_CHECKS, WINDOWS_CASE_CONFIRMED)
 
-# Which diagnoses speak to which matched rules, in the order the reply lists them.
-_DIAGNOSES: tuple[tuple[frozenset[str], Callable[[Environment], Diagnosis | None]], ...] = (
-    (frozenset({"mmcv-ops-missing", "nms-no-gpu"}), mmcv_without_ops),
-    (frozenset({"mmcv-mmdet-compat"}), mmcv_mmdet_incompatible),
-    (frozenset({"undefined-symbol", "cuda-arch-mismatch"}), cuda_version_mismatch),
-    (frozenset({"cuda-arch-mismatch"}), gpu_not_in_pytorch_build),
-    (_GPU_ERRORS, cuda_unavailable),
-    (frozenset({"nms-no-gpu"}), mmcv_built_without_cuda),
-    (frozenset({"segfault"}), gcc_known_to_segfault),
-)
 
-
-def diagnose(env: Environment, rule_ids: frozenset[str]) -> tuple[Diagnosis, ...]:
-    """The diagnoses the environment supports for the matched rules; () when it says nothing sure."""
+def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:
+    """The diagnoses the environment supports among those the answered rules declare; () when it says nothing sure."""
     if env.is_empty():
         return ()
-    found = [check(env) for rules, check in _DIAGNOSES if rules & rule_ids]
-    found += [windows_case_confirmed(env, rule) for rule in sorted(rule_ids) if rule in _WINDOWS_CASES]
+    rules = sorted(rules, key=lambda rule: rule.id)
+    declared = {name for rule in rules for name in rule.diagnoses}
+    found = [check(env) for name, check in _CHECKS.items() if name in declared]
+    found += [windows_case_confirmed(env, rule.windows_case) for rule in rules if rule.windows_case]
     return tuple(diagnosis for diagnosis in found if diagnosis is not None)
+
+
+def environment_checks(rules: Iterable[Rule], language: str) -> list[str]:
+    """What to say the bot will check when asking for collect_env output: by rule id, once each."""
+    phrases = [rule.asks_environment[language] for rule in sorted(rules, key=lambda rule: rule.id)
+               if rule.asks_environment]
+    return list(dict.fromkeys(phrases))

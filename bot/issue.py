@@ -26,7 +26,7 @@ class Issue:
 
 
 @dataclass(frozen=True)
-class Signature:
+class ErrorSignature:
     """An error as printed, and where it was found (line 0 is the title, 1.. the body)."""
 
     kind: str
@@ -68,13 +68,11 @@ _SPACES = re.compile(r" {2,}")
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def normalise_line(line: str) -> str:
-    """One line as rules see it: entities unescaped, punctuation folded, spaces collapsed."""
-    return _normalise(line).strip()[:MAX_LINE_CHARS]
-
-
 def _normalise(text: str) -> str:
-    # Whole-text operations: one C-level pass each instead of one per line.
+    """Text as rules see it: entities unescaped, punctuation folded, spaces collapsed.
+
+    Whole-text operations: one C-level pass each instead of one per line.
+    """
     if "&" in text:
         text = html.unescape(text)
     return _SPACES.sub(" ", _CONTROL.sub(" ", text.translate(_FOLD)))
@@ -140,9 +138,9 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 _EXCEPTION_TRIGGERS = ("error", "exception", "warning")
 
 
-def extract_signatures(text: IssueText) -> tuple[Signature, ...]:
+def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
     """Every error signature in the issue, with its line, in reading order, without repeats."""
-    found: list[Signature] = []
+    found: list[ErrorSignature] = []
     seen: set[str] = set()
     for number, kinds in _lines_with_triggers(text):
         snippet_kind = _signature_in(text.lines[number], kinds)
@@ -151,7 +149,7 @@ def extract_signatures(text: IssueText) -> tuple[Signature, ...]:
         snippet, kind = snippet_kind
         if snippet.lower() not in seen:
             seen.add(snippet.lower())
-            found.append(Signature(kind, snippet, number))
+            found.append(ErrorSignature(kind, snippet, number))
             if len(found) >= MAX_SIGNATURES:
                 break
     return tuple(found)

@@ -1,4 +1,4 @@
-"""Scoring an issue's text against the rules: regex and fuzzy signatures, context, environment (pure)."""
+"""Scoring an issue's text against the rules: regex and fuzzy patterns, context, environment (pure)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.environment import Environment
-from bot.issue import IssueText, Signature
-from bot.rules import WORD, PhraseSignature, RegexSignature, Rule, RuleSet
+from bot.issue import ErrorSignature, IssueText
+from bot.rules import WORD, PhrasePattern, RegexPattern, Rule, RuleSet
 
 REGEX_SCORE = 100.0
 # A line must be at least this fraction of a fuzzy phrase's length to be scored against it.
@@ -26,7 +26,7 @@ class Match:
     rule: Rule
     score: float
     evidence: Evidence
-    signature: str  # the regex or phrase that matched, for maintainers debugging a rule
+    pattern: str  # the regex or phrase that matched, for maintainers debugging a rule
 
 
 class _Haystack:
@@ -35,7 +35,7 @@ class _Haystack:
     Many rules share anchors ("cannot open shared object"); each is looked up once per issue.
     """
 
-    def __init__(self, text: IssueText, signatures: tuple[Signature, ...]):
+    def __init__(self, text: IssueText, signatures: tuple[ErrorSignature, ...]):
         self.text = text
         self.lowered = text.lowered
         self.words = set(WORD.findall(self.lowered))
@@ -57,7 +57,7 @@ class _Haystack:
         return False
 
 
-def match_rules(text: IssueText, signatures: tuple[Signature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
+def match_rules(text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
     """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
     haystack = _Haystack(text, signatures)
     matches = []
@@ -84,18 +84,18 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
     return best
 
 
-def _regex_hit(regex: RegexSignature, haystack: _Haystack) -> Evidence | None:
+def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     if regex.anchors and not haystack.holds_any(regex.anchors):
         return None
     text = haystack.text
-    hit = regex.pattern.search(text.text)
+    hit = regex.compiled.search(text.text)
     if hit is None:
         return None
     line = text.line_at(hit.start())
     return Evidence(line, text.lines[line])
 
 
-def _phrase_hit(phrase: PhraseSignature, haystack: _Haystack) -> tuple[float, Evidence] | None:
+def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evidence] | None:
     if not haystack.holds_any(phrase.anchors):
         return None
     wanted = utils.default_process(phrase.phrase)
@@ -120,7 +120,7 @@ def _context_holds(rule: Rule, haystack: _Haystack) -> bool:
         return True
     project = haystack.text.project
     return any(
-        _regex_hit(context, haystack) or (project and context.pattern.search(project)) for context in rule.context
+        _regex_hit(context, haystack) or (project and context.compiled.search(project)) for context in rule.context
     )
 
 

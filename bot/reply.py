@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from bot import diagnosis
+from bot.diagnosis import Diagnosis, Message, MessageValue
 from bot.marker import MARKER, NOTE_MARKER
 from bot.matcher import Match
 
@@ -68,17 +70,17 @@ TEXT = {
 def render_answer(
     language: str,
     matches: Iterable[Match],
-    diagnoses: Iterable[tuple[str, str]] = (),
+    diagnoses: Iterable[Diagnosis] = (),
     env_checks: Iterable[str] = (),
     env_rows: Iterable[tuple[str, str]] = (),
 ) -> str:
-    """The whole comment for matched rules; ``diagnoses`` are (en, zh) pairs of sentences."""
+    """The whole comment for matched rules; ``env_checks`` are phrases already in ``language``."""
     text = TEXT[language]
     matches = list(matches)[:MAX_ANSWERS]
     parts = [MARKER, text["intro_one"] if len(matches) == 1 else text["intro_many"]]
     # What the reporter's own facts show comes first: it is the specific answer, the FAQ's
     # steps below are the general one.
-    findings = [pair[0] if language == "en" else pair[1] for pair in diagnoses]
+    findings = [render_message(found.message, language) for found in diagnoses]
     if findings:
         parts.append(text["diagnosis"] + "\n\n" + "\n".join(f"- {finding}" for finding in findings))
     for found in matches:
@@ -91,6 +93,21 @@ def render_answer(
         parts.append(_environment_block(text["env_summary"], rows))
     parts.append(text["footer"])
     return "\n\n".join(parts) + "\n"
+
+
+def render_message(message: Message, language: str) -> str:
+    """A diagnosis's sentence in ``language``, from the templates of ``diagnosis.TEXT``."""
+    return diagnosis.TEXT[language][message.key].format(
+        **{name: _render_value(value, language) for name, value in message.values.items()}
+    )
+
+
+def _render_value(value: MessageValue, language: str) -> str:
+    if isinstance(value, Message):
+        return render_message(value, language)
+    if isinstance(value, tuple):
+        return diagnosis.TEXT[language]["list-separator"].join(render_message(item, language) for item in value)
+    return value
 
 
 def _answer_section(language: str, found: Match) -> str:

@@ -10,7 +10,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from bot import regex_safety
-from bot.version import VersionRange, VersionRangeError, parse_range
+from bot.diagnosis import DIAGNOSIS_IDS, WINDOWS_CASE_CONFIRMED
+from bot.version import Version, VersionRange, VersionRangeError, parse_range, parse_version
 
 # Fuzzy phrases shorter than this match too much of ordinary text to be evidence.
 MIN_PHRASE_CHARS = 15
@@ -26,13 +27,23 @@ VERSION_CONDITIONS = {
     "gcc": "gcc",
 }
 PLATFORMS = ("linux", "win32", "darwin")
+# GitHub refuses a longer label name: creating one answers 422 "name is too long (maximum is 50
+# characters)". GitHub's REST docs do not state the number. Source: that validation message, as
+# a published test of `gh label create` with 50 and 51 characters shows it (found by searching
+# "GitHub label name maximum length 50"); other projects report the same undocumented limit.
+# A comma is refused too: the add-labels API takes a JSON list and splits on nothing, but
+# `gh issue edit --add-label` and the `label:a,b` search qualifier read a comma as a separator.
+MAX_LABEL_CHARS = 50
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _TOP_KEYS = {
-    "id", "title", "faq", "labels", "priority", "supersedes", "signatures", "context",
-    "conditions", "answer", "examples",
+    "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
+    "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "examples",
 }
-_REQUIRED_KEYS = {"id", "title", "faq", "labels", "signatures", "answer", "examples"}
+_REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}
+# Keys older rule files may still use: refused with the new name, not as merely unknown.
+# ("signature" now means only an error line found in an issue, bot/issue.py.)
+_RENAMED_KEYS = {"signatures": "patterns"}
 
 
 class RuleError(ValueError):
@@ -40,18 +51,18 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True)
-class RegexSignature:
-    pattern: re.Pattern[str]
+class RegexPattern:
+    compiled: re.Pattern[str]
     anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
     keywords: tuple[str, ...] = ()  # whole words, one of which any match contains; () if none known
 
     @property
     def source(self) -> str:
-        return self.pattern.pattern
+        return self.compiled.pattern
 
 
 @dataclass(frozen=True)
-class PhraseSignature:
+class PhrasePattern:
     phrase: str
     min_score: float
     anchors: tuple[str, ...]  # the phrase's longest words: a text holding none is not scored
@@ -69,8 +80,13 @@ class Conditions:
     platforms: tuple[str, ...] = ()
     versions: tuple[tuple[str, VersionRange], ...] = ()  # (Environment attribute, range)
 
-    def __bool__(self) -> bool:
-        return bool(self.platforms or self.versions)
+
+@dataclass(frozen=True)
+class WindowsCase:
+    """The exact case a Windows build entry of the FAQ names, for ``windows-case-confirmed``."""
+
+    pytorch: Version | None = None  # the PyTorch release the entry names
+    nvcc: tuple[int, int] | None = None  # the CUDA (major, minor) of nvcc the entry names
 
 
 @dataclass(frozen=True)
@@ -79,13 +95,16 @@ class Rule:
     title: dict[str, str]
     faq: str
     labels: tuple[str, ...]
-    regexes: tuple[RegexSignature, ...]
-    phrases: tuple[PhraseSignature, ...]
+    regexes: tuple[RegexPattern, ...]
+    phrases: tuple[PhrasePattern, ...]
     answer: dict[str, str]
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
-    context: tuple[RegexSignature, ...] = ()
+    context: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)
+    diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
+    asks_environment: dict[str, str] | None = None  # per language: what the bot checks once given collect_env
+    windows_case: WindowsCase | None = None
     priority: int = 0
     supersedes: tuple[str, ...] = ()
     path: str = ""
@@ -94,8 +113,8 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # keyword -> positions of the rules one of whose signatures needs it; rules with a
-    # signature that has no keyword are tried on every issue.
+    # keyword -> positions of the rules one of whose patterns needs it; rules with a
+    # pattern that has no keyword are tried on every issue.
     by_keyword: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
 
@@ -147,11 +166,11 @@ def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]],
     by_keyword: dict[str, list[int]] = {}
     always = []
     for position, rule in enumerate(rules):
-        signatures = (*rule.regexes, *rule.phrases)
-        if any(not signature.keywords for signature in signatures):
+        patterns = (*rule.regexes, *rule.phrases)
+        if any(not pattern.keywords for pattern in patterns):
             always.append(position)
             continue
-        for word in {word for signature in signatures for word in signature.keywords}:
+        for word in {word for pattern in patterns for word in pattern.keywords}:
             by_keyword.setdefault(word, []).append(position)
     return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always)
 
@@ -213,6 +232,9 @@ def parse_rule(doc: _Doc) -> Rule:
         doc.rule_id = keys["id"].text()
         for child in keys.values():
             child.rule_id = doc.rule_id
+    for old, new in _RENAMED_KEYS.items():
+        if old in keys:
+            raise keys[old].error(f"the key {old!r} was renamed to {new!r}: rename it in this file")
     unknown = sorted(set(keys) - _TOP_KEYS)
     if unknown:
         raise keys[unknown[0]].error(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
@@ -223,13 +245,14 @@ def parse_rule(doc: _Doc) -> Rule:
         raise keys["id"].error("must be lowercase letters, digits and dashes")
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
-    regexes, phrases = _signatures(keys["signatures"])
+    regexes, phrases = _patterns(keys["patterns"])
+    diagnoses = _diagnoses(keys)
     examples = keys["examples"].mapping()
     return Rule(
         id=doc.rule_id,
         title=_bilingual(keys["title"]),
         faq=_url(keys["faq"]),
-        labels=tuple(item.text() for item in keys["labels"].sequence()),
+        labels=tuple(_label(item) for item in keys["labels"].sequence()),
         regexes=regexes,
         phrases=phrases,
         answer=_bilingual(keys["answer"]),
@@ -237,10 +260,54 @@ def parse_rule(doc: _Doc) -> Rule:
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
         context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
         conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
+        diagnoses=diagnoses,
+        asks_environment=_bilingual(keys["asks_environment"]) if "asks_environment" in keys else None,
+        windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
         priority=_integer(keys["priority"]) if "priority" in keys else 0,
         supersedes=tuple(item.text() for item in keys["supersedes"].sequence()) if "supersedes" in keys else (),
         path=doc.path,
     )
+
+
+def _diagnoses(keys: dict[str, _Doc]) -> tuple[str, ...]:
+    """The ``diagnoses`` a rule declares, and the keys that must come with them."""
+    if "diagnoses" not in keys:
+        for needs_diagnoses in ("asks_environment", "windows_case"):
+            if needs_diagnoses in keys:
+                raise keys[needs_diagnoses].error("only for a rule that declares 'diagnoses'")
+        return ()
+    declared = []
+    for item in keys["diagnoses"].sequence():
+        name = item.text()
+        if name not in DIAGNOSIS_IDS:
+            raise item.error(f"unknown diagnosis {name!r} (known: {', '.join(DIAGNOSIS_IDS)})")
+        if name in declared:
+            raise item.error(f"diagnosis {name!r} is listed twice")
+        declared.append(name)
+    if not declared:
+        raise keys["diagnoses"].error("needs at least one diagnosis id (or leave the key out)")
+    # Without collect_env the bot asks for it and says what it will check: a rule that can be
+    # diagnosed must say that.
+    if "asks_environment" not in keys:
+        raise keys["diagnoses"].error("a rule with diagnoses needs 'asks_environment': what the bot will check")
+    if (WINDOWS_CASE_CONFIRMED in declared) != ("windows_case" in keys):
+        raise keys["diagnoses"].error(f"{WINDOWS_CASE_CONFIRMED!r} and 'windows_case' go together")
+    return tuple(declared)
+
+
+def _windows_case(doc: _Doc) -> WindowsCase:
+    keys = doc.mapping()
+    unknown = sorted(set(keys) - {"pytorch", "nvcc"})
+    if unknown:
+        raise keys[unknown[0]].error("unknown key (allowed: nvcc, pytorch)")
+    if not keys:
+        raise doc.error("needs 'pytorch' or 'nvcc': the version the FAQ entry names")
+    found = {name: parse_version(item.text()) for name, item in keys.items()}
+    for name, version in found.items():
+        if version is None:
+            raise keys[name].error("must be a version number, e.g. 1.6.0")
+    nvcc = found.get("nvcc")
+    return WindowsCase(found.get("pytorch"), nvcc.major_minor() if nvcc else None)
 
 
 def _bilingual(doc: _Doc) -> dict[str, str]:
@@ -252,6 +319,18 @@ def _bilingual(doc: _Doc) -> dict[str, str]:
     if extra:
         raise keys[extra[0]].error("unknown language (allowed: en, zh)")
     return {language: keys[language].text().strip() for language in LANGUAGES}
+
+
+def _label(doc: _Doc) -> str:
+    """A label name GitHub accepts, so adding it cannot fail only once the bot answers for real."""
+    label = doc.text()  # refuses an empty or blank name
+    if label != label.strip():
+        raise doc.error("a label must not begin or end with whitespace")
+    if len(label) > MAX_LABEL_CHARS:
+        raise doc.error(f"a label is at most {MAX_LABEL_CHARS} characters (this one has {len(label)})")
+    if "," in label:
+        raise doc.error("a label must not contain a comma: lists of labels are written comma-separated")
+    return label
 
 
 def _url(doc: _Doc) -> str:
@@ -277,7 +356,7 @@ def _texts(keys: dict[str, _Doc], name: str, parent: _Doc) -> tuple[str, ...]:
     return texts
 
 
-def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSignature, ...]]:
+def _patterns(doc: _Doc) -> tuple[tuple[RegexPattern, ...], tuple[PhrasePattern, ...]]:
     regexes, phrases = [], []
     for item in doc.sequence():
         keys = item.mapping()
@@ -286,26 +365,26 @@ def _signatures(doc: _Doc) -> tuple[tuple[RegexSignature, ...], tuple[PhraseSign
         elif "phrase" in keys and set(keys) <= {"phrase", "min_score"}:
             phrases.append(_phrase(keys["phrase"], keys.get("min_score")))
         else:
-            raise item.error("each signature is {regex: ...} or {phrase: ..., min_score: ...}")
+            raise item.error("each pattern is {regex: ...} or {phrase: ..., min_score: ...}")
     if not regexes and not phrases:
-        raise doc.error("needs at least one signature")
+        raise doc.error("needs at least one pattern")
     return tuple(regexes), tuple(phrases)
 
 
-def _regex(doc: _Doc) -> RegexSignature:
+def _regex(doc: _Doc) -> RegexPattern:
     source = doc.text()
     try:
-        pattern = re.compile(source, re.IGNORECASE | re.MULTILINE)
+        compiled = re.compile(source, re.IGNORECASE | re.MULTILINE)
     except re.error as error:
         raise doc.error(f"not a valid regular expression: {error}") from error
     try:
         screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexSignature(pattern, screened.anchors, screened.keywords)
+    return RegexPattern(compiled, screened.anchors, screened.keywords)
 
 
-def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
+def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:
     phrase = " ".join(doc.text().split())
     if len(phrase) < MIN_PHRASE_CHARS:
         raise doc.error(f"a fuzzy phrase needs at least {MIN_PHRASE_CHARS} characters to be evidence")
@@ -319,7 +398,7 @@ def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhraseSignature:
         raise doc.error("a fuzzy phrase needs at least one word of four or more letters")
     # Its two longest words: the most distinctive, so the keyword index stays selective (a third
     # is often "failed" or "error"); a retyped phrase rarely garbles both.
-    return PhraseSignature(phrase, float(score), tuple(words[:2]))
+    return PhrasePattern(phrase, float(score), tuple(words[:2]))
 
 
 def _conditions(doc: _Doc) -> Conditions:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot import diagnosis, reply
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
-from bot.issue import Issue, IssueText, Signature, bounded_body, detect_language, extract_signatures, read_issue
+from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
 from bot.matcher import Evidence, Match, match_rules
 from bot.rules import RuleSet
 
@@ -15,7 +15,7 @@ from bot.rules import RuleSet
 @dataclass(frozen=True)
 class Verdict:
     language: str
-    signatures: tuple[Signature, ...]
+    signatures: tuple[ErrorSignature, ...]
     env: Environment
     matches: tuple[Match, ...]
     diagnoses: tuple[Diagnosis, ...]
@@ -41,7 +41,7 @@ class Verdict:
 class _Reading:
     language: str
     text: IssueText
-    signatures: tuple[Signature, ...]
+    signatures: tuple[ErrorSignature, ...]
     env: Environment
 
 
@@ -84,13 +84,13 @@ def _most_telling_line(reading: _Reading) -> Evidence:
 def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
     if not matches:
         return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
-    rule_ids = frozenset(m.rule.id for m in matches[: reply.MAX_ANSWERS])
-    findings = diagnosis.diagnose(reading.env, rule_ids)
-    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(rule_ids, reading.language)
+    answered = [m.rule for m in matches[: reply.MAX_ANSWERS]]
+    findings = diagnosis.diagnose(reading.env, answered)
+    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(answered, reading.language)
     comment = reply.render_answer(
         reading.language,
         matches,
-        diagnoses=[(d.en, d.zh) for d in findings],
+        diagnoses=findings,
         env_checks=checks,
         env_rows=reading.env.as_rows(),
     )

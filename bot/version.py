@@ -96,13 +96,9 @@ class VersionRange:
     """A conjunction of clauses such as ``>=1.5.0,<1.6.0``; ``==1.5`` means the 1.5 series' 1.5.0."""
 
     clauses: tuple[tuple[str, Version], ...]
-    text: str
 
     def contains(self, version: Version) -> bool:
         return all(_holds(version, op, bound) for op, bound in self.clauses)
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def _holds(version: Version, op: str, bound: Version) -> bool:
@@ -130,4 +126,4 @@ def parse_range(text: str) -> VersionRange:
                 "write it as >=1.5.0,<1.6.0 (operators >= <= > < == !=)"
             )
         clauses.append((found[1], version))
-    return VersionRange(tuple(clauses), str(text))
+    return VersionRange(tuple(clauses))

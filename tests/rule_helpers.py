@@ -15,7 +15,7 @@ def rule_document(rule_id: str = "demo-rule", **overrides) -> dict:
         "title": {"en": "Demo problem", "zh": "示例问题"},
         "faq": "https://example.org/faq#demo",
         "labels": ["faq", "demo"],
-        "signatures": [{"regex": r"DemoError: the widget \w{1,20} broke"}],
+        "patterns": [{"regex": r"DemoError: the widget \w{1,20} broke"}],
         "answer": {"en": "1. Fix the widget.", "zh": "1. 修好小部件。"},
         "examples": {"match": ["DemoError: the widget gear broke"], "no_match": ["all widgets fine"]},
     }

@@ -1,22 +1,43 @@
 """Environment-aware diagnoses: each fires on its facts, stays silent without them, never guesses."""
 
+from pathlib import Path
+
 import pytest
 
 from bot import diagnosis
 from bot.diagnosis import diagnose, environment_checks, runs_on
 from bot.environment import Environment, parse_environment
+from bot.issue import Issue
 from bot.reference_tables import DataFileError, compute_capability, load_compat_table, load_gpu_table
+from bot.reply import render_message
+from bot.rules import Rule, load_rules
+from bot.triage import triage
 from bot.version import parse_version
 
 V = parse_version
+# The shipped rules say which diagnoses speak to them (their `diagnoses:`).
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+ENV_DEPENDENT_RULES = [rule.id for rule in RULES.rules if rule.diagnoses]
+
+
+def shipped(rule_ids) -> list[Rule]:
+    return [RULES.get(rule_id) for rule_id in rule_ids]
+
+
+def en(found: diagnosis.Diagnosis) -> str:
+    return render_message(found.message, "en")
+
+
+def zh(found: diagnosis.Diagnosis) -> str:
+    return render_message(found.message, "zh")
 
 
 def ids(env: Environment, *rules: str) -> list[str]:
-    return [d.id for d in diagnose(env, frozenset(rules))]
+    return [d.id for d in diagnose(env, shipped(rules))]
 
 
 def only(env: Environment, *rules: str) -> diagnosis.Diagnosis:
-    found = diagnose(env, frozenset(rules))
+    found = diagnose(env, shipped(rules))
     assert len(found) == 1, found
     return found[0]
 
@@ -32,21 +53,21 @@ def test_mmcv_compiler_na_means_no_ops():
     found = only(env, "mmcv-ops-missing")
     assert found.id == "mmcv-without-ops"
     assert found.facts == {"MMCV": "2.1.0", "MMCV Compiler": "n/a"}
-    assert "mim install mmcv`" in found.en and "mmcv-lite" in found.en
-    assert "mmcv._ext" in found.zh
+    assert "mim install mmcv`" in en(found) and "mmcv-lite" in en(found)
+    assert "mmcv._ext" in zh(found)
 
 
 @pytest.mark.parametrize("lines", [("MMCV Compiler: n/a",), ("MMCV: 0.6.2", "MMCV Compiler: n/a")])
 def test_no_ops_without_a_1x_or_2x_version_names_both_series(lines):
     found = only(report(*lines), "mmcv-ops-missing")
-    assert "mim install mmcv-full` for MMCV 1.x" in found.en and "mim install mmcv` for MMCV 2.x" in found.en
+    assert "mim install mmcv-full` for MMCV 1.x" in en(found) and "mim install mmcv` for MMCV 2.x" in en(found)
 
 
 def test_lite_mmcv_1x_in_pip_list_means_no_ops():
     env = report("mmcv                      1.7.0", "torch                     1.12.1")
     found = only(env, "mmcv-ops-missing")
     assert found.facts == {"installed package": "mmcv 1.7.0"}
-    assert "not `mmcv-full`" in found.en and "mim install mmcv-full" in found.en
+    assert "not `mmcv-full`" in en(found) and "mim install mmcv-full" in en(found)
 
 
 def test_mmcv_lite_package_means_no_ops():
@@ -85,7 +106,7 @@ def test_no_ops_diagnosis_only_for_its_rules():
 def test_incompatible_versions_name_the_range_to_install(mmdet, mmcv, accepted):
     found = only(report(f"mmcv=={mmcv}", f"mmdet=={mmdet}"), "mmcv-mmdet-compat")
     assert found.id == "mmcv-mmdet-incompatible"
-    assert found.facts["accepted"] == accepted and accepted in found.en and accepted in found.zh
+    assert found.facts["accepted"] == accepted and accepted in en(found) and accepted in zh(found)
 
 
 @pytest.mark.parametrize("mmdet, mmcv", [
@@ -129,16 +150,16 @@ def test_pytorch_and_mmcv_cuda_differ():
     assert found.id == "cuda-version-mismatch"
     assert found.facts == {"PyTorch CUDA": "11.3", "MMCV CUDA Compiler": "10.2", "PyTorch": "1.12.1+cu113",
                            "NVCC": "10.2.89"}
-    assert "mmcv-full built for CUDA 11.3 and PyTorch 1.12" in found.en
-    assert "`nvcc` must be CUDA 11.3 too (yours is 10.2.89)" in found.en
+    assert "mmcv-full built for CUDA 11.3 and PyTorch 1.12" in en(found)
+    assert "`nvcc` must be CUDA 11.3 too (yours is 10.2.89)" in en(found)
 
 
 def test_cuda_mismatch_without_nvcc_note_when_nvcc_matches():
     env = report("PyTorch: 2.0.1+cu118", "MMCV: 2.0.1", "MMCV CUDA Compiler: 11.7",
                  "NVCC: Cuda compilation tools, release 11.8, V11.8.89")
     found = only(env, "cuda-arch-mismatch")
-    assert "nvcc" not in found.en and "NVCC" not in found.facts
-    assert "Reinstall mmcv built for CUDA 11.8 and PyTorch 2.0" in found.en
+    assert "nvcc" not in en(found) and "NVCC" not in found.facts
+    assert "Reinstall mmcv built for CUDA 11.8 and PyTorch 2.0" in en(found)
 
 
 @pytest.mark.parametrize("lines", [
@@ -161,7 +182,7 @@ def test_k80_against_a_build_without_sm37():
     found = only(report("GPU 0: Tesla K80", ARCHS_NO_KEPLER), "cuda-arch-mismatch")
     assert found.id == "gpu-not-in-pytorch-build"
     assert found.facts["Tesla K80"] == "compute capability 3.7"
-    assert "sm_37" in found.en and 'TORCH_CUDA_ARCH_LIST="3.7"' in found.en
+    assert "sm_37" in en(found) and 'TORCH_CUDA_ARCH_LIST="3.7"' in en(found)
 
 
 @pytest.mark.parametrize("name", [
@@ -224,7 +245,7 @@ def test_gpu_names_are_normalised(name, capability):
 def test_gcc_55_for_segfault():
     found = only(report("GCC: gcc (Ubuntu 5.5.0-12ubuntu1) 5.5.0 20171010"), "segfault")
     assert found.id == "gcc-version" and found.facts == {"GCC": "GCC 5.5.0"}
-    assert "GCC 5.4" in found.en and "5.4" in found.zh
+    assert "GCC 5.4" in en(found) and "5.4" in zh(found)
 
 
 def test_mmcv_compiled_with_gcc_55():
@@ -234,7 +255,7 @@ def test_mmcv_compiled_with_gcc_55():
 
 def test_gcc_older_than_49():
     found = only(report("GCC: gcc (GCC) 4.8.5 20150623 (Red Hat 4.8.5-44)"), "segfault")
-    assert "older than 4.9" in found.en
+    assert "older than 4.9" in en(found)
 
 
 @pytest.mark.parametrize("lines, rule", [
@@ -268,18 +289,18 @@ def test_windows_without_exact_version_is_not_confirmed():
 
 def test_cpu_only_pytorch():
     found = only(report("CUDA available: False", "PyTorch: 2.0.1+cpu"), "nms-no-gpu")
-    assert found.id == "cuda-unavailable" and "CPU-only" in found.en
+    assert found.id == "cuda-unavailable" and "CPU-only" in en(found)
     assert found.facts == {"CUDA available": "False", "PyTorch": "2.0.1+cpu"}
 
 
 def test_cuda_pytorch_that_cannot_see_the_gpu():
     found = only(report("CUDA available: False", "PyTorch: 1.12.1+cu113"), "cuda-invalid-config")
-    assert "nvidia-smi" in found.en and "CUDA 11.3" in found.en and "CPU-only" not in found.en
+    assert "nvidia-smi" in en(found) and "CUDA 11.3" in en(found) and "CPU-only" not in en(found)
 
 
 def test_cuda_unavailable_with_unknown_build_says_how_to_tell():
     found = only(report("CUDA available: False", "PyTorch: 1.13.1"), "segfault")
-    assert "torch.version.cuda" in found.en
+    assert "torch.version.cuda" in en(found)
 
 
 @pytest.mark.parametrize("lines, rule", [
@@ -295,13 +316,13 @@ def test_mmcv_compiled_without_cuda_for_nms():
     env = report("PyTorch: 1.13.1+cu117", "MMCV: 1.7.1", "MMCV Compiler: GCC 9.3",
                  "MMCV CUDA Compiler: not available")
     found = only(env, "nms-no-gpu")
-    assert found.id == "mmcv-built-without-cuda" and "CUDA 11.7" in found.en
+    assert found.id == "mmcv-built-without-cuda" and "CUDA 11.7" in en(found)
 
 
 # --- the whole -----------------------------------------------------------------------------------
 
 def test_empty_environment_gives_nothing():
-    every_rule = frozenset(diagnosis.ENV_DEPENDENT_RULES) | {"registry-key-error"}
+    every_rule = shipped({*ENV_DEPENDENT_RULES, "registry-key-error"})
     assert diagnose(Environment(), every_rule) == ()
 
 
@@ -309,17 +330,17 @@ def test_every_diagnosis_has_both_languages_and_filled_templates():
     env = report("sys.platform: win32", "CUDA available: False", "PyTorch: 1.6.0+cu101",
                  "GPU 0: Tesla K80", ARCHS_NO_KEPLER, "MMCV: 1.7.0", "MMCV Compiler: GCC 5.5",
                  "MMCV CUDA Compiler: 10.2", "MMDetection: 3.1.0")
-    found = diagnose(env, frozenset(diagnosis.ENV_DEPENDENT_RULES))
+    found = diagnose(env, shipped(ENV_DEPENDENT_RULES))
     assert len({d.id for d in found}) >= 5
     for item in found:
-        assert item.en and item.zh and "{" not in item.en + item.zh and item.facts
+        assert en(item) and zh(item) and "{" not in en(item) + zh(item) and item.facts
 
 
 def test_environment_checks_are_ordered_and_deduplicated():
-    checks = environment_checks(["win-torch170-profile-kind", "segfault", "win-torch150-all-slots"], "en")
+    checks = environment_checks(shipped(["win-torch170-profile-kind", "segfault", "win-torch150-all-slots"]), "en")
     assert checks == ["your GCC version and whether PyTorch sees your GPU", "your platform and PyTorch version"]
-    assert environment_checks(["registry-key-error"], "zh") == []
-    assert all(check.zh for check in diagnosis.ENV_DEPENDENT_RULES.values())
+    assert environment_checks(shipped(["registry-key-error"]), "zh") == []
+    assert all(check["zh"] for check in (rule.asks_environment for rule in shipped(ENV_DEPENDENT_RULES)))
 
 
 def test_shipped_tables_load():
@@ -351,3 +372,41 @@ def test_bad_compat_table_names_file_and_line(tmp_path):
 def test_missing_table_is_a_data_file_error(tmp_path):
     with pytest.raises(DataFileError, match="cannot read"):
         load_gpu_table(tmp_path / "absent.csv")
+
+
+# --- which diagnoses apply is the rules' own declaration -----------------------------------------
+
+def test_diagnoses_follow_the_rule_yaml_not_its_id(tmp_path):
+    """A rule renamed (file and id) keeps its diagnoses and what it asks for: they are in its YAML."""
+    for path in (Path(__file__).resolve().parent.parent / "rules").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if path.stem == "nms-no-gpu":
+            path, text = tmp_path / "ops-built-without-gpu.yaml", text.replace("id: nms-no-gpu", "id: ops-built-without-gpu")
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    renamed = load_rules(tmp_path)
+    body = "RuntimeError: nms is not compiled with GPU support\n"
+    env_lines = "CUDA available: False\nPyTorch: 2.0.1+cpu\nMMCV: 1.7.1\nMMCV Compiler: GCC 9.3\nMMCV CUDA Compiler: not available\n"
+    for text in (body, body + env_lines):
+        before = triage(Issue("nms fails", text, "open-mmlab/mmdetection"), RULES)
+        after = triage(Issue("nms fails", text, "open-mmlab/mmdetection"), renamed)
+        assert [m.rule.id for m in after.matches] == ["ops-built-without-gpu"]
+        assert after.diagnoses == before.diagnoses and after.comment == before.comment
+    assert [d.id for d in after.diagnoses] == ["cuda-unavailable", "mmcv-built-without-cuda"]
+    assert environment_checks([renamed.get("ops-built-without-gpu")], "en") == environment_checks(shipped(["nms-no-gpu"]), "en")
+
+
+def test_every_declared_diagnosis_is_one_diagnosis_py_defines():
+    assert {name for rule in RULES.rules for name in rule.diagnoses} == set(diagnosis.DIAGNOSIS_IDS)
+
+
+def test_no_rule_id_is_written_into_the_code():
+    code = "\n".join(path.read_text(encoding="utf-8") for path in (Path(diagnosis.__file__).parent).glob("*.py"))
+    assert [rule_id for rule_id in RULES.ids if f'"{rule_id}"' in code or f"'{rule_id}'" in code] == []
+
+
+def test_every_diagnosis_made_carries_an_id_rules_can_name():
+    env = report("sys.platform: win32", "CUDA available: False", "PyTorch: 1.6.0+cu101",
+                 "GPU 0: Tesla K80", ARCHS_NO_KEPLER, "MMCV: 1.7.0", "MMCV Compiler: GCC 5.5",
+                 "MMCV CUDA Compiler: 10.2", "MMDetection: 3.1.0")
+    found = diagnose(env, shipped(ENV_DEPENDENT_RULES))
+    assert found and {d.id for d in found} <= set(diagnosis.DIAGNOSIS_IDS)

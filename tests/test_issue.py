@@ -1,4 +1,4 @@
-from bot.issue import Issue, detect_language, extract_signatures, normalise_line, read_issue
+from bot.issue import Issue, detect_language, extract_signatures, read_issue
 
 
 def signatures_of(body: str, title: str = ""):
@@ -32,6 +32,11 @@ def test_chained_exceptions_each_give_a_signature():
 def test_title_is_line_zero():
     (found,) = signatures_of("", title="RuntimeError: nms is not compiled with GPU support")
     assert found.line == 0
+
+
+def normalise_line(line: str) -> str:
+    """The line as rules see it, read as an issue's title."""
+    return read_issue(Issue(line, "")).lines[0]
 
 
 def test_html_escaped_quotes_and_fullwidth_punctuation_are_folded():

@@ -24,7 +24,7 @@ def test_regex_match_carries_score_and_evidence_line(tmp_path):
 def test_fuzzy_phrase_tolerates_a_truncated_typo_title(tmp_path):
     rule = make_rule(
         tmp_path,
-        signatures=[{"phrase": "nms is not compiled with GPU support", "min_score": 90}],
+        patterns=[{"phrase": "nms is not compiled with GPU support", "min_score": 90}],
     )
     rules = build_ruleset([rule])
     (found,) = matched(rules, "", title="eError: nms is not compiled with GPU supprt")
@@ -33,24 +33,24 @@ def test_fuzzy_phrase_tolerates_a_truncated_typo_title(tmp_path):
 
 
 def test_fuzzy_phrase_ignores_ordinary_prose(tmp_path):
-    rule = make_rule(tmp_path, signatures=[{"phrase": "nms is not compiled with GPU support"}])
+    rule = make_rule(tmp_path, patterns=[{"phrase": "nms is not compiled with GPU support"}])
     rules = build_ruleset([rule])
     assert matched(rules, "Is NMS supported on GPU? The docs say it is compiled in.") == ()
 
 
 def test_context_is_required_when_given(tmp_path):
-    rule = make_rule(tmp_path, signatures=[{"regex": "Segmentation fault"}], context=["mmcv|mmdet"])
+    rule = make_rule(tmp_path, patterns=[{"regex": "Segmentation fault"}], context=["mmcv|mmdet"])
     rules = build_ruleset([rule])
     assert matched(rules, "python demo.py\nSegmentation fault (core dumped)") == ()
     assert matched(rules, "import mmcv.ops\nSegmentation fault (core dumped)") != ()
 
 
 def test_specific_rule_supersedes_the_generic_one(tmp_path):
-    generic = make_rule(tmp_path, "cannot-open-so", signatures=[{"regex": r"cannot open shared object file"}])
+    generic = make_rule(tmp_path, "cannot-open-so", patterns=[{"regex": r"cannot open shared object file"}])
     specific = make_rule(
         tmp_path,
         "libtorch-missing",
-        signatures=[{"regex": r"libtorch_cuda_cu\.so: cannot open shared object file"}],
+        patterns=[{"regex": r"libtorch_cuda_cu\.so: cannot open shared object file"}],
         supersedes=["cannot-open-so"],
     )
     rules = build_ruleset([generic, specific])
@@ -64,12 +64,12 @@ def test_environment_conditions_gate_rules(tmp_path):
     rule = make_rule(
         tmp_path,
         "windows-build",
-        signatures=[{"regex": r"a member with an in-class initializer must be const"}],
+        patterns=[{"regex": r"a member with an in-class initializer must be const"}],
         conditions={"platform": ["win32"], "pytorch": ">=1.6.0,<1.7.0"},
     )
     rules = build_ruleset([rule])
     error = "module.h(483): error: a member with an in-class initializer must be const"
-    assert matched(rules, error) != ()  # no environment given: the signature alone decides
+    assert matched(rules, error) != ()  # no environment given: the pattern alone decides
     windows = "sys.platform: win32\nPyTorch: 1.6.0\n"
     assert matched(rules, error, env_text=windows) != ()
     assert matched(rules, error, env_text="sys.platform: linux\nPyTorch: 1.6.0\n") == ()
@@ -83,7 +83,7 @@ def test_user_text_is_data_not_pattern(tmp_path):
 
 
 def test_context_can_come_from_the_project_the_issue_was_filed_on(tmp_path):
-    rule = make_rule(tmp_path, signatures=[{"regex": "Segmentation fault"}], context=["mmcv|mmdet"])
+    rule = make_rule(tmp_path, patterns=[{"regex": "Segmentation fault"}], context=["mmcv|mmdet"])
     rules = build_ruleset([rule])
     crash = "python tools/train.py\nSegmentation fault (core dumped)"
 
@@ -97,7 +97,7 @@ def test_context_can_come_from_the_project_the_issue_was_filed_on(tmp_path):
 
 def test_a_fragment_of_a_phrase_is_not_evidence(tmp_path):
     rule = make_rule(
-        tmp_path, signatures=[{"phrase": "Expected to have finished reduction in the prior iteration"}]
+        tmp_path, patterns=[{"phrase": "Expected to have finished reduction in the prior iteration"}]
     )
     rules = build_ruleset([rule])
     assert matched(rules, "", title="prior iteration") == ()

@@ -1,10 +1,13 @@
 import re
+import string
 
+from bot import diagnosis
 from bot.matcher import Evidence, Match
 from bot.marker import carries_marker
 from bot.reply import (
     GITHUB_COMMENT_LIMIT,
     MARKER,
+    TEXT,
     labels_for,
     render_answer,
     render_nothing_found,
@@ -75,8 +78,11 @@ def test_shorten_keeps_the_marker_and_fits_github(tmp_path):
     assert short.count("```") % 2 == 0
 
 
-def test_what_the_environment_shows_comes_before_the_general_steps(tmp_path):
-    comment = render_answer("en", [a_match(tmp_path)], diagnoses=[("Your mmcv lacks ops.", "您的 mmcv 没有算子。")])
+def test_what_the_environment_shows_comes_before_the_general_steps(tmp_path, monkeypatch):
+    monkeypatch.setitem(diagnosis.TEXT["en"], "demo-no-ops", "Your mmcv lacks ops.")
+    monkeypatch.setitem(diagnosis.TEXT["zh"], "demo-no-ops", "您的 mmcv 没有算子。")
+    found = diagnosis.Diagnosis("demo", {}, diagnosis.Message("demo-no-ops"))
+    comment = render_answer("en", [a_match(tmp_path)], diagnoses=[found])
     assert comment.index("Your mmcv lacks ops.") < comment.index("1. Fix the widget.")
     assert "您的" not in comment
 
@@ -85,3 +91,12 @@ def test_a_note_about_an_unknown_rule_is_the_bots_own_but_never_taken_for_its_an
     note = render_unknown_rule("en", "no-such-rule", ["segfault"])
     assert carries_marker(note)
     assert MARKER not in note  # so finding the answer by its marker cannot pick this note
+
+
+def test_every_text_table_has_the_same_keys_and_fields_in_both_languages():
+    for table in (TEXT, diagnosis.TEXT):
+        assert set(table) == {"en", "zh"}
+        assert table["en"].keys() == table["zh"].keys()
+        for key, template in table["en"].items():
+            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            assert fields == {name for _, name, _, _ in string.Formatter().parse(table["zh"][key]) if name}, key

@@ -1,27 +1,32 @@
+import re
+
 import pytest
 
 from bot.rules import RuleError, build_ruleset, load_rule_file, load_rules
 from tests.rule_helpers import make_rule, write_rule
 
 
-def test_a_valid_rule_loads_with_compiled_signatures(tmp_path):
+def test_a_valid_rule_loads_with_compiled_patterns(tmp_path):
     rule = make_rule(tmp_path)
     assert rule.id == "demo-rule"
-    assert rule.regexes[0].pattern.search("DemoError: THE WIDGET cog BROKE")  # case-insensitive
+    assert rule.regexes[0].compiled.search("DemoError: THE WIDGET cog BROKE")  # case-insensitive
     assert rule.labels == ("faq", "demo")
     assert rule.answer["zh"] == "1. 修好小部件。"
 
 
 def test_error_names_file_line_rule_and_field(tmp_path):
-    path = write_rule(tmp_path, signatures=[{"regex": "(unclosed"}])
+    path = write_rule(tmp_path, patterns=[{"regex": "(unclosed"}])
     with pytest.raises(RuleError) as error:
         load_rule_file(path)
     message = str(error.value)
     assert str(path) in message
     assert "rule 'demo-rule'" in message
-    assert "field 'signatures.[0].regex'" in message
+    assert "field 'patterns.[0].regex'" in message
     line_of_regex = path.read_text().splitlines().index("- regex: (unclosed") + 1
     assert f"{path}:{line_of_regex}:" in message
+
+
+ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
 
 
 @pytest.mark.parametrize(
@@ -30,16 +35,27 @@ def test_error_names_file_line_rule_and_field(tmp_path):
         ({"colour": "red"}, "unknown key"),
         ({"answer": {"en": "only english"}}, "missing the 'zh' text"),
         ({"faq": "http://insecure.example/faq"}, "https://"),
-        ({"signatures": []}, "at least one signature"),
-        ({"signatures": [{"phrase": "too short"}]}, "at least 15 characters"),
-        ({"signatures": [{"phrase": "a long enough fuzzy phrase", "min_score": 50}]}, "from 80 to 100"),
-        ({"signatures": [{"regex": "(a+)+"}]}, "nested quantifiers"),
-        ({"signatures": [{"regex": ".*x.*"}]}, "unbounded repeat"),
+        ({"patterns": []}, "at least one pattern"),
+        ({"patterns": [{"phrase": "too short"}]}, "at least 15 characters"),
+        ({"patterns": [{"phrase": "a long enough fuzzy phrase", "min_score": 50}]}, "from 80 to 100"),
+        ({"patterns": [{"regex": "(a+)+"}]}, "nested quantifiers"),
+        ({"patterns": [{"regex": ".*x.*"}]}, "unbounded repeat"),
         ({"conditions": {"platform": ["windows"]}}, "unknown platform"),
         ({"conditions": {"pytorch": ">=1.x"}}, "cannot read version clause"),
         ({"conditions": {"os": "linux"}}, "unknown condition"),
         ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
         ({"priority": "high"}, "whole number"),
+        ({"diagnoses": ["gcc-version"]}, "needs 'asks_environment'"),
+        ({"asks_environment": ASKS}, "only for a rule that declares 'diagnoses'"),
+        ({"diagnoses": [], "asks_environment": ASKS}, "at least one diagnosis"),
+        ({"diagnoses": ["gcc-version", "gcc-version"], "asks_environment": ASKS}, "listed twice"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS}, "go together"),
+        ({"diagnoses": ["gcc-version"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.6.0"}}, "go together"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.x"}},
+         "must be a version number"),
+        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"cuda": "9.2"}},
+         "unknown key"),
+        ({"diagnoses": ["gcc-version"], "asks_environment": {"en": "your GCC version"}}, "missing the 'zh' text"),
     ],
 )
 def test_broken_rules_are_refused_with_the_reason(tmp_path, overrides, complaint):
@@ -82,3 +98,53 @@ def test_empty_or_missing_folder_is_an_error(tmp_path):
         load_rules(tmp_path)
     with pytest.raises(RuleError, match="not found"):
         load_rules(tmp_path / "absent")
+
+
+def test_the_old_signatures_key_is_refused_with_its_new_name(tmp_path):
+    path = write_rule(tmp_path)
+    path.write_text(path.read_text().replace("patterns:", "signatures:"))
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    message = str(error.value)
+    line = path.read_text().splitlines().index("signatures:") + 2  # its value: the list below the key
+    assert f"{path}:{line}: rule 'demo-rule': field 'signatures':" in message
+    assert "renamed to 'patterns'" in message
+
+
+def test_an_unknown_diagnosis_is_refused_with_file_line_and_the_known_ids(tmp_path):
+    path = write_rule(tmp_path, diagnoses=["gcc-version", "gcc-too-new"], asks_environment=ASKS)
+    with pytest.raises(RuleError) as error:
+        load_rule_file(path)
+    message = str(error.value)
+    line = path.read_text().splitlines().index("- gcc-too-new") + 1
+    assert f"{path}:{line}: rule 'demo-rule': field 'diagnoses.[1]': unknown diagnosis 'gcc-too-new'" in message
+    assert "known: mmcv-without-ops, " in message and "windows-case-confirmed" in message
+
+
+def test_declared_diagnoses_and_the_windows_case_load(tmp_path):
+    rule = make_rule(tmp_path, diagnoses=["windows-case-confirmed", "cuda-unavailable"], asks_environment=ASKS,
+                     windows_case={"nvcc": "9.2"})
+    assert rule.diagnoses == ("windows-case-confirmed", "cuda-unavailable")
+    assert rule.asks_environment == ASKS
+    assert rule.windows_case.nvcc == (9, 2) and rule.windows_case.pytorch is None
+
+
+@pytest.mark.parametrize("label, complaint", [
+    ("", "must not be empty"),
+    ("   ", "must not be empty"),
+    (" faq", "must not begin or end with whitespace"),
+    ("faq\t", "must not begin or end with whitespace"),
+    ("x" * 51, "at most 50 characters (this one has 51)"),
+    ("faq,installation", "must not contain a comma"),
+])
+def test_a_label_github_would_refuse_is_refused_with_file_line_rule_and_field(tmp_path, label, complaint):
+    path = write_rule(tmp_path, labels=["faq", label])
+    with pytest.raises(RuleError, match=re.escape(complaint)) as error:
+        load_rule_file(path)
+    lines = path.read_text().splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if text.startswith("labels:")) + 2
+    assert f"{path}:{line}: rule 'demo-rule': field 'labels.[1]':" in str(error.value)
+
+
+def test_a_label_of_exactly_50_characters_is_accepted(tmp_path):
+    assert make_rule(tmp_path, labels=["x" * 50]).labels == ("x" * 50,)

@@ -62,7 +62,7 @@ def test_missing_or_consistent_facts_do_not_rule_an_entry_out(lines, rule):
 
 def test_rules_check_reports_a_rule_that_is_slow_on_hostile_text(tmp_path):
     # Passes the static screening (no nested quantifier, bounded repeats) yet backtracks a lot.
-    slow = make_rule(tmp_path, "slow-rule", signatures=[{"regex": r"\bpart \w{0,900}[a-z]{0,900}x"}],
+    slow = make_rule(tmp_path, "slow-rule", patterns=[{"regex": r"\bpart \w{0,900}[a-z]{0,900}x"}],
                      examples={"match": ["part ax"], "no_match": ["nothing"]})
     problems = check_rules(build_ruleset([slow]))
     assert [p.rule for p in problems] == ["slow-rule"]
