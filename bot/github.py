@@ -1,4 +1,4 @@
-"""Talking to GitHub through PyGithub: auth (token or App), the five calls handlers need, pacing, retries.
+"""Talking to GitHub through PyGithub: auth (token or App), the calls handlers need, pacing, retries.
 
 PyGithub's own throttling and retrying are switched off (`seconds_between_* = 0`, `retry=None`)
 so that what happens on each failure is decided here, in one place, and can be tested:
@@ -12,7 +12,8 @@ so that what happens on each failure is decided here, in one place, and can be t
 | 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up |
 | 410, 422, other 4xx | give up at once (Unprocessable for 422, so the caller may shorten a comment) |
 
-The client knows nothing about rules: handlers pass the marker that identifies the bot's comment.
+The client knows nothing about rules: handlers pass the marker that identifies the bot's comment. A
+comment is the bot's own only when the bot wrote it: the token's user, or the App's `<slug>[bot]`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
+from github.IssueComment import IssueComment
 
 from bot.settings import Settings
 
@@ -162,6 +164,8 @@ class AppCredentials:
                                               **_github_kwargs(settings))
         self._lock = threading.Lock()
         self._clients: dict[int, tuple[float, Github]] = {}
+        self._slug_lock = threading.Lock()
+        self._slug: str | None = None
 
     def github(self, installation_id: int | None) -> Github:
         if installation_id is None:
@@ -182,8 +186,18 @@ class AppCredentials:
             self._clients.pop(installation_id, None)
 
     def wrote(self, github: Github, login: str, user_type: str) -> bool:
-        """Whether a comment by this user is the bot's own: an App writes as its `<slug>[bot]` account."""
-        return user_type == "Bot" and login.endswith("[bot]")
+        """Whether a comment by this user is the bot's own: an App writes as its `<slug>[bot]` account.
+
+        Any other bot (a translation or copy action) may carry the marker too: only this App's account counts.
+        """
+        return user_type == "Bot" and login == f"{self._app_slug()}[bot]"
+
+    def _app_slug(self) -> str:
+        with self._slug_lock:
+            if self._slug is None:
+                # GET /app with the App's JWT, once per process, and only on recovery paths.
+                self._slug = self._integration.get_app().slug
+            return self._slug
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -206,12 +220,8 @@ class PyGithubClient:
 
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
         def find(github: Github) -> BotComment | None:
-            for comment in github.get_repo(repo).get_issue(number).get_comments():
-                # Anyone can type the marker: only a comment the bot itself wrote is its answer.
-                if marker in (comment.body or "") and self._credentials.wrote(
-                        github, comment.user.login, comment.user.type):
-                    return BotComment(comment.id, comment.body)
-            return None
+            comment = next(self._own_comments(github, repo, number, lambda text: marker in text), None)
+            return None if comment is None else BotComment(comment.id, comment.body)
 
         return self._call(f"list comments of {repo}#{number}", find)
 
@@ -237,6 +247,15 @@ class PyGithubClient:
             return Permission(str(data.get("permission") or "none"), str(data.get("role_name") or ""))
 
         return self._call(f"permission of {user} in {repo}", ask)
+
+    def _own_comments(self, github: Github, repo: str, number: int,
+                      wanted: Callable[[str], bool]) -> Iterator[IssueComment]:
+        """The issue's comments that the bot wrote and whose text is ``wanted``, oldest first."""
+        for comment in github.get_repo(repo).get_issue(number).get_comments():
+            # Anyone can type the marker or copy a text: only a comment the bot itself wrote is its own.
+            # The text is tested first: the author check may cost a request (GET /user, GET /app) once.
+            if wanted(comment.body or "") and self._credentials.wrote(github, comment.user.login, comment.user.type):
+                yield comment
 
     def _call(self, what: str, request: Callable[[Github], T], write: bool = False) -> T:
         attempt = not_found = 0

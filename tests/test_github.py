@@ -8,9 +8,11 @@ import time
 import pytest
 
 from bot.github import GitHubError, Permission, RateLimited, Unprocessable, client_factory
-from tests.fakegithub import REPO
+from tests.conftest import APP_ID
+from tests.fakegithub import BOT_LOGIN, REPO
 
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
+MARKER = "<!-- faq-bot -->"
 
 
 @pytest.fixture
@@ -175,3 +177,30 @@ def test_app_with_wrong_key_is_refused(app_settings, fake, app_key):
 def test_app_needs_an_installation(app_settings):
     with pytest.raises(GitHubError, match="installation"):
         client_factory(app_settings, store=None)(None).create_comment(REPO, 1, "hello")
+
+
+# -- whose comment is the bot's own ----------------------------------------------------------------
+
+
+def test_with_the_token_only_the_tokens_user_comment_is_the_bots(client, fake):
+    fake.add_comment(REPO, 1, f"quoting the bot: {MARKER}", "reporter")
+    assert client.find_bot_comment(REPO, 1, MARKER) is None
+    own = client.create_comment(REPO, 1, f"answer {MARKER}")
+    assert client.find_bot_comment(REPO, 1, MARKER).id == own
+    assert len(fake.calls("GET", "^/user$")) == 1  # once per process
+
+
+def test_with_an_app_another_bots_copy_of_the_answer_is_not_the_bots(app_settings, fake, app_key):
+    fake.add_app(APP_ID, app_key[1], slug="mmlab-faq")  # the slug is read from GitHub, not assumed
+    make = client_factory(app_settings, store=None)
+    fake.add_comment(REPO, 1, f"Translated: {MARKER}", "translator[bot]", "Bot")
+    fake.add_comment(REPO, 1, f"copy {MARKER}", BOT_LOGIN, "Bot")  # another App's default slug
+    assert make(7).find_bot_comment(REPO, 1, MARKER) is None
+    own = make(7).create_comment(REPO, 1, f"answer {MARKER}")
+    assert fake.comments[own]["user"]["login"] == "mmlab-faq[bot]"
+    found = make(7).find_bot_comment(REPO, 1, MARKER)
+    assert found.id == own and found.body == f"answer {MARKER}"
+    [app] = fake.calls("GET", "^/app$")  # once per process, with the App's JWT
+    assert app.headers["authorization"].startswith("Bearer ") and not app.headers["authorization"].endswith(
+        tuple(fake.installation_tokens))
+
