@@ -5,7 +5,7 @@ so that what happens on each failure is decided here, in one place, and can be t
 
 | GitHub says | the bot does |
 | --- | --- |
-| 5xx, timeout, connection error | retry with exponential backoff and jitter, `max_attempts` in all |
+| 5xx, timeout, connection error | retry with exponential backoff and jitter, `max_attempts` in all; a comment create that may have gone through anyway is first looked for (see create_comment) |
 | 403/429 with Retry-After, or X-RateLimit-Remaining: 0 | wait that long (Retry-After, else until X-RateLimit-Reset); a wait longer than `rate_limit_max_wait` raises RateLimited so the job is rescheduled instead of holding the worker |
 | 403/429 secondary limit without either header | wait 60 s as GitHub's docs ask (so: rescheduled with the default cap) |
 | 401 with an App installation token | mint a new token, once |
@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, TypeVar
 
 import requests
@@ -41,6 +41,7 @@ T = TypeVar("T")
 NOT_FOUND_RETRIES = 2
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when no header says how long
 TOKEN_REFRESH_MARGIN = 300.0  # mint a new installation token this long before the old one expires
+CLOCK_SKEW = 300.0  # how far GitHub's clock may be from ours when comparing its timestamps with our time
 MAINTAINER_PERMISSIONS = frozenset({"admin", "write"})
 MAINTAINER_ROLES = frozenset({"admin", "maintain", "write", "triage"})
 
@@ -226,8 +227,25 @@ class PyGithubClient:
         return self._call(f"list comments of {repo}#{number}", find)
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
+        """Post a comment; its id.
+
+        A create is not idempotent: after a timeout, a dropped connection or a 5xx GitHub may have
+        created the comment all the same. So before posting again, the bot looks for its own comment
+        with this text created since this call began, and returns its id instead of posting twice.
+        """
+        since = datetime.now(timezone.utc) - timedelta(seconds=CLOCK_SKEW)
+        text = _comparable(body)
+
+        def posted_already(github: Github) -> int | None:
+            found = None
+            for comment in self._own_comments(github, repo, number, lambda other: _comparable(other) == text, since):
+                if comment.created_at >= since:  # `since` selects by last update: an old one may have been edited
+                    found = comment.id  # the newest: comments are listed oldest first
+            return found
+
         return self._call(f"comment on {repo}#{number}",
-                          lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id, write=True)
+                          lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id,
+                          write=True, recover=posted_already)
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
         # Issue 0 is never fetched (lazy): it only builds the comment's URL.
@@ -248,27 +266,42 @@ class PyGithubClient:
 
         return self._call(f"permission of {user} in {repo}", ask)
 
-    def _own_comments(self, github: Github, repo: str, number: int,
-                      wanted: Callable[[str], bool]) -> Iterator[IssueComment]:
+    def _own_comments(self, github: Github, repo: str, number: int, wanted: Callable[[str], bool],
+                      since: datetime | None = None) -> Iterator[IssueComment]:
         """The issue's comments that the bot wrote and whose text is ``wanted``, oldest first."""
-        for comment in github.get_repo(repo).get_issue(number).get_comments():
+        issue = github.get_repo(repo).get_issue(number)
+        for comment in issue.get_comments(since) if since else issue.get_comments():
             # Anyone can type the marker or copy a text: only a comment the bot itself wrote is its own.
             # The text is tested first: the author check may cost a request (GET /user, GET /app) once.
             if wanted(comment.body or "") and self._credentials.wrote(github, comment.user.login, comment.user.type):
                 yield comment
 
-    def _call(self, what: str, request: Callable[[Github], T], write: bool = False) -> T:
+    def _call(self, what: str, request: Callable[[Github], T], write: bool = False,
+              recover: Callable[[Github], T | None] | None = None) -> T:
+        """Run ``request`` with the retries in the module's table.
+
+        ``recover``: for a request that is not idempotent. Once an attempt failed in a way that may
+        have done the work all the same (timeout, connection error, 5xx), every later attempt first
+        asks ``recover`` whether it was done; an answer other than None is the result.
+        """
         attempt = not_found = 0
-        refreshed = False
+        refreshed = uncertain = False
         while True:
             attempt += 1
             if write:
                 self._pacer.wait()
             try:
-                return request(self._credentials.github(self._installation_id))
+                github = self._credentials.github(self._installation_id)
+                if uncertain and recover is not None and (done := recover(github)) is not None:
+                    log.warning("%s: done after all by an attempt that seemed to fail; not sent again", what)
+                    return done
+                return request(github)
             except (requests.ConnectionError, requests.Timeout) as error:
+                # A connection error may come after the request was sent: requests does not always say.
+                uncertain = True
                 delay = self._transient(what, attempt, f"{type(error).__name__}")
             except GithubException as error:
+                uncertain = uncertain or error.status >= 500
                 if error.status == 401 and self._credentials.can_refresh and not refreshed:
                     log.warning("%s: 401, minting a new installation token", what)
                     self._credentials.refresh(self._installation_id)
@@ -306,6 +339,11 @@ class PyGithubClient:
             raise RateLimited(f"{what}: rate limited for {wait:.0f} s", time.time() + wait)
         log.warning("%s: rate limited, waiting %.1f s", what, wait)
         return wait
+
+
+def _comparable(body: str) -> str:
+    """A comment's text as GitHub may give it back: CRLF line ends as LF, trailing whitespace dropped."""
+    return "\n".join(line.rstrip() for line in (body or "").replace("\r\n", "\n").split("\n")).rstrip()
 
 
 def _headers(raw: dict) -> dict[str, str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 import pytest
 
 from bot.github import GitHubError, Permission, RateLimited, Unprocessable, client_factory
 from tests.conftest import APP_ID
-from tests.fakegithub import BOT_LOGIN, REPO
+from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
 
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
 MARKER = "<!-- faq-bot -->"
@@ -203,4 +204,62 @@ def test_with_an_app_another_bots_copy_of_the_answer_is_not_the_bots(app_setting
     [app] = fake.calls("GET", "^/app$")  # once per process, with the App's JWT
     assert app.headers["authorization"].startswith("Bearer ") and not app.headers["authorization"].endswith(
         tuple(fake.installation_tokens))
+
+
+# -- a create that may have gone through ----------------------------------------------------------
+
+AFTER_THE_WORK = {
+    "timeout": dict(delay=2.0),
+    "dropped": dict(drop=True),
+    "502": dict(status=502),
+}
+
+
+@pytest.mark.parametrize("failure", AFTER_THE_WORK)
+def test_a_comment_created_despite_a_failure_is_not_posted_again(settings, fake, failure):
+    client = client_factory(dataclasses.replace(settings, http_timeout=1), store=None)(None)
+    fake.add_comment(REPO, 1, "hello", "reporter")  # the same text by someone else is not the bot's
+    fake.fail("POST", COMMENTS, perform=True, **AFTER_THE_WORK[failure])
+    comment_id = client.create_comment(REPO, 1, "hello")
+    [own] = [c for c in fake.issue_comments(REPO, 1) if c["user"]["login"] == TOKEN_LOGIN]
+    assert comment_id == own["id"]
+    assert len(fake.calls("POST", COMMENTS)) == 1 and len(fake.calls("GET", COMMENTS)) == 1
+
+
+def test_an_app_comment_created_despite_a_502_is_not_posted_again(app_settings, fake):
+    client = client_factory(app_settings, store=None)(7)
+    fake.fail("POST", COMMENTS, perform=True, status=502)
+    comment_id = client.create_comment(REPO, 1, f"answer {MARKER}")
+    assert [c["id"] for c in fake.issue_comments(REPO, 1)] == [comment_id]
+
+
+def test_a_created_comment_is_recognised_with_crlf_and_trailing_whitespace(settings, fake):
+    client = client_factory(dataclasses.replace(settings, http_timeout=1), store=None)(None)
+    fake.fail("POST", COMMENTS, perform=True, delay=2.0)
+    result = {}
+    posting = threading.Thread(target=lambda: result.update(id=client.create_comment(REPO, 1, "answer\n\nfix  \n")))
+    posting.start()
+    deadline = time.monotonic() + 5
+    while not fake.issue_comments(REPO, 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [stored] = fake.issue_comments(REPO, 1)
+    stored["body"] = "answer\r\n\r\nfix\r\n"  # as GitHub may hand it back
+    posting.join()
+    assert result["id"] == stored["id"] and len(fake.issue_comments(REPO, 1)) == 1
+
+
+def test_an_older_identical_comment_is_not_taken_for_the_new_one(client, fake):
+    old = client.create_comment(REPO, 1, "nothing found")  # a /faq note posted long ago, edited just now:
+    fake.comments[old]["created_at"] = "2020-01-01T00:00:00Z"  # `since` (last update) lists it all the same
+    fake.fail("POST", COMMENTS, 502)  # this time nothing was created
+    new = client.create_comment(REPO, 1, "nothing found")
+    assert new != old and len(fake.issue_comments(REPO, 1)) == 2
+    assert "since" in fake.calls("GET", COMMENTS)[0].query
+
+
+def test_failures_that_did_nothing_are_not_looked_for(client, fake):
+    fake.fail("POST", COMMENTS, 404, body={"message": "Not Found"})
+    fake.fail("POST", COMMENTS, 403, headers={"Retry-After": "0"}, body={"message": "secondary rate limit"})
+    client.create_comment(REPO, 1, "hello")
+    assert fake.calls("GET") == [] and len(fake.issue_comments(REPO, 1)) == 1
 
