@@ -9,7 +9,7 @@ so that what happens on each failure is decided here, in one place, and can be t
 | 403/429 with Retry-After, or X-RateLimit-Remaining: 0 | wait that long (Retry-After, else until X-RateLimit-Reset); a wait longer than `rate_limit_max_wait` raises RateLimited so the job is rescheduled instead of holding the worker |
 | 403/429 secondary limit without either header | wait 60 s as GitHub's docs ask (so: rescheduled with the default cap) |
 | 401 with an App installation token | mint a new token, once |
-| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up |
+| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up: CommentGone for an edit; for a delete or a label removal the work is already done |
 | 410, 422, other 4xx | give up at once (Unprocessable for 422, so the caller may shorten a comment) |
 
 The client knows nothing about rules: handlers pass the marker that identifies the bot's comment. A
@@ -58,6 +58,10 @@ class Unprocessable(GitHubError):
         self.max_chars = max_chars
 
 
+class CommentGone(GitHubError):
+    """404 on a comment the bot knows by id: someone deleted it (or the bot can no longer see it)."""
+
+
 class RateLimited(GitHubError):
     """Rate limited for longer than the worker should sleep: run the job again at ``until``."""
 
@@ -87,8 +91,10 @@ class IssueClient(Protocol):
 
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None: ...
     def create_comment(self, repo: str, number: int, body: str) -> int: ...
-    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...  # CommentGone when deleted
+    def delete_comment(self, repo: str, comment_id: int) -> None: ...
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None: ...
+    def remove_label(self, repo: str, number: int, label: str) -> None: ...
     def get_permission(self, repo: str, user: str) -> Permission: ...
 
 
@@ -248,13 +254,43 @@ class PyGithubClient:
                           write=True, recover=posted_already)
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
-        # Issue 0 is never fetched (lazy): it only builds the comment's URL.
+        """Replace a comment's text; CommentGone when GitHub no longer has it."""
+
+        def gone(error: GithubException) -> None:
+            # After the quick 404 retries, not at once: a comment id the bot remembers that 404s almost
+            # always means a maintainer deleted it, but the bot cannot tell that from a replica that
+            # lags behind a just-created comment, and a wrong "gone" may lead the handler to post a
+            # second answer, while the retries cost half a second.
+            raise CommentGone(f"edit comment {comment_id} in {repo}: GitHub answered 404 (deleted, or not visible "
+                              f"to the bot): {_message(error)}")
+
         self._call(f"edit comment {comment_id} in {repo}",
-                   lambda github: github.get_repo(repo).get_issue(0).get_comment(comment_id).edit(body), write=True)
+                   lambda github: _comment(github, repo, comment_id).edit(body), write=True, gone=gone)
+
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        """Delete a comment; one that is already gone (404) is fine."""
+        self._call(f"delete comment {comment_id} in {repo}",
+                   lambda github: _comment(github, repo, comment_id).delete(), write=True, gone=lambda error: None)
 
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
         self._call(f"label {repo}#{number}",
                    lambda github: github.get_repo(repo).get_issue(number).add_to_labels(*labels), write=True)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        """Take a label off an issue; one that is not on it is fine."""
+
+        def remove(github: Github) -> None:
+            # PyGithub's remove_from_labels leaves a "/" in the name unquoted, which makes another path.
+            repository = github.get_repo(repo)
+            try:
+                repository.requester.requestJsonAndCheck(
+                    "DELETE", f"{repository.url}/issues/{number}/labels/{requests.utils.quote(label, safe='')}")
+            except GithubException as error:
+                # GitHub's answer for a label that is not on the issue: the work is done, no retry.
+                if error.status != 404 or "label does not exist" not in _message(error).lower():
+                    raise
+
+        self._call(f"unlabel {label} from {repo}#{number}", remove, write=True)
 
     def get_permission(self, repo: str, user: str) -> Permission:
         def ask(github: Github) -> Permission:
@@ -277,17 +313,21 @@ class PyGithubClient:
                 yield comment
 
     def _call(self, what: str, request: Callable[[Github], T], write: bool = False,
-              recover: Callable[[Github], T | None] | None = None) -> T:
+              recover: Callable[[Github], T | None] | None = None,
+              gone: Callable[[GithubException], T] | None = None) -> T:
         """Run ``request`` with the retries in the module's table.
 
         ``recover``: for a request that is not idempotent. Once an attempt failed in a way that may
         have done the work all the same (timeout, connection error, 5xx), every later attempt first
         asks ``recover`` whether it was done; an answer other than None is the result.
+        ``gone``: what a 404 to ``request`` means once the quick retries are spent (returns the
+        result or raises); by default, and for a 404 while minting a token, a GitHubError.
         """
         attempt = not_found = 0
         refreshed = uncertain = False
         while True:
             attempt += 1
+            requested = False
             if write:
                 self._pacer.wait()
             try:
@@ -295,6 +335,7 @@ class PyGithubClient:
                 if uncertain and recover is not None and (done := recover(github)) is not None:
                     log.warning("%s: done after all by an attempt that seemed to fail; not sent again", what)
                     return done
+                requested = True
                 return request(github)
             except (requests.ConnectionError, requests.Timeout) as error:
                 # A connection error may come after the request was sent: requests does not always say.
@@ -309,6 +350,8 @@ class PyGithubClient:
                 elif error.status == 404 and not_found < NOT_FOUND_RETRIES:
                     not_found += 1
                     delay = self._policy.base_delay / 4
+                elif error.status == 404 and gone is not None and requested:
+                    return gone(error)
                 else:
                     delay = self._decide(what, attempt, error)
             log.info("%s: retrying in %.2f s (attempt %d)", what, delay, attempt)
@@ -339,6 +382,11 @@ class PyGithubClient:
             raise RateLimited(f"{what}: rate limited for {wait:.0f} s", time.time() + wait)
         log.warning("%s: rate limited, waiting %.1f s", what, wait)
         return wait
+
+
+def _comment(github: Github, repo: str, comment_id: int) -> IssueComment:
+    # Issue 0 is never fetched (lazy): it only builds the comment's URL, as does the comment itself.
+    return github.get_repo(repo).get_issue(0).get_comment(comment_id)
 
 
 def _comparable(body: str) -> str:
@@ -394,9 +442,17 @@ class DryRunClient:
         log.info("dry run: would edit comment %d in %s:\n%s", comment_id, repo, body)
         self._store.record_dry_run(f"{repo}@{comment_id}", "edit", body)
 
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        log.info("dry run: would delete comment %d in %s", comment_id, repo)
+        self._store.record_dry_run(f"{repo}@{comment_id}", "delete", None)
+
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
         log.info("dry run: would label %s#%d with %s", repo, number, ", ".join(labels))
         self._store.record_dry_run(f"{repo}#{number}", "labels", None, labels)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        log.info("dry run: would remove label %s from %s#%d", label, repo, number)
+        self._store.record_dry_run(f"{repo}#{number}", "unlabel", None, (label,))
 
     def get_permission(self, repo: str, user: str) -> Permission:
         return Permission("none")  # cannot ask: only the payload's author_association counts

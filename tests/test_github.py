@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.github import GitHubError, Permission, RateLimited, Unprocessable, client_factory
+from bot.github import CommentGone, GitHubError, Permission, RateLimited, Unprocessable, client_factory
 from tests.conftest import APP_ID
 from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
 
@@ -262,4 +262,48 @@ def test_failures_that_did_nothing_are_not_looked_for(client, fake):
     fake.fail("POST", COMMENTS, 403, headers={"Retry-After": "0"}, body={"message": "secondary rate limit"})
     client.create_comment(REPO, 1, "hello")
     assert fake.calls("GET") == [] and len(fake.issue_comments(REPO, 1)) == 1
+
+
+# -- deleted comments, label removal ----------------------------------------------------------------
+
+
+def test_editing_a_deleted_comment_raises_comment_gone(client, fake):
+    comment_id = client.create_comment(REPO, 1, "answer")
+    assert fake.delete_comment(comment_id)  # a maintainer deleted it
+    with pytest.raises(CommentGone, match="404"):
+        client.edit_comment(REPO, comment_id, "answer, edited")
+    assert issubclass(CommentGone, GitHubError)
+    assert len(fake.calls("PATCH")) == 3  # after the quick 404 retries
+    assert fake.issue_comments(REPO, 1) == []
+
+
+def test_an_uninstalled_app_is_not_a_deleted_comment(app_settings, fake):
+    fake.fail("POST", "/access_tokens", 404, body={"message": "Not Found"}, times=9)
+    with pytest.raises(GitHubError, match="404") as caught:
+        client_factory(app_settings, store=None)(7).edit_comment(REPO, 1001, "answer")
+    assert not isinstance(caught.value, CommentGone) and fake.calls("PATCH") == []
+
+
+def test_delete_comment_is_fine_when_already_gone(client, fake):
+    comment_id = client.create_comment(REPO, 1, "answer")
+    client.delete_comment(REPO, comment_id)
+    assert fake.issue_comments(REPO, 1) == []
+    client.delete_comment(REPO, comment_id)
+    assert [r.path for r in fake.calls("DELETE")] == [f"/repos/{REPO}/issues/comments/{comment_id}"] * 4
+
+
+def test_remove_label_is_fine_when_the_label_is_not_there(client, fake):
+    client.add_labels(REPO, 1, ("faq", "area/install", "good first issue"))
+    client.remove_label(REPO, 1, "area/install")
+    assert fake.labels[f"{REPO}#1"] == ["faq", "good first issue"]
+    client.remove_label(REPO, 1, "area/install")
+    assert [r.path for r in fake.calls("DELETE")] == [f"/repos/{REPO}/issues/1/labels/area%2Finstall"] * 2
+    assert fake.remove_label(REPO, 1, "good first issue") and fake.labels[f"{REPO}#1"] == ["faq"]
+
+
+def test_remove_label_on_a_missing_issue_is_an_error(client, fake):
+    fake.fail("DELETE", "/labels/", 404, body={"message": "Not Found"}, times=9)
+    with pytest.raises(GitHubError, match="404"):
+        client.remove_label(REPO, 1, "faq")
+    assert len(fake.calls("DELETE")) == 3
 
