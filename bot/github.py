@@ -435,8 +435,10 @@ class DryRunClient:
         return None  # the answers table already holds what the dry run "posted"
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
-        log.info("dry run: would comment on %s#%d:\n%s", repo, number, body)
-        return -self._store.record_dry_run(f"{repo}#{number}", "comment", body)
+        """The dry-run record's id stands for the comment's: unique, and what later edits name."""
+        record = self._store.record_dry_run(f"{repo}#{number}", "comment", body)
+        log.info("dry run: would comment on %s#%d (dry-run record %d):\n%s", repo, number, record, body)
+        return record
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
         log.info("dry run: would edit comment %d in %s:\n%s", comment_id, repo, body)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 
 import pytest
 
 from bot.github import CommentGone, GitHubError, Permission, RateLimited, Unprocessable, client_factory
+from bot.jobs import SqliteStore
 from tests.conftest import APP_ID
 from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
 
@@ -307,3 +309,23 @@ def test_remove_label_on_a_missing_issue_is_an_error(client, fake):
         client.remove_label(REPO, 1, "faq")
     assert len(fake.calls("DELETE")) == 3
 
+
+# -- dry run ----------------------------------------------------------------------------------------
+
+
+def test_dry_run_records_and_logs_without_calling_github(settings, fake, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot.github")
+    store = SqliteStore(tmp_path / "dry.sqlite3")
+    client = client_factory(dataclasses.replace(settings, github_token=None), store)(None)
+    first, second = client.create_comment(REPO, 1, "answer"), client.create_comment(REPO, 2, "answer")
+    assert 0 < first < second
+    assert f"dry run: would comment on {REPO}#1 (dry-run record {first})" in caplog.text
+    client.edit_comment(REPO, first, "answer, edited")
+    client.remove_label(REPO, 1, "faq")
+    client.delete_comment(REPO, first)
+    assert [record[:2] for record in store.dry_run_records()] == [
+        (f"{REPO}#1", "comment"), (f"{REPO}#2", "comment"), (f"{REPO}@{first}", "edit"),
+        (f"{REPO}#1", "unlabel"), (f"{REPO}@{first}", "delete")]
+    assert store.dry_run_records()[3][3] == ("faq",)
+    assert "would remove label faq" in caplog.text and f"would delete comment {first}" in caplog.text
+    assert fake.calls() == []
