@@ -1,18 +1,19 @@
-"""Talking to GitHub through PyGithub: auth (token or App), the five calls handlers need, pacing, retries.
+"""Talking to GitHub through PyGithub: auth (token or App), the calls handlers need, pacing, retries.
 
 PyGithub's own throttling and retrying are switched off (`seconds_between_* = 0`, `retry=None`)
 so that what happens on each failure is decided here, in one place, and can be tested:
 
 | GitHub says | the bot does |
 | --- | --- |
-| 5xx, timeout, connection error | retry with exponential backoff and jitter, `max_attempts` in all |
+| 5xx, timeout, connection error | retry with exponential backoff and jitter, `max_attempts` in all; a comment create that may have gone through anyway is first looked for (see create_comment) |
 | 403/429 with Retry-After, or X-RateLimit-Remaining: 0 | wait that long (Retry-After, else until X-RateLimit-Reset); a wait longer than `rate_limit_max_wait` raises RateLimited so the job is rescheduled instead of holding the worker |
 | 403/429 secondary limit without either header | wait 60 s as GitHub's docs ask (so: rescheduled with the default cap) |
 | 401 with an App installation token | mint a new token, once |
-| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up |
+| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up: CommentGone for an edit; for a delete or a label removal the work is already done |
 | 410, 422, other 4xx | give up at once (Unprocessable for 422, so the caller may shorten a comment) |
 
-The client knows nothing about rules: handlers pass the marker that identifies the bot's comment.
+The client knows nothing about rules: handlers pass the marker that identifies the bot's comment. A
+comment is the bot's own only when the bot wrote it: the token's user, or the App's `<slug>[bot]`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration
+from github.IssueComment import IssueComment
 
 from bot.settings import Settings
 
@@ -39,6 +41,7 @@ T = TypeVar("T")
 NOT_FOUND_RETRIES = 2
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub: "wait at least one minute" when no header says how long
 TOKEN_REFRESH_MARGIN = 300.0  # mint a new installation token this long before the old one expires
+CLOCK_SKEW = 300.0  # how far GitHub's clock may be from ours when comparing its timestamps with our time
 MAINTAINER_PERMISSIONS = frozenset({"admin", "write"})
 MAINTAINER_ROLES = frozenset({"admin", "maintain", "write", "triage"})
 
@@ -56,7 +59,7 @@ class Unprocessable(GitHubError):
 
 
 class CommentGone(GitHubError):
-    """404 on a comment the bot remembers: someone deleted it."""
+    """404 on a comment the bot knows by id: someone deleted it (or the bot can no longer see it)."""
 
 
 class RateLimited(GitHubError):
@@ -88,8 +91,10 @@ class IssueClient(Protocol):
 
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None: ...
     def create_comment(self, repo: str, number: int, body: str) -> int: ...
-    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...  # CommentGone when deleted
+    def delete_comment(self, repo: str, comment_id: int) -> None: ...
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None: ...
+    def remove_label(self, repo: str, number: int, label: str) -> None: ...
     def get_permission(self, repo: str, user: str) -> Permission: ...
 
 
@@ -166,6 +171,8 @@ class AppCredentials:
                                               **_github_kwargs(settings))
         self._lock = threading.Lock()
         self._clients: dict[int, tuple[float, Github]] = {}
+        self._slug_lock = threading.Lock()
+        self._slug: str | None = None
 
     def github(self, installation_id: int | None) -> Github:
         if installation_id is None:
@@ -186,8 +193,18 @@ class AppCredentials:
             self._clients.pop(installation_id, None)
 
     def wrote(self, github: Github, login: str, user_type: str) -> bool:
-        """Whether a comment by this user is the bot's own: an App writes as its `<slug>[bot]` account."""
-        return user_type == "Bot" and login.endswith("[bot]")
+        """Whether a comment by this user is the bot's own: an App writes as its `<slug>[bot]` account.
+
+        Any other bot (a translation or copy action) may carry the marker too: only this App's account counts.
+        """
+        return user_type == "Bot" and login == f"{self._app_slug()}[bot]"
+
+    def _app_slug(self) -> str:
+        with self._slug_lock:
+            if self._slug is None:
+                # GET /app with the App's JWT, once per process, and only on recovery paths.
+                self._slug = self._integration.get_app().slug
+            return self._slug
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -210,27 +227,70 @@ class PyGithubClient:
 
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
         def find(github: Github) -> BotComment | None:
-            for comment in github.get_repo(repo).get_issue(number).get_comments():
-                # Anyone can type the marker: only a comment the bot itself wrote is its answer.
-                if marker in (comment.body or "") and self._credentials.wrote(
-                        github, comment.user.login, comment.user.type):
-                    return BotComment(comment.id, comment.body)
-            return None
+            comment = next(self._own_comments(github, repo, number, lambda text: marker in text), None)
+            return None if comment is None else BotComment(comment.id, comment.body)
 
         return self._call(f"list comments of {repo}#{number}", find)
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
+        """Post a comment; its id.
+
+        A create is not idempotent: after a timeout, a dropped connection or a 5xx GitHub may have
+        created the comment all the same. So before posting again, the bot looks for its own comment
+        with this text created since this call began, and returns its id instead of posting twice.
+        """
+        since = datetime.now(timezone.utc) - timedelta(seconds=CLOCK_SKEW)
+        text = _comparable(body)
+
+        def posted_already(github: Github) -> int | None:
+            found = None
+            for comment in self._own_comments(github, repo, number, lambda other: _comparable(other) == text, since):
+                if comment.created_at >= since:  # `since` selects by last update: an old one may have been edited
+                    found = comment.id  # the newest: comments are listed oldest first
+            return found
+
         return self._call(f"comment on {repo}#{number}",
-                          lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id, write=True)
+                          lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id,
+                          write=True, recover=posted_already)
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
-        # Issue 0 is never fetched (lazy): it only builds the comment's URL.
+        """Replace a comment's text; CommentGone when GitHub no longer has it."""
+
+        def gone(error: GithubException) -> None:
+            # After the quick 404 retries, not at once: a comment id the bot remembers that 404s almost
+            # always means a maintainer deleted it, but the bot cannot tell that from a replica that
+            # lags behind a just-created comment, and a wrong "gone" may lead the handler to post a
+            # second answer, while the retries cost half a second.
+            raise CommentGone(f"edit comment {comment_id} in {repo}: GitHub answered 404 (deleted, or not visible "
+                              f"to the bot): {_message(error)}")
+
         self._call(f"edit comment {comment_id} in {repo}",
-                   lambda github: github.get_repo(repo).get_issue(0).get_comment(comment_id).edit(body), write=True)
+                   lambda github: _comment(github, repo, comment_id).edit(body), write=True, gone=gone)
+
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        """Delete a comment; one that is already gone (404) is fine."""
+        self._call(f"delete comment {comment_id} in {repo}",
+                   lambda github: _comment(github, repo, comment_id).delete(), write=True, gone=lambda error: None)
 
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
         self._call(f"label {repo}#{number}",
                    lambda github: github.get_repo(repo).get_issue(number).add_to_labels(*labels), write=True)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        """Take a label off an issue; one that is not on it is fine."""
+
+        def remove(github: Github) -> None:
+            # PyGithub's remove_from_labels leaves a "/" in the name unquoted, which makes another path.
+            repository = github.get_repo(repo)
+            try:
+                repository.requester.requestJsonAndCheck(
+                    "DELETE", f"{repository.url}/issues/{number}/labels/{requests.utils.quote(label, safe='')}")
+            except GithubException as error:
+                # GitHub's answer for a label that is not on the issue: the work is done, no retry.
+                if error.status != 404 or "label does not exist" not in _message(error).lower():
+                    raise
+
+        self._call(f"unlabel {label} from {repo}#{number}", remove, write=True)
 
     def get_permission(self, repo: str, user: str) -> Permission:
         def ask(github: Github) -> Permission:
@@ -242,18 +302,47 @@ class PyGithubClient:
 
         return self._call(f"permission of {user} in {repo}", ask)
 
-    def _call(self, what: str, request: Callable[[Github], T], write: bool = False) -> T:
+    def _own_comments(self, github: Github, repo: str, number: int, wanted: Callable[[str], bool],
+                      since: datetime | None = None) -> Iterator[IssueComment]:
+        """The issue's comments that the bot wrote and whose text is ``wanted``, oldest first."""
+        issue = github.get_repo(repo).get_issue(number)
+        for comment in issue.get_comments(since) if since else issue.get_comments():
+            # Anyone can type the marker or copy a text: only a comment the bot itself wrote is its own.
+            # The text is tested first: the author check may cost a request (GET /user, GET /app) once.
+            if wanted(comment.body or "") and self._credentials.wrote(github, comment.user.login, comment.user.type):
+                yield comment
+
+    def _call(self, what: str, request: Callable[[Github], T], write: bool = False,
+              recover: Callable[[Github], T | None] | None = None,
+              gone: Callable[[GithubException], T] | None = None) -> T:
+        """Run ``request`` with the retries in the module's table.
+
+        ``recover``: for a request that is not idempotent. Once an attempt failed in a way that may
+        have done the work all the same (timeout, connection error, 5xx), every later attempt first
+        asks ``recover`` whether it was done; an answer other than None is the result.
+        ``gone``: what a 404 to ``request`` means once the quick retries are spent (returns the
+        result or raises); by default, and for a 404 while minting a token, a GitHubError.
+        """
         attempt = not_found = 0
-        refreshed = False
+        refreshed = uncertain = False
         while True:
             attempt += 1
+            requested = False
             if write:
                 self._pacer.wait()
             try:
-                return request(self._credentials.github(self._installation_id))
+                github = self._credentials.github(self._installation_id)
+                if uncertain and recover is not None and (done := recover(github)) is not None:
+                    log.warning("%s: done after all by an attempt that seemed to fail; not sent again", what)
+                    return done
+                requested = True
+                return request(github)
             except (requests.ConnectionError, requests.Timeout) as error:
+                # A connection error may come after the request was sent: requests does not always say.
+                uncertain = True
                 delay = self._transient(what, attempt, f"{type(error).__name__}")
             except GithubException as error:
+                uncertain = uncertain or error.status >= 500
                 if error.status == 401 and self._credentials.can_refresh and not refreshed:
                     log.warning("%s: 401, minting a new installation token", what)
                     self._credentials.refresh(self._installation_id)
@@ -261,6 +350,8 @@ class PyGithubClient:
                 elif error.status == 404 and not_found < NOT_FOUND_RETRIES:
                     not_found += 1
                     delay = self._policy.base_delay / 4
+                elif error.status == 404 and gone is not None and requested:
+                    return gone(error)
                 else:
                     delay = self._decide(what, attempt, error)
             log.info("%s: retrying in %.2f s (attempt %d)", what, delay, attempt)
@@ -291,6 +382,16 @@ class PyGithubClient:
             raise RateLimited(f"{what}: rate limited for {wait:.0f} s", time.time() + wait)
         log.warning("%s: rate limited, waiting %.1f s", what, wait)
         return wait
+
+
+def _comment(github: Github, repo: str, comment_id: int) -> IssueComment:
+    # Issue 0 is never fetched (lazy): it only builds the comment's URL, as does the comment itself.
+    return github.get_repo(repo).get_issue(0).get_comment(comment_id)
+
+
+def _comparable(body: str) -> str:
+    """A comment's text as GitHub may give it back: CRLF line ends as LF, trailing whitespace dropped."""
+    return "\n".join(line.rstrip() for line in (body or "").replace("\r\n", "\n").split("\n")).rstrip()
 
 
 def _headers(raw: dict) -> dict[str, str]:
@@ -334,16 +435,26 @@ class DryRunClient:
         return None  # the answers table already holds what the dry run "posted"
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
-        log.info("dry run: would comment on %s#%d:\n%s", repo, number, body)
-        return -self._store.record_dry_run(f"{repo}#{number}", "comment", body)
+        """The dry-run record's id stands for the comment's: unique, and what later edits name."""
+        record = self._store.record_dry_run(f"{repo}#{number}", "comment", body)
+        log.info("dry run: would comment on %s#%d (dry-run record %d):\n%s", repo, number, record, body)
+        return record
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
         log.info("dry run: would edit comment %d in %s:\n%s", comment_id, repo, body)
         self._store.record_dry_run(f"{repo}@{comment_id}", "edit", body)
 
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        log.info("dry run: would delete comment %d in %s", comment_id, repo)
+        self._store.record_dry_run(f"{repo}@{comment_id}", "delete", None)
+
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
         log.info("dry run: would label %s#%d with %s", repo, number, ", ".join(labels))
         self._store.record_dry_run(f"{repo}#{number}", "labels", None, labels)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        log.info("dry run: would remove label %s from %s#%d", label, repo, number)
+        self._store.record_dry_run(f"{repo}#{number}", "unlabel", None, (label,))
 
     def get_permission(self, repo: str, user: str) -> Permission:
         return Permission("none")  # cannot ask: only the payload's author_association counts

@@ -1,8 +1,9 @@
 """A small stateful GitHub for tests: a real HTTP server on loopback that PyGithub talks to.
 
-It keeps issues' comments and labels, collaborator permissions and App installation tokens (it
-checks the App's RS256 JWT with the App's public key), records every request, and injects faults
-(status codes with headers, dropped connections, slow or hanging answers) from a queue. Response
+It keeps issues' comments and labels, collaborator permissions, Apps and their installation tokens
+(it checks the App's RS256 JWT with the App's public key), records every request, and injects faults
+(status codes with headers, dropped connections, slow or hanging answers, each before or after doing
+the work) from a queue. Response
 shapes follow the recorded responses in tests/fixtures/github/api/. It also builds and sends
 webhook deliveries the way GitHub does (signed, over HTTP), from tests/fixtures/github/webhooks/.
 """
@@ -22,7 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 
@@ -32,7 +33,8 @@ from bot.webhook_auth import sign_delivery as sign
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
 API = FIXTURES / "api"
 WEBHOOKS = FIXTURES / "webhooks"
-BOT_LOGIN = "faq-bot[bot]"  # what an App installation token writes as
+APP_SLUG = "faq-bot"  # an App's default slug: its installation tokens write as `<slug>[bot]`
+BOT_LOGIN = f"{APP_SLUG}[bot]"
 TOKEN_LOGIN = "faq-bot-account"  # the user a personal access token belongs to
 
 
@@ -42,6 +44,8 @@ def _recorded_body(name: str):
 
 _COMMENT = _recorded_body("issues.comments.get.json")
 _LABEL = _recorded_body("issues.labels.add.json")[0]
+_APP = _recorded_body("apps.get.composed.json")
+_NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: object
+    query: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,13 +63,15 @@ class Fault:
 
     method: str
     path: str
-    status: int = 500
+    status: int | None = None  # answer this (None: 500, or with ``perform`` the real answer)
     headers: dict[str, str] = field(default_factory=dict)
     body: object = None
     times: int = 1
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # before answering (or before dropping)
-    perform: bool = False  # do the real work first, then delay and answer normally (a slow success)
+    # Do the real work first, then delay, then drop or answer: the real answer (a slow success), or
+    # ``status`` (the work was done but the client is told it failed).
+    perform: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and self.method == method and re.search(self.path, path) is not None
@@ -74,7 +81,9 @@ class FakeGitHub:
     def __init__(self, token: str | None = "ghp_faketoken", max_comment_chars: int = 65536):
         self.tokens: set[str] = {token} if token else set()
         self.app_keys: dict[str, bytes] = {}  # app id -> public key PEM
+        self.apps: dict[str, dict] = {}  # app id -> what GET /app answers
         self.installation_tokens: dict[str, tuple[int, float]] = {}  # token -> (installation, expiry)
+        self._token_apps: dict[str, str] = {}  # installation token -> the app id that minted it
         self.max_comment_chars = max_comment_chars
         self.comments: dict[int, dict] = {}
         self.labels: dict[str, list[str]] = {}  # "owner/repo#n" -> names
@@ -98,7 +107,7 @@ class FakeGitHub:
 
     # -- what tests look at ------------------------------------------------------------------
 
-    def fail(self, method: str, path: str, status: int = 500, **kwargs) -> Fault:
+    def fail(self, method: str, path: str, status: int | None = None, **kwargs) -> Fault:
         fault = Fault(method, path, status, **kwargs)
         self.faults.append(fault)
         return fault
@@ -115,14 +124,36 @@ class FakeGitHub:
         with self._lock:
             return [c for c in self.comments.values() if c["_issue"] == f"{repo}#{number}"]
 
-    def add_app(self, app_id: str, public_key_pem: bytes) -> None:
+    def add_app(self, app_id: str, public_key_pem: bytes, slug: str = APP_SLUG) -> None:
+        """An App whose installation tokens write as `<slug>[bot]`."""
+        app = copy.deepcopy(_APP)
+        app.update(id=int(app_id), slug=slug, name=slug.replace("-", " ").title(),
+                   html_url=f"https://github.com/apps/{slug}")
         self.app_keys[str(app_id)] = public_key_pem
+        self.apps[str(app_id)] = app
+
+    def delete_comment(self, comment_id: int) -> bool:
+        """A maintainer deletes a comment; False when there was none."""
+        with self._lock:
+            return self.comments.pop(int(comment_id), None) is not None
+
+    def remove_label(self, repo: str, number: int, name: str) -> bool:
+        """A maintainer takes a label off an issue; False when it was not on it."""
+        with self._lock:
+            present = self.labels.get(f"{repo}#{number}", [])
+            if name not in present:
+                return False
+            present.remove(name)
+            return True
 
     # -- the API -----------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict, headers: dict, body) -> tuple[int, dict, object]:
         if match := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path):
             return self._mint_token(int(match[1]), headers)
+        if method == "GET" and path == "/app":
+            app_id = self._jwt_app(headers)
+            return (200, {}, self.apps[app_id]) if app_id else self._bad_jwt()
         if not self._authorized(headers):
             return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
         author = self._author(headers)
@@ -132,13 +163,15 @@ class FakeGitHub:
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments",
              lambda repo, number, query, body: self._create_comment(repo, number, query, body, author)),
             ("PATCH", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self._edit_comment),
+            ("DELETE", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self._delete_comment),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self._add_labels),
+            ("DELETE", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels/([^/]+)", self._remove_label),
             ("GET", r"/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission", self._permission),
         ]
         for route_method, pattern, action in routes:
             if method == route_method and (match := re.fullmatch(pattern, path)):
                 return action(*match.groups(), query=query, body=body)
-        return 404, {}, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+        return 404, {}, _NOT_FOUND
 
     def _authorized(self, headers: dict) -> bool:
         scheme, _, credential = headers.get("authorization", "").partition(" ")
@@ -153,29 +186,43 @@ class FakeGitHub:
         """Who the credential writes as: the App's bot account, or the token's own user."""
         credential = headers.get("authorization", "").partition(" ")[2]
         if credential in self.installation_tokens:
-            return {"login": BOT_LOGIN, "type": "Bot"}
+            return {"login": f"{self.apps[self._token_apps[credential]]['slug']}[bot]", "type": "Bot"}
         return {"login": TOKEN_LOGIN, "type": "User"}
 
     def add_comment(self, repo: str, number: int, body: str, login: str, user_type: str = "User") -> int:
         """A comment by someone else (a reporter, another bot), as a test sets the scene."""
         return self._create_comment(repo, str(number), {}, {"body": body}, {"login": login, "type": user_type})[2]["id"]
 
-    def _mint_token(self, installation_id: int, headers: dict) -> tuple[int, dict, object]:
+    def _jwt_app(self, headers: dict) -> str | None:
+        """The id of the App whose key signed the request's JWT, or None."""
         scheme, _, token = headers.get("authorization", "").partition(" ")
         try:
             app_id = str(jwt.decode(token, options={"verify_signature": False})["iss"])
             jwt.decode(token, self.app_keys[app_id], algorithms=["RS256"])
         except (jwt.PyJWTError, KeyError):
-            return 401, {}, {"message": "A JSON web token could not be decoded", "documentation_url": "https://docs.github.com/rest"}
+            return None
+        return app_id
+
+    @staticmethod
+    def _bad_jwt() -> tuple[int, dict, object]:
+        return 401, {}, {"message": "A JSON web token could not be decoded", "documentation_url": "https://docs.github.com/rest"}
+
+    def _mint_token(self, installation_id: int, headers: dict) -> tuple[int, dict, object]:
+        app_id = self._jwt_app(headers)
+        if app_id is None:
+            return self._bad_jwt()
         issued = f"ghs_{secrets.token_hex(18)}"
         expiry = time.time() + 3600
         self.installation_tokens[issued] = (installation_id, expiry)
+        self._token_apps[issued] = app_id
         expires_at = dt.datetime.fromtimestamp(expiry, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return 201, {}, {"token": issued, "expires_at": expires_at, "permissions": {"issues": "write", "metadata": "read"},
                          "repository_selection": "selected"}
 
     def _list_comments(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
         comments = self.issue_comments(repo, int(number))
+        if "since" in query:  # GitHub: only comments last updated at or after this time
+            comments = [c for c in comments if c["updated_at"] >= query["since"][0]]
         per_page = int(query.get("per_page", ["30"])[0])
         page = int(query.get("page", ["1"])[0])
         headers = {}
@@ -196,6 +243,7 @@ class FakeGitHub:
             self._next_comment += 1
             comment = copy.deepcopy(_COMMENT)
             comment.update(id=self._next_comment, body=text, _issue=f"{repo}#{number}",
+                           created_at=_now(), updated_at=_now(),
                            url=f"{self.url}/repos/{repo}/issues/comments/{self._next_comment}",
                            issue_url=f"{self.url}/repos/{repo}/issues/{number}")
             comment["user"] = {**comment["user"], **author}
@@ -205,20 +253,37 @@ class FakeGitHub:
     def _edit_comment(self, repo: str, comment_id: str, query: dict, body) -> tuple[int, dict, object]:
         comment = self.comments.get(int(comment_id))
         if comment is None:
-            return 404, {}, {"message": "Not Found"}
-        comment["body"] = body["body"]
+            return 404, {}, _NOT_FOUND
+        comment.update(body=body["body"], updated_at=_now())
         return 200, {}, _public(comment)
+
+    def _delete_comment(self, repo: str, comment_id: str, query: dict, body) -> tuple[int, dict, object]:
+        return (204, {}, None) if self.delete_comment(int(comment_id)) else (404, {}, _NOT_FOUND)
 
     def _add_labels(self, repo: str, number: str, query: dict, body) -> tuple[int, dict, object]:
         names = body["labels"] if isinstance(body, dict) else body
         with self._lock:
             present = self.labels.setdefault(f"{repo}#{number}", [])
             present.extend(name for name in names if name not in present)
-            return 200, {}, [{**_LABEL, "name": name, "url": f"{self.url}/repos/{repo}/labels/{name}"} for name in present]
+            return 200, {}, self._label_objects(repo, present)
+
+    def _remove_label(self, repo: str, number: str, name: str, query: dict, body) -> tuple[int, dict, object]:
+        if not self.remove_label(repo, int(number), unquote(name)):
+            return 404, {}, {"message": "Label does not exist",
+                             "documentation_url": "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"}
+        with self._lock:
+            return 200, {}, self._label_objects(repo, self.labels[f"{repo}#{number}"])
+
+    def _label_objects(self, repo: str, names: list[str]) -> list[dict]:
+        return [{**_LABEL, "name": name, "url": f"{self.url}/repos/{repo}/labels/{name}"} for name in names]
 
     def _permission(self, repo: str, user: str, query: dict, body) -> tuple[int, dict, object]:
         permission, role = self.permissions.get((repo, user), ("read", "read"))
         return 200, {}, {"permission": permission, "role_name": role, "user": {"login": user, "type": "User"}}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _public(comment: dict) -> dict:
@@ -243,26 +308,26 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             split = urlsplit(self.path)
             headers = {key.lower(): value for key, value in self.headers.items()}
             with fake._lock:
-                fake.requests.append(Recorded(self.command, split.path, headers, body))
+                fake.requests.append(Recorded(self.command, split.path, headers, body, parse_qs(split.query)))
                 fault = next((f for f in fake.faults if f.matches(self.command, split.path)), None)
                 if fault:
                     fault.times -= 1
-            if fault and not fault.perform:
+            if fault is None or fault.perform:
+                answer = fake.handle(self.command, split.path, parse_qs(split.query), headers, body)
+            if fault:
                 time.sleep(fault.delay)
                 if fault.drop:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                     return
-                default_body = {"message": http.client.responses.get(fault.status, "Error")}
-                self._answer(fault.status, fault.headers, fault.body if fault.body is not None else default_body)
-                return
-            status, extra, answer = fake.handle(self.command, split.path, parse_qs(split.query), headers, body)
-            if fault:
-                time.sleep(fault.delay)
-            self._answer(status, extra, answer)
+                if fault.status is not None or not fault.perform:
+                    status = fault.status or 500
+                    default_body = {"message": http.client.responses.get(status, "Error")}
+                    answer = status, fault.headers, fault.body if fault.body is not None else default_body
+            self._answer(*answer)
 
         def _answer(self, status: int, headers: dict, body) -> None:
-            data = json.dumps(body).encode()
+            data = b"" if status == 204 else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
 import time
 
 import pytest
 
-from bot.github import GitHubError, Permission, RateLimited, Unprocessable, client_factory
-from tests.fakegithub import REPO
+from bot.github import CommentGone, GitHubError, Permission, RateLimited, Unprocessable, client_factory
+from bot.jobs import SqliteStore
+from tests.conftest import APP_ID
+from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
 
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
+MARKER = "<!-- faq-bot -->"
 
 
 @pytest.fixture
@@ -175,3 +180,152 @@ def test_app_with_wrong_key_is_refused(app_settings, fake, app_key):
 def test_app_needs_an_installation(app_settings):
     with pytest.raises(GitHubError, match="installation"):
         client_factory(app_settings, store=None)(None).create_comment(REPO, 1, "hello")
+
+
+# -- whose comment is the bot's own ----------------------------------------------------------------
+
+
+def test_with_the_token_only_the_tokens_user_comment_is_the_bots(client, fake):
+    fake.add_comment(REPO, 1, f"quoting the bot: {MARKER}", "reporter")
+    assert client.find_bot_comment(REPO, 1, MARKER) is None
+    own = client.create_comment(REPO, 1, f"answer {MARKER}")
+    assert client.find_bot_comment(REPO, 1, MARKER).id == own
+    assert len(fake.calls("GET", "^/user$")) == 1  # once per process
+
+
+def test_with_an_app_another_bots_copy_of_the_answer_is_not_the_bots(app_settings, fake, app_key):
+    fake.add_app(APP_ID, app_key[1], slug="mmlab-faq")  # the slug is read from GitHub, not assumed
+    make = client_factory(app_settings, store=None)
+    fake.add_comment(REPO, 1, f"Translated: {MARKER}", "translator[bot]", "Bot")
+    fake.add_comment(REPO, 1, f"copy {MARKER}", BOT_LOGIN, "Bot")  # another App's default slug
+    assert make(7).find_bot_comment(REPO, 1, MARKER) is None
+    own = make(7).create_comment(REPO, 1, f"answer {MARKER}")
+    assert fake.comments[own]["user"]["login"] == "mmlab-faq[bot]"
+    found = make(7).find_bot_comment(REPO, 1, MARKER)
+    assert found.id == own and found.body == f"answer {MARKER}"
+    [app] = fake.calls("GET", "^/app$")  # once per process, with the App's JWT
+    assert app.headers["authorization"].startswith("Bearer ") and not app.headers["authorization"].endswith(
+        tuple(fake.installation_tokens))
+
+
+# -- a create that may have gone through ----------------------------------------------------------
+
+AFTER_THE_WORK = {
+    "timeout": dict(delay=2.0),
+    "dropped": dict(drop=True),
+    "502": dict(status=502),
+}
+
+
+@pytest.mark.parametrize("failure", AFTER_THE_WORK)
+def test_a_comment_created_despite_a_failure_is_not_posted_again(settings, fake, failure):
+    client = client_factory(dataclasses.replace(settings, http_timeout=1), store=None)(None)
+    fake.add_comment(REPO, 1, "hello", "reporter")  # the same text by someone else is not the bot's
+    fake.fail("POST", COMMENTS, perform=True, **AFTER_THE_WORK[failure])
+    comment_id = client.create_comment(REPO, 1, "hello")
+    [own] = [c for c in fake.issue_comments(REPO, 1) if c["user"]["login"] == TOKEN_LOGIN]
+    assert comment_id == own["id"]
+    assert len(fake.calls("POST", COMMENTS)) == 1 and len(fake.calls("GET", COMMENTS)) == 1
+
+
+def test_an_app_comment_created_despite_a_502_is_not_posted_again(app_settings, fake):
+    client = client_factory(app_settings, store=None)(7)
+    fake.fail("POST", COMMENTS, perform=True, status=502)
+    comment_id = client.create_comment(REPO, 1, f"answer {MARKER}")
+    assert [c["id"] for c in fake.issue_comments(REPO, 1)] == [comment_id]
+
+
+def test_a_created_comment_is_recognised_with_crlf_and_trailing_whitespace(settings, fake):
+    client = client_factory(dataclasses.replace(settings, http_timeout=1), store=None)(None)
+    fake.fail("POST", COMMENTS, perform=True, delay=2.0)
+    result = {}
+    posting = threading.Thread(target=lambda: result.update(id=client.create_comment(REPO, 1, "answer\n\nfix  \n")))
+    posting.start()
+    deadline = time.monotonic() + 5
+    while not fake.issue_comments(REPO, 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [stored] = fake.issue_comments(REPO, 1)
+    stored["body"] = "answer\r\n\r\nfix\r\n"  # as GitHub may hand it back
+    posting.join()
+    assert result["id"] == stored["id"] and len(fake.issue_comments(REPO, 1)) == 1
+
+
+def test_an_older_identical_comment_is_not_taken_for_the_new_one(client, fake):
+    old = client.create_comment(REPO, 1, "nothing found")  # a /faq note posted long ago, edited just now:
+    fake.comments[old]["created_at"] = "2020-01-01T00:00:00Z"  # `since` (last update) lists it all the same
+    fake.fail("POST", COMMENTS, 502)  # this time nothing was created
+    new = client.create_comment(REPO, 1, "nothing found")
+    assert new != old and len(fake.issue_comments(REPO, 1)) == 2
+    assert "since" in fake.calls("GET", COMMENTS)[0].query
+
+
+def test_failures_that_did_nothing_are_not_looked_for(client, fake):
+    fake.fail("POST", COMMENTS, 404, body={"message": "Not Found"})
+    fake.fail("POST", COMMENTS, 403, headers={"Retry-After": "0"}, body={"message": "secondary rate limit"})
+    client.create_comment(REPO, 1, "hello")
+    assert fake.calls("GET") == [] and len(fake.issue_comments(REPO, 1)) == 1
+
+
+# -- deleted comments, label removal ----------------------------------------------------------------
+
+
+def test_editing_a_deleted_comment_raises_comment_gone(client, fake):
+    comment_id = client.create_comment(REPO, 1, "answer")
+    assert fake.delete_comment(comment_id)  # a maintainer deleted it
+    with pytest.raises(CommentGone, match="404"):
+        client.edit_comment(REPO, comment_id, "answer, edited")
+    assert issubclass(CommentGone, GitHubError)
+    assert len(fake.calls("PATCH")) == 3  # after the quick 404 retries
+    assert fake.issue_comments(REPO, 1) == []
+
+
+def test_an_uninstalled_app_is_not_a_deleted_comment(app_settings, fake):
+    fake.fail("POST", "/access_tokens", 404, body={"message": "Not Found"}, times=9)
+    with pytest.raises(GitHubError, match="404") as caught:
+        client_factory(app_settings, store=None)(7).edit_comment(REPO, 1001, "answer")
+    assert not isinstance(caught.value, CommentGone) and fake.calls("PATCH") == []
+
+
+def test_delete_comment_is_fine_when_already_gone(client, fake):
+    comment_id = client.create_comment(REPO, 1, "answer")
+    client.delete_comment(REPO, comment_id)
+    assert fake.issue_comments(REPO, 1) == []
+    client.delete_comment(REPO, comment_id)
+    assert [r.path for r in fake.calls("DELETE")] == [f"/repos/{REPO}/issues/comments/{comment_id}"] * 4
+
+
+def test_remove_label_is_fine_when_the_label_is_not_there(client, fake):
+    client.add_labels(REPO, 1, ("faq", "area/install", "good first issue"))
+    client.remove_label(REPO, 1, "area/install")
+    assert fake.labels[f"{REPO}#1"] == ["faq", "good first issue"]
+    client.remove_label(REPO, 1, "area/install")
+    assert [r.path for r in fake.calls("DELETE")] == [f"/repos/{REPO}/issues/1/labels/area%2Finstall"] * 2
+    assert fake.remove_label(REPO, 1, "good first issue") and fake.labels[f"{REPO}#1"] == ["faq"]
+
+
+def test_remove_label_on_a_missing_issue_is_an_error(client, fake):
+    fake.fail("DELETE", "/labels/", 404, body={"message": "Not Found"}, times=9)
+    with pytest.raises(GitHubError, match="404"):
+        client.remove_label(REPO, 1, "faq")
+    assert len(fake.calls("DELETE")) == 3
+
+
+# -- dry run ----------------------------------------------------------------------------------------
+
+
+def test_dry_run_records_and_logs_without_calling_github(settings, fake, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot.github")
+    store = SqliteStore(tmp_path / "dry.sqlite3")
+    client = client_factory(dataclasses.replace(settings, github_token=None), store)(None)
+    first, second = client.create_comment(REPO, 1, "answer"), client.create_comment(REPO, 2, "answer")
+    assert 0 < first < second
+    assert f"dry run: would comment on {REPO}#1 (dry-run record {first})" in caplog.text
+    client.edit_comment(REPO, first, "answer, edited")
+    client.remove_label(REPO, 1, "faq")
+    client.delete_comment(REPO, first)
+    assert [record[:2] for record in store.dry_run_records()] == [
+        (f"{REPO}#1", "comment"), (f"{REPO}#2", "comment"), (f"{REPO}@{first}", "edit"),
+        (f"{REPO}#1", "unlabel"), (f"{REPO}@{first}", "delete")]
+    assert store.dry_run_records()[3][3] == ("faq",)
+    assert "would remove label faq" in caplog.text and f"would delete comment {first}" in caplog.text
+    assert fake.calls() == []
