@@ -21,6 +21,7 @@ from tests.botservice import run_service
 from tests.fakegithub import REPO, comment_payload, issue_payload, unlabeled_payload
 
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
+MMCV_ERROR = "ModuleNotFoundError: No module named 'mmcv._ext'"
 LABELS = rf"/repos/{REPO}/issues/1/labels"
 
 
@@ -197,3 +198,41 @@ def test_an_unknown_faq_word_gets_one_note_and_faq_please_is_a_plain_rerun(servi
     service.settle()
     answers = [c for c in fake.issue_comments(REPO, 1) if MARKER in c["body"]]
     assert len(answers) == 1 and "mmcv._ext" in answers[0]["body"]
+
+
+def test_a_deleted_answer_stays_gone_on_an_edit_and_a_maintainers_faq_posts_it_anew(service, fake):
+    service.send("issues", issue_payload(), "d-open")
+    service.settle()
+    [answer] = fake.issue_comments(REPO, 1)
+    fake.delete_comment(answer["id"])
+    chinese = "我装好以后运行训练脚本就报错了。\n" + issue_payload()["issue"]["body"]
+    service.send("issues", issue_payload("edited", body=chinese), "d-edit")
+    service.send("issues", issue_payload("edited", body=chinese + "\n"), "d-edit-2")
+    service.settle()
+    assert fake.issue_comments(REPO, 1) == [] and len(fake.calls("POST", COMMENTS)) == 1
+    service.send("issue_comment", comment_payload("/faq", body=chinese), "d-faq")
+    service.settle()
+    [anew] = fake.issue_comments(REPO, 1)
+    assert anew["id"] != answer["id"] and MARKER in anew["body"]
+
+
+def test_a_comment_create_that_timed_out_is_found_not_posted_again(settings, fake):
+    # GitHub created the comment but its answer came after the bot's 1 s timeout.
+    fake.fail("POST", COMMENTS, perform=True, delay=1.5)
+    for service in run_service(dataclasses.replace(settings, http_timeout=1.0)):
+        service.send("issues", issue_payload(), "d-1")
+        service.settle()
+        assert service.store.job_status("d-1")[0] == "done"
+    assert len(fake.issue_comments(REPO, 1)) == 1 and fake.labels[f"{REPO}#1"]
+
+
+def test_another_bots_copy_of_the_answer_is_never_edited(app_settings, fake):
+    for service in run_service(app_settings):
+        service.send("issues", issue_payload(title="question", body="How do I train on two GPUs?", installation=7))
+        service.settle()
+        copied = fake.add_comment(REPO, 1, f"{MARKER}\n(translated) This looks like a known problem.",
+                                  login="translator[bot]", user_type="Bot")
+        service.send("issues", issue_payload("edited", title="question", body=MMCV_ERROR, installation=7))
+        service.settle()
+    assert fake.comments[copied]["body"].startswith(f"{MARKER}\n(translated)")
+    assert fake.calls("PATCH") == [] and fake.calls("POST", COMMENTS) == []  # not the bot's: an edit stays silent
