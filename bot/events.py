@@ -1,4 +1,5 @@
-"""Which deliveries become which work: an issue opened or edited, a label removed, a `/faq` command.
+"""Which deliveries become which work: an issue opened or edited, a label removed, a `/faq` command,
+a comment by the issue's author.
 
 Pure: a delivery (event name + parsed JSON) goes in, a small dataclass (or None: not for us) comes
 out. A payload lacking what its event needs raises PayloadError, which the web front turns into a
@@ -80,8 +81,19 @@ class LabelRemoved:
     remover: str
 
 
-Work = IssueChanged | FaqCommand | LabelRemoved
-_KINDS: dict[str, type] = {"issue_changed": IssueChanged, "faq_command": FaqCommand, "label_removed": LabelRemoved}
+@dataclass(frozen=True)
+class AuthorComment:
+    """The issue's author commented on their open issue (not a command): it may answer the bot."""
+
+    ref: IssueRef
+    issue: IssueSnapshot
+    comment_id: int
+    body: str
+
+
+Work = IssueChanged | FaqCommand | LabelRemoved | AuthorComment
+_KINDS: dict[str, type] = {"issue_changed": IssueChanged, "faq_command": FaqCommand, "label_removed": LabelRemoved,
+                           "author_comment": AuthorComment}
 
 
 def parse_delivery(event: str, payload: Any) -> Work | None:
@@ -94,7 +106,7 @@ def parse_delivery(event: str, payload: Any) -> Work | None:
     if event == "issues" and action == "unlabeled":
         return _label_removed(payload)
     if event == "issue_comment" and action == "created":
-        return _faq_command(payload)
+        return _comment(payload)
     return None
 
 
@@ -141,7 +153,7 @@ def _issue_changed(payload: dict, opened: bool) -> IssueChanged | None:
     return IssueChanged(_ref(payload, raw_issue), _snapshot(raw_issue), opened)
 
 
-def _faq_command(payload: dict) -> FaqCommand | None:
+def _comment(payload: dict) -> FaqCommand | AuthorComment | None:
     raw_issue = _object(payload, "issue")
     comment = _object(payload, "comment")
     body = _text(comment, "body", "comment")
@@ -150,10 +162,18 @@ def _faq_command(payload: dict) -> FaqCommand | None:
     if raw_issue.get("pull_request") or _is_bot(user, login, body):
         return None
     argument = parse_command(body)
-    if argument is None:
+    if argument is not None:
+        association = comment.get("author_association") or "NONE"
+        return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), argument)
+    reporter = raw_issue.get("user")
+    if not isinstance(reporter, dict) or reporter.get("login") != login:
+        return None  # someone else's comment ("me too", a traceback of theirs) is the maintainers' business
+    if raw_issue.get("state") != "open" or raw_issue.get("locked"):
         return None
-    association = comment.get("author_association") or "NONE"
-    return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), argument)
+    comment_id = comment.get("id")
+    if not isinstance(comment_id, int) or isinstance(comment_id, bool):
+        raise PayloadError("comment.id is missing or not an integer")
+    return AuthorComment(_ref(payload, raw_issue), _snapshot(raw_issue), comment_id, body)
 
 
 def _label_removed(payload: dict) -> LabelRemoved | None:

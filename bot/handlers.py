@@ -1,4 +1,5 @@
-"""What the bot does for each piece of work: answer an issue, run a maintainer's `/faq`, note a removed label.
+"""What the bot does for each piece of work: answer an issue, run a maintainer's `/faq`, note a removed
+label, read the author's follow-up comment.
 
 Each handler reads as guard clauses, one decision, then the writes. Handlers see GitHub only through
 the narrow IssueClient protocol and their memory only through AnswerStore, so their tests use small
@@ -11,6 +12,11 @@ What the handlers promise:
   maintainer chose with `/faq RULE-ID` is replaced only by another maintainer command, not by the
   reporter's edit. An answer a maintainer deleted stays deleted until a maintainer runs `/faq`.
 - An edit that makes the issue match nothing leaves the answer as it was.
+- The conversation: while the answer asks for the environment, the issue carries the
+  needs-environment label. When the author answers in a comment, the bot replies once with what the
+  environment shows, stops asking in its answer and removes the label. An author's comment showing
+  an FAQ error gets the answer (when the bot had none) or a follow-up answer (a different entry,
+  once per entry). At most MAX_FOLLOW_UPS replies per issue.
 """
 
 from __future__ import annotations
@@ -24,13 +30,14 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot import reply
-from bot.events import FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved, Work
+from bot.conversation import MAX_FOLLOW_UPS, adds_environment, adds_input, own_words
+from bot.events import AuthorComment, FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved, Work
 from bot.github import BotComment, CommentGone, IssueClient, Unprocessable
 from bot.issue import Issue, detect_language
-from bot.jobs import AnswerStore
+from bot.jobs import AnswerStore, Conversation
 from bot.marker import MARKER
 from bot.rules import RuleSet
-from bot.triage import answer_rule, triage
+from bot.triage import Verdict, answer_rule, triage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +55,7 @@ class Context:
     answers: AnswerStore
     rules: RuleSet
     recovering: bool  # an earlier run of this job may already have written to GitHub
+    needs_environment_label: str | None = "needs-environment"  # None: no label while waiting
 
 
 def handle(work: Work, context: Context) -> str:
@@ -56,6 +64,8 @@ def handle(work: Work, context: Context) -> str:
         return handle_command(work, context)
     if isinstance(work, LabelRemoved):
         return handle_label_removed(work, context)
+    if isinstance(work, AuthorComment):
+        return handle_author_comment(work, context)
     return handle_issue_changed(work, context)
 
 
@@ -79,7 +89,7 @@ def handle_issue_changed(work: IssueChanged, context: Context) -> str:
     done = _post_or_update(context, work.ref, existing, verdict.comment, verdict.language, TRIAGE, repost_if_gone=False)
     if done is None:
         return "silent: a maintainer deleted the bot's answer"
-    return done + _add_labels(context, work.ref, work.issue, verdict.labels)
+    return done + _answered(context, work.ref, work.issue, verdict)
 
 
 def handle_command(work: FaqCommand, context: Context) -> str:
@@ -96,12 +106,117 @@ def handle_command(work: FaqCommand, context: Context) -> str:
     # Edited even when unchanged: the 404 of a deleted answer is how the bot learns to post anew.
     done = _post_or_update(context, work.ref, existing, body, verdict.language, source, repost_if_gone=True,
                            skip_unchanged=False)
-    return done + _add_labels(context, work.ref, work.issue, verdict.labels)
+    return done + _answered(context, work.ref, work.issue, verdict)
 
 
 def handle_label_removed(work: LabelRemoved, context: Context) -> str:
     context.answers.remember_label_removed(work.ref.key, work.label)
     return f"noted: {work.remover} removed label {work.label!r}; the bot will not add it again"
+
+
+def handle_author_comment(work: AuthorComment, context: Context) -> str:
+    ref, answers = work.ref, context.answers
+    conversation = answers.conversation(ref.key)
+    if conversation.follow_ups >= MAX_FOLLOW_UPS:
+        return f"ignored: the bot has replied {MAX_FOLLOW_UPS} times on this issue; the rest is the maintainers'"
+    stored = answers.answer(ref.key)
+    if stored is not None and stored.deleted:
+        return "ignored: a maintainer deleted the bot's answer"
+    new = own_words(work.body, () if stored is None else (stored.body,))
+    if not adds_input(new):
+        return "ignored: the author's comment adds no environment or error"
+    earlier = [text for comment_id, text in answers.author_inputs(ref.key) if comment_id != work.comment_id]
+    answers.remember_author_input(ref.key, work.comment_id, new)
+    whole = Issue(work.issue.title, "\n\n".join([work.issue.body, *earlier, new]), ref.repo)
+    if stored is None:
+        return _answer_from_comment(work, context, triage(whole, context.rules), conversation)
+    if conversation.waiting_for_environment and adds_environment(new):
+        return _reply_with_environment(work, context, stored.comment_id, whole, conversation)
+    return _answer_another_error(work, context, Issue(work.issue.title, new, ref.repo), whole, conversation)
+
+
+def _answer_from_comment(work: AuthorComment, context: Context, verdict: Verdict, conversation: Conversation) -> str:
+    # The bot had said nothing: the comment completes the issue, and gets the answer the issue would have.
+    if verdict.comment is None:
+        return "silent: no rule matches the issue with the author's comments"
+    existing = _find_answer(context, work.ref, look_on_github=context.recovering)
+    done = _post_or_update(context, work.ref, existing, verdict.comment, verdict.language, TRIAGE, repost_if_gone=False)
+    _count_follow_up(context, work.ref)
+    return (done or "silent") + _answered(context, work.ref, work.issue, verdict)
+
+
+def _reply_with_environment(work: AuthorComment, context: Context, answer_id: int, whole: Issue,
+                            conversation: Conversation) -> str:
+    """The author answered the bot's question: say what their environment shows, stop asking."""
+    verdict = triage(whole, context.rules)
+    answered = [m for m in verdict.matches if m.rule.id in conversation.rules_answered]
+    diagnoses = verdict.diagnoses if answered else ()
+    note = reply.render_environment_reply(verdict.language, diagnoses)
+    _create_once(context, work.ref, note)
+    done = f"replied with {len(diagnoses)} finding(s)"
+    if answered and verdict.comment is not None:
+        existing = BotComment(answer_id, context.answers.answer(work.ref.key).body)
+        edited = _post_or_update(context, work.ref, existing, verdict.comment, verdict.language, TRIAGE,
+                                 repost_if_gone=False)
+        done += f", {edited or 'answer deleted'}"
+    _stop_waiting(context, work.ref)
+    _count_follow_up(context, work.ref)
+    return done
+
+
+def _answer_another_error(work: AuthorComment, context: Context, comment_only: Issue, whole: Issue,
+                          conversation: Conversation) -> str:
+    """The first fix worked and the next step fails: a new answer, once per FAQ entry and issue."""
+    shown = [m.rule.id for m in triage(comment_only, context.rules).matches]
+    new = [rule_id for rule_id in shown if rule_id not in conversation.rules_answered]
+    if not new:
+        return "ignored: the author's comment shows no FAQ error the bot has not answered"
+    # Answered from the whole conversation, so the environment the author gave earlier counts.
+    verdict = answer_rule(whole, context.rules, new[0])
+    _create_once(context, work.ref, reply.render_follow_up_answer(verdict.comment, verdict.language))
+    _count_follow_up(context, work.ref, frozenset(shown))
+    return f"followed up with {new[0]}" + _add_labels(context, work.ref, work.issue, verdict.labels)
+
+
+def _create_once(context: Context, ref: IssueRef, body: str) -> None:
+    """Post ``body`` unless a run of this job that died already did."""
+    if context.recovering and context.client.find_bot_comment(ref.repo, ref.number, body) is not None:
+        return
+    context.client.create_comment(ref.repo, ref.number, body)
+
+
+def _count_follow_up(context: Context, ref: IssueRef, rules: frozenset[str] = frozenset()) -> None:
+    before = context.answers.conversation(ref.key)
+    context.answers.save_conversation(ref.key, Conversation(
+        before.waiting_for_environment, before.follow_ups + 1, before.rules_answered | rules))
+
+
+def _answered(context: Context, ref: IssueRef, issue: IssueSnapshot, verdict: Verdict) -> str:
+    """After an answer was posted or edited: its labels, and whether the bot now waits for the environment."""
+    before = context.answers.conversation(ref.key)
+    rules = before.rules_answered | {m.rule.id for m in verdict.matches}
+    context.answers.save_conversation(ref.key, Conversation(verdict.asks_environment, before.follow_ups, rules))
+    labels = verdict.labels
+    if verdict.asks_environment and context.needs_environment_label:
+        labels += (context.needs_environment_label,)
+    done = _add_labels(context, ref, issue, labels)
+    if before.waiting_for_environment and not verdict.asks_environment:
+        done += _remove_waiting_label(context, ref)
+    return done
+
+
+def _stop_waiting(context: Context, ref: IssueRef) -> None:
+    before = context.answers.conversation(ref.key)
+    context.answers.save_conversation(ref.key, Conversation(False, before.follow_ups, before.rules_answered))
+    _remove_waiting_label(context, ref)
+
+
+def _remove_waiting_label(context: Context, ref: IssueRef) -> str:
+    label = context.needs_environment_label
+    if not label:
+        return ""
+    context.client.remove_label(ref.repo, ref.number, label)
+    return f", unlabelled {label}"
 
 
 def read_command_word(word: str, rules: RuleSet) -> tuple[str | None, str | None]:

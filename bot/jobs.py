@@ -66,6 +66,20 @@ CREATE TABLE IF NOT EXISTS notes (  -- short notes already posted, once per issu
     created_at REAL NOT NULL,
     PRIMARY KEY (issue_key, note)
 );
+CREATE TABLE IF NOT EXISTS conversations (  -- the bot's exchange with an issue's author
+    issue_key               TEXT PRIMARY KEY,
+    waiting_for_environment INTEGER NOT NULL DEFAULT 0,  -- the answer asks for collect_env
+    follow_ups              INTEGER NOT NULL DEFAULT 0,  -- replies to the author's comments so far
+    rules_answered          TEXT NOT NULL DEFAULT '[]',  -- rule ids the bot has answered on the issue
+    updated_at              REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS author_inputs (  -- what the author's comments added (environment, errors)
+    issue_key  TEXT NOT NULL,
+    comment_id INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (issue_key, comment_id)
+);
 CREATE TABLE IF NOT EXISTS workers (  -- each worker's last sign of life, for /healthz
     name    TEXT PRIMARY KEY,
     seen_at REAL NOT NULL
@@ -134,6 +148,13 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    waiting_for_environment: bool = False
+    follow_ups: int = 0
+    rules_answered: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class QueueHealth:
     depth: int  # jobs pending or running
     oldest_ready_age: float  # seconds the longest-waiting ready job has waited (0: none waits)
@@ -161,6 +182,10 @@ class AnswerStore(Protocol):
     def remember_label_removed(self, issue_key: str, label: str) -> None: ...
     def note_posted(self, issue_key: str, note: str) -> bool: ...
     def remember_note(self, issue_key: str, note: str) -> None: ...
+    def conversation(self, issue_key: str) -> Conversation: ...
+    def save_conversation(self, issue_key: str, conversation: Conversation) -> None: ...
+    def author_inputs(self, issue_key: str) -> list[tuple[int, str]]: ...
+    def remember_author_input(self, issue_key: str, comment_id: int, body: str) -> None: ...
 
 
 class SqliteStore:
@@ -317,6 +342,37 @@ class SqliteStore:
         self._connection().execute(
             "INSERT INTO notes (issue_key, note, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (issue_key, note, time.time()),
+        )
+
+    def conversation(self, issue_key: str) -> Conversation:
+        row = self._connection().execute(
+            "SELECT waiting_for_environment, follow_ups, rules_answered FROM conversations WHERE issue_key = ?",
+            (issue_key,),
+        ).fetchone()
+        return Conversation(bool(row[0]), row[1], frozenset(json.loads(row[2]))) if row else Conversation()
+
+    def save_conversation(self, issue_key: str, conversation: Conversation) -> None:
+        self._connection().execute(
+            "INSERT INTO conversations (issue_key, waiting_for_environment, follow_ups, rules_answered, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (issue_key) DO UPDATE SET"
+            " waiting_for_environment = excluded.waiting_for_environment, follow_ups = excluded.follow_ups,"
+            " rules_answered = excluded.rules_answered, updated_at = excluded.updated_at",
+            (issue_key, int(conversation.waiting_for_environment), conversation.follow_ups,
+             json.dumps(sorted(conversation.rules_answered)), time.time()),
+        )
+
+    def author_inputs(self, issue_key: str) -> list[tuple[int, str]]:
+        """(comment id, text) of the author's comments that added environment or errors, in order."""
+        rows = self._connection().execute(
+            "SELECT comment_id, body FROM author_inputs WHERE issue_key = ? ORDER BY comment_id", (issue_key,)
+        )
+        return [(comment_id, body) for comment_id, body in rows]
+
+    def remember_author_input(self, issue_key: str, comment_id: int, body: str) -> None:
+        self._connection().execute(
+            "INSERT INTO author_inputs (issue_key, comment_id, body, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (issue_key, comment_id, body, time.time()),
         )
 
     # -- health ------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ from __future__ import annotations
 MARKER = "<!-- faq-bot -->"
 # Hidden in the bot's other notes (an unknown `/faq RULE-ID`): its own too, but never the answer.
 NOTE_MARKER = "<!-- faq-bot:note -->"
+# Hidden in the bot's replies to the issue author's later comments: never the answer either.
+FOLLOW_UP_MARKER = "<!-- faq-bot:follow-up -->"
 
 
 def carries_marker(body: str | None) -> bool:
     """Whether a comment's text carries one of the bot's markers (its answer or one of its notes)."""
-    return isinstance(body, str) and (MARKER in body or NOTE_MARKER in body)
+    return isinstance(body, str) and any(marker in body for marker in (MARKER, NOTE_MARKER, FOLLOW_UP_MARKER))

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from bot import diagnosis
 from bot.diagnosis import Diagnosis, Message, MessageValue
-from bot.marker import MARKER, NOTE_MARKER
+from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.matcher import Match
 
 # GitHub refuses comments longer than this (422).
@@ -26,9 +26,15 @@ TEXT = {
         "faq": "FAQ entry: {url}",
         "diagnosis": "**What your environment shows**",
         "ask_env": (
-            "**Please add your environment.** Run `python mmdet/utils/collect_env.py` and edit "
-            "this issue to paste its output; I will then check: {checks}."
+            "**Please add your environment.** Run `python mmdet/utils/collect_env.py` and paste its "
+            "output in a comment below; I will then check: {checks}."
         ),
+        "env_reply_intro": "Thanks for the environment. For the FAQ entry above, it shows:",
+        "env_reply_nothing": (
+            "Thanks for the environment. It shows nothing that explains this error, so I leave it to "
+            "the maintainers."
+        ),
+        "follow_up_intro": "Your new comment shows another known problem that the FAQ answers.",
         "env_summary": "Environment as I read it",
         "footer": (
             "<sub>I am faq-bot and answer from the project's FAQ. If this does not help, a "
@@ -52,9 +58,12 @@ TEXT = {
         "faq": "FAQ 条目：{url}",
         "diagnosis": "**从您的环境信息中可以看到**",
         "ask_env": (
-            "**请补充您的环境信息。** 运行 `python mmdet/utils/collect_env.py`，并编辑本 issue "
+            "**请补充您的环境信息。** 运行 `python mmdet/utils/collect_env.py`，并在下方评论中"
             "贴上它的输出；我会检查：{checks}。"
         ),
+        "env_reply_intro": "感谢补充环境信息。针对上面的 FAQ 条目，可以看到：",
+        "env_reply_nothing": "感谢补充环境信息。其中没有能解释这个错误的地方，请等待维护者跟进。",
+        "follow_up_intro": "您的新评论中出现了另一个常见问题（FAQ）中已有解答的问题。",
         "env_summary": "我读到的环境信息",
         "footer": (
             "<sub>我是 faq-bot，根据项目的常见问题解答作答。如果没有解决您的问题，维护者会继续跟进。"
@@ -135,6 +144,26 @@ def _code_block(content: str) -> str:
 def _environment_block(summary: str, rows: Iterable[tuple[str, str]]) -> str:
     body = "\n".join(f"{label}: {value}" for label, value in rows)
     return f"<details><summary>{summary}</summary>\n\n{_code_block(body)}\n\n</details>"
+
+
+def render_environment_reply(language: str, diagnoses: Iterable[Diagnosis]) -> str:
+    """The short reply to an author who answered the bot's question with their environment."""
+    text = TEXT[language]
+    findings = [render_message(found.message, language) for found in diagnoses]
+    if not findings:
+        return f"{FOLLOW_UP_MARKER}\n{text['env_reply_nothing']}\n"
+    return f"{FOLLOW_UP_MARKER}\n{text['env_reply_intro']}\n\n" + "\n".join(f"- {finding}" for finding in findings) + "\n"
+
+
+def render_follow_up_answer(answer: str, language: str) -> str:
+    """``answer`` (render_answer's comment) as a comment of its own, for an error the author's later comment shows.
+
+    Its marker and opening sentence change: it must never be taken for the issue's one answer, and
+    it says why the bot speaks again.
+    """
+    body = answer.removeprefix(MARKER).lstrip("\n")
+    _, _, after_intro = body.partition("\n\n")
+    return f"{FOLLOW_UP_MARKER}\n\n{TEXT[language]['follow_up_intro']}\n\n{after_intro}"
 
 
 def render_nothing_found(language: str) -> str:

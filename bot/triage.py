@@ -21,6 +21,7 @@ class Verdict:
     diagnoses: tuple[Diagnosis, ...]
     labels: tuple[str, ...]
     comment: str | None  # None: the bot stays silent
+    asks_environment: bool = False  # the comment asks the reporter for their collect_env output
 
     def to_json(self) -> dict:
         return {
@@ -95,5 +96,6 @@ def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
         env_rows=reading.env.as_rows(),
     )
     return Verdict(
-        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment
+        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment,
+        asks_environment=bool(checks),
     )

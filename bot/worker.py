@@ -158,7 +158,7 @@ class Worker:
 
     def _context(self, job: Job, work: Work, lease: Lease) -> Context:
         client = FencedClient(self._clients(work.ref.installation_id), lease)
-        return Context(client, self.store, self.rules, job.recovering)
+        return Context(client, self.store, self.rules, job.recovering, self.settings.needs_environment_label)
 
     def _say_alive(self) -> None:
         if time.monotonic() - self._last_alive >= ALIVE_EVERY:

@@ -378,15 +378,25 @@ def unlabeled_payload(label: str, login: str = "maintainer", user_type: str = "U
 
 def comment_payload(comment: str, association: str = "OWNER", login: str = "Codertocat", user_type: str = "User",
                     title: str = "import error", body: str = MMCV_TRACEBACK, number: int = 1,
-                    installation: int | None = None) -> dict:
+                    installation: int | None = None, labels: tuple[str, ...] = (), state: str = "open",
+                    locked: bool = False, comment_id: int | None = None) -> dict:
+    """`issue_comment.created` on issue ``number``, opened by "reporter"; by default from the owner."""
     payload = example("issue_comment.created")
-    payload["issue"].update(title=title, body=body, number=number, labels=[])
-    payload["comment"].update(body=comment, author_association=association)
+    payload["issue"].update(title=title, body=body, number=number, labels=[{"name": name} for name in labels],
+                            state=state, locked=locked)
+    payload["issue"]["user"].update(login="reporter")
+    payload["comment"].update(body=comment, author_association=association,
+                              id=comment_id if comment_id is not None else int(uuid.uuid4().int % 10**9))
     payload["comment"]["user"].update(login=login, type=user_type)
     payload["sender"].update(login=login, type=user_type)
     if installation is not None:
         payload["installation"] = {"id": installation, "node_id": "x"}
     return payload
+
+
+def reporter_comment(comment: str, **kwargs) -> dict:
+    """A comment by the issue's author (a first-time contributor, as reporters usually are)."""
+    return comment_payload(comment, association="NONE", login="reporter", **kwargs)
 
 
 REPO = "Codertocat/Hello-World"  # the example payloads' repository

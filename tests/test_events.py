@@ -6,6 +6,7 @@ import json
 import pytest
 
 from bot.events import (
+    AuthorComment,
     FaqCommand,
     IssueChanged,
     LabelRemoved,
@@ -73,10 +74,26 @@ def test_installation_id_comes_from_the_delivery():
 @pytest.mark.parametrize(
     ("event", "name"),
     [("issues", "issues.reopened"), ("ping", "ping"), ("installation", "installation.created"),
-     ("issue_comment", "issue_comment.edited"), ("issue_comment", "issue_comment.created")],
+     ("issue_comment", "issue_comment.edited"), ("issue_comment", "issue_comment.created.with-organization")],
 )
 def test_other_events_and_actions_are_ignored(event, name):
-    assert parse_delivery(event, example(name)) is None
+    payload = example(name)
+    if event == "issue_comment":
+        payload["issue"]["user"]["login"] = "reporter"  # a comment by someone other than the issue's author
+    assert parse_delivery(event, payload) is None
+
+
+def test_the_authors_comment_on_their_open_issue_is_work():
+    work = parse_delivery("issue_comment", example("issue_comment.created"))  # Codertocat on Codertocat's issue
+    assert isinstance(work, AuthorComment)
+    assert (work.comment_id, work.body) == (492700400, "You are totally right! I'll get this fixed right away.")
+
+
+@pytest.mark.parametrize("change", [{"state": "closed"}, {"locked": True}])
+def test_the_authors_comment_on_a_closed_or_locked_issue_is_ignored(change):
+    payload = example("issue_comment.created")
+    payload["issue"].update(change)
+    assert parse_delivery("issue_comment", payload) is None
 
 
 def test_maintainer_faq_command():
@@ -140,7 +157,8 @@ def test_non_object_payload_is_an_error(payload):
     ("event", "payload"),
     [("issues", example("issues.opened")), ("issues", example("issues.edited")),
      ("issues", example("issues.opened.with-empty-body")), ("issue_comment", comment("/faq x")),
-     ("issue_comment", comment("/faq")), ("issues", unlabeled_payload("installation", "maintainer"))],
+     ("issue_comment", comment("/faq")), ("issues", unlabeled_payload("installation", "maintainer")),
+     ("issue_comment", example("issue_comment.created"))],
 )
 def test_stored_work_reads_back_as_the_parsed_work(event, payload):
     work = parse_delivery(event, payload)

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.events import FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved
+from bot.events import AuthorComment, FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved
 from bot.github import BotComment, CommentGone, Permission
 from bot.handlers import Context, handle, read_command_word
-from bot.jobs import Answer
-from bot.marker import MARKER, NOTE_MARKER
+from bot.jobs import Answer, Conversation
+from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.rules import load_rules
 from bot.settings import DEFAULT_RULES
 from tests.fakegithub import MMCV_TRACEBACK
@@ -30,12 +30,14 @@ class MemoryGitHub:
     labels: list[str] = field(default_factory=list)
     writes: list[tuple] = field(default_factory=list)
     maintainers: set[str] = field(default_factory=set)
+    next_id: int = 100
 
     def find_bot_comment(self, repo, number, marker):
         return next((BotComment(i, body) for i, body in self.comments.items() if marker in body), None)
 
     def create_comment(self, repo, number, body):
-        comment_id = 100 + len(self.writes)
+        self.next_id += 1
+        comment_id = self.next_id
         self.comments[comment_id] = body
         self.writes.append(("create", comment_id))
         return comment_id
@@ -50,6 +52,11 @@ class MemoryGitHub:
         self.labels += labels
         self.writes.append(("labels", labels))
 
+    def remove_label(self, repo, number, label):
+        if label in self.labels:
+            self.labels.remove(label)
+        self.writes.append(("unlabel", label))
+
     def get_permission(self, repo, user):
         return Permission("write" if user in self.maintainers else "read")
 
@@ -61,6 +68,8 @@ class MemoryAnswers:
     answers: dict[str, Answer] = field(default_factory=dict)
     labels: dict[str, set[str]] = field(default_factory=dict)
     notes: set[tuple[str, str]] = field(default_factory=set)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    inputs: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def answer(self, issue_key):
         return self.answers.get(issue_key)
@@ -86,6 +95,18 @@ class MemoryAnswers:
 
     def remember_note(self, issue_key, note):
         self.notes.add((issue_key, note))
+
+    def conversation(self, issue_key):
+        return self.conversations.get(issue_key, Conversation())
+
+    def save_conversation(self, issue_key, conversation):
+        self.conversations[issue_key] = conversation
+
+    def author_inputs(self, issue_key):
+        return sorted(self.inputs.get(issue_key, {}).items())
+
+    def remember_author_input(self, issue_key, comment_id, body):
+        self.inputs.setdefault(issue_key, {}).setdefault(comment_id, body)
 
 
 @pytest.fixture
@@ -204,3 +225,90 @@ def test_recovering_job_edits_the_answer_it_already_posted(github, answers):
     run(opened(), github, answers, recovering=True)
     assert github.writes == []  # found its comment (unchanged); its labels were added before
     assert len(github.comments) == 1
+
+
+# -- the conversation with the issue's author ------------------------------------------------------
+
+ERROR_ONLY = IssueSnapshot("mmcv ops fail", "ModuleNotFoundError: No module named 'mmcv._ext'")
+ENV_WITHOUT_OPS = """sys.platform: linux
+CUDA available: True
+GPU 0: NVIDIA GeForce RTX 3090
+PyTorch: 2.1.0+cu121
+MMCV: 2.1.0
+MMCV Compiler: n/a
+MMCV CUDA Compiler: n/a
+MMDetection: 3.3.0+unknown"""
+ENV_WITH_OPS = ENV_WITHOUT_OPS.replace("MMCV Compiler: n/a", "MMCV Compiler: GCC 9.3").replace(
+    "MMCV CUDA Compiler: n/a", "MMCV CUDA Compiler: 12.1")
+
+
+def by_author(body, comment_id=1, snapshot=ERROR_ONLY):
+    return AuthorComment(REF, snapshot, comment_id, body)
+
+
+def test_an_answer_that_asks_for_the_environment_labels_the_issue_as_waiting(github, answers):
+    run(opened(ERROR_ONLY), github, answers)
+    assert "needs-environment" in github.labels
+    assert answers.conversation(REF.key).waiting_for_environment
+
+
+def test_the_authors_environment_gets_one_reply_stops_the_question_and_the_label(github, answers):
+    run(opened(ERROR_ONLY), github, answers)
+    github.writes.clear()
+    outcome = run(by_author("Here it is:\n" + ENV_WITHOUT_OPS), github, answers)
+    assert [kind for kind, _ in github.writes] == ["create", "edit", "unlabel"], outcome
+    reply_body = github.comments[github.writes[0][1]]
+    assert reply_body.startswith(FOLLOW_UP_MARKER) and "MMCV 2.1.0" in reply_body
+    answer = github.comments[answers.answer(REF.key).comment_id]
+    assert "Please add your environment" not in answer and "needs-environment" not in github.labels
+    assert run(by_author(ENV_WITHOUT_OPS, comment_id=2), github, answers).startswith("ignored")
+
+
+def test_an_environment_that_explains_nothing_says_so_in_one_sentence(github, answers):
+    run(opened(ERROR_ONLY), github, answers)
+    github.writes.clear()
+    run(by_author(ENV_WITH_OPS), github, answers)
+    reply_body = github.comments[github.writes[0][1]]
+    assert "shows nothing that explains this error" in reply_body and reply_body.count("\n") <= 2
+
+
+@pytest.mark.parametrize("text", ["thanks, solved!", "still not working :(", "![screenshot](https://x/y.png)",
+                                  "> ModuleNotFoundError: No module named 'mmcv._ext'"])
+def test_a_comment_that_adds_nothing_to_read_is_ignored(github, answers, text):
+    run(opened(ERROR_ONLY), github, answers)
+    github.writes.clear()
+    assert run(by_author(text), github, answers).startswith("ignored") and github.writes == []
+
+
+def test_code_quoted_from_the_bots_own_comment_is_not_new_input(github, answers):
+    run(opened(ERROR_ONLY), github, answers)
+    github.writes.clear()
+    quoted = "I ran what you said:\n```\npython mmdet/utils/collect_env.py\n```\nstill broken"
+    assert run(by_author(quoted), github, answers).startswith("ignored") and github.writes == []
+
+
+def test_the_first_error_in_a_later_comment_gets_the_answer_the_issue_would_have(github, answers):
+    vague = IssueSnapshot("it doesn't work", "See below.")
+    assert run(opened(vague), github, answers).startswith("silent")
+    outcome = run(by_author(MMCV_TRACEBACK, snapshot=vague), github, answers)
+    assert outcome.startswith("posted comment")
+    [answer] = github.comments.values()
+    assert answer.startswith(MARKER) and "faq" in github.labels
+
+
+def test_a_different_faq_error_later_gets_one_follow_up_answer(github, answers):
+    run(opened(), github, answers)
+    github.writes.clear()
+    crash = "Now training starts but then:\nSegmentation fault (core dumped)"
+    assert run(by_author(crash), github, answers).startswith("followed up with segfault")
+    assert run(by_author(crash, comment_id=2), github, answers).startswith("ignored")
+    follow_ups = [body for body in github.comments.values() if body.startswith(FOLLOW_UP_MARKER)]
+    assert len(follow_ups) == 1 and "Your new comment shows another known problem" in follow_ups[0]
+
+
+def test_at_most_three_follow_up_replies_per_issue(github, answers):
+    answers.conversations[REF.key] = Conversation(True, 3, frozenset({"mmcv-ops-missing"}))
+    run(opened(ERROR_ONLY), github, answers)
+    github.writes.clear()
+    assert run(by_author(ENV_WITHOUT_OPS), github, answers).startswith("ignored: the bot has replied 3 times")
+    assert github.writes == []
