@@ -6,7 +6,7 @@ import pytest
 
 from bot.marker import FOLLOW_UP_MARKER, MARKER
 from tests.botservice import run_service
-from tests.fakegithub import REPO, comment_payload, issue_payload, reporter_comment
+from tests.fakegithub import comment_payload, issue_payload, reporter_comment
 
 ISSUE = "/repos/open-mmlab/mmdetection/issues/5"
 MMDET = "open-mmlab/mmdetection"
