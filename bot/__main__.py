@@ -60,13 +60,15 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     from bot.rule_check import check_rules
 
     rules = _rules(args)
+    entries = _faq_entries(args.faq) if args.faq else ()  # a bad FAQ is refused before the slow checks
     problems = check_rules(rules)
     for problem in problems:
         print(f"{problem.rule}: {problem.message}")
     examples = sum(len(r.examples_match) + len(r.examples_no_match) for r in rules.rules)
     verdict = "FAILED" if problems else "ok"
     print(f"rules check {verdict}: {len(rules)} rules, {examples} examples, {len(problems)} problems")
-    return 1 if problems else 0
+    uncovered = _report_faq_coverage(args.faq, entries, rules) if args.faq else 0
+    return 1 if problems or uncovered else 0
 
 
 def _service_settings(args: argparse.Namespace):
@@ -111,6 +113,35 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- FAQ drift: `rules check --faq FAQ.md` lists the FAQ entries no rule covers ---
+
+def _faq_entries(path: str):
+    from bot.faq import FaqError, parse_faq, read_faq
+
+    text = read_faq(path)
+    try:
+        entries = parse_faq(text)
+    except FaqError as error:
+        raise FaqError(f"{path}: {error}") from error
+    if not entries:
+        raise FaqError(f"{path}: no FAQ entries found (expected '- ...' list items under headings, "
+                       "or headings with text below)")
+    return entries
+
+
+def _report_faq_coverage(path: str, entries, rules: RuleSet) -> int:
+    """Print the FAQ entries no rule covers, with their line; return how many there are."""
+    from bot.faq_coverage import coverage
+
+    found = coverage(entries, rules)
+    uncovered = [item for item in found if not item.covered]
+    for item in uncovered:
+        print(f"{path}:{item.entry.line}: {item.entry.lead}\n    not covered: {item.reason}")
+    covered = len(found) - len(uncovered)
+    print(f"FAQ {path}: {len(found)} entries, {covered} covered by rules, {len(uncovered)} not covered")
+    return len(uncovered)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="faq-bot: answers FAQ issues on GitHub")
     parser.add_argument("--rules", help="rules folder (default: $FAQBOT_RULES or rules/)")
@@ -129,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="rule maintenance")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rule_commands.add_parser("check", help="load the rules and run every rule's examples")
+    check.add_argument("--faq", metavar="FAQ.md", help="also list the entries of this markdown FAQ that no rule "
+                                                       "covers; exit status 1 when some are")
     check.set_defaults(handler=cmd_rules_check)
 
     serve = commands.add_parser("serve", help="the webhook service: web front and a worker in one process")
