@@ -60,13 +60,15 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     from bot.rule_check import check_rules
 
     rules = _rules(args)
+    entries = _faq_entries(args.faq) if args.faq else ()  # a bad FAQ is refused before the slow checks
     problems = check_rules(rules)
     for problem in problems:
         print(f"{problem.rule}: {problem.message}")
     examples = sum(len(r.examples_match) + len(r.examples_no_match) for r in rules.rules)
     verdict = "FAILED" if problems else "ok"
     print(f"rules check {verdict}: {len(rules)} rules, {examples} examples, {len(problems)} problems")
-    return 1 if problems else 0
+    uncovered = _report_faq_coverage(args.faq, entries, rules) if args.faq else 0
+    return 1 if problems or uncovered else 0
 
 
 def _service_settings(args: argparse.Namespace):
@@ -111,6 +113,72 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- FAQ drift: `rules import FAQ.md` drafts rules, `rules check --faq FAQ.md` lists what no rule covers ---
+
+def _faq_entries(path: str):
+    from bot.faq import FaqError, parse_faq, read_faq
+
+    text = read_faq(path)
+    try:
+        entries = parse_faq(text)
+    except FaqError as error:
+        raise FaqError(f"{path}: {error}") from error
+    if not entries:
+        raise FaqError(f"{path}: no FAQ entries found (expected '- ...' list items under headings, "
+                       "or headings with text below)")
+    return entries
+
+
+def _report_faq_coverage(path: str, entries, rules: RuleSet) -> int:
+    """Print the FAQ entries no rule covers, with their line; return how many there are."""
+    from bot.faq_coverage import coverage
+
+    found = coverage(entries, rules)
+    uncovered = [item for item in found if not item.covered]
+    for item in uncovered:
+        print(f"{path}:{item.entry.line}: {item.entry.lead}\n    not covered: {item.reason}")
+    covered = len(found) - len(uncovered)
+    print(f"FAQ {path}: {len(found)} entries, {covered} covered by rules, {len(uncovered)} not covered")
+    return len(uncovered)
+
+
+def cmd_rules_import(args: argparse.Namespace) -> int:
+    """`rules import FAQ.md [--out DIR] [--url URL]`: a draft rule per uncovered FAQ entry that quotes an error."""
+    from bot.faq_import import Draft, DraftError, plan_import, write_draft
+
+    if args.url and not args.url.startswith("https://"):
+        raise ValueError(f"--url {args.url}: must be an https:// link to the FAQ page")
+    entries = _faq_entries(args.faq)
+    rules = _rules(args)
+    out = Path(args.out) if args.out else Path(args.rules or os.environ.get("FAQBOT_RULES") or DEFAULT_RULES) / "drafts"
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: is a file; give a folder for the drafts")
+    counts = {"written": 0, "kept": 0, "human": 0, "covered": 0}
+    for planned in plan_import(entries, rules, args.faq, args.url):
+        where = f"{args.faq}:{planned.entry.line}"
+        if not isinstance(planned, Draft):
+            if planned.covered_by:
+                counts["covered"] += 1
+                continue
+            counts["human"] += 1
+            print(f"needs a human  {where}: {planned.entry.lead}\n    {planned.reason}", flush=True)
+            continue
+        try:
+            target = write_draft(planned, out)
+        except FileExistsError:
+            counts["kept"] += 1
+            print(f"kept           {out / planned.rule_id}.yaml: already there, not overwritten ({where})", flush=True)
+        except DraftError as error:
+            counts["human"] += 1
+            print(f"needs a human  {where}: {planned.entry.lead}\n    the draft is refused: {error}", flush=True)
+        else:
+            counts["written"] += 1
+            print(f"wrote          {target} ({where})", flush=True)
+    print(f"rules import: {counts['written']} drafts written to {out}, {counts['kept']} kept as they were, "
+          f"{counts['human']} entries need a human, {counts['covered']} already covered by rules")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="faq-bot: answers FAQ issues on GitHub")
     parser.add_argument("--rules", help="rules folder (default: $FAQBOT_RULES or rules/)")
@@ -129,7 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="rule maintenance")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rule_commands.add_parser("check", help="load the rules and run every rule's examples")
+    check.add_argument("--faq", metavar="FAQ.md", help="also list the entries of this markdown FAQ that no rule "
+                                                       "covers; exit status 1 when some are")
     check.set_defaults(handler=cmd_rules_check)
+    faq_import = rule_commands.add_parser(
+        "import", help="draft rules for review from the entries of a markdown FAQ that no rule covers")
+    faq_import.add_argument("faq", metavar="FAQ.md", help="the FAQ page's markdown source")
+    faq_import.add_argument("--out", metavar="DIR", help="folder for the drafts (default: drafts/ in the rules folder)")
+    faq_import.add_argument("--url", help="the FAQ page's https:// link for the drafts' faq key "
+                                          "(default: the link most existing rules use)")
+    faq_import.set_defaults(handler=cmd_rules_import)
 
     serve = commands.add_parser("serve", help="the webhook service: web front and a worker in one process")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
