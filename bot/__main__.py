@@ -13,8 +13,13 @@ from bot.rules import RuleError, RuleSet, load_rules
 from bot.settings import DEFAULT_RULES
 
 
+def _rules_dir(args: argparse.Namespace) -> Path:
+    """--rules, else $FAQBOT_RULES, else the repository's rules/."""
+    return Path(args.rules or os.environ.get("FAQBOT_RULES") or DEFAULT_RULES)
+
+
 def _rules(args: argparse.Namespace) -> RuleSet:
-    return load_rules(args.rules or os.environ.get("FAQBOT_RULES") or DEFAULT_RULES)
+    return load_rules(_rules_dir(args))
 
 
 def _read_issue(source: str) -> Issue:
@@ -150,7 +155,7 @@ def cmd_rules_import(args: argparse.Namespace) -> int:
         raise ValueError(f"--url {args.url}: must be an https:// link to the FAQ page")
     entries = _faq_entries(args.faq)
     rules = _rules(args)
-    out = Path(args.out) if args.out else Path(args.rules or os.environ.get("FAQBOT_RULES") or DEFAULT_RULES) / "drafts"
+    out = Path(args.out) if args.out else _rules_dir(args) / "drafts"
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: is a file; give a folder for the drafts")
     counts = {"written": 0, "kept": 0, "human": 0, "covered": 0}
