@@ -12,7 +12,7 @@ from functools import lru_cache
 _VERSION = re.compile(
     r"""
     ^v?(?P<release>\d{1,6}(?:\.\d{1,6}){0,4})
-    (?:[-_.]?(?P<pre>a|b|rc|alpha|beta|dev|post)[-_.]?(?P<pre_n>\d{1,6})?)?
+    (?:[-_.]?(?P<pre>a|b|rc|alpha|beta|dev|post)[-_.]?(?P<pre_n>\d{1,10})?)?
     (?:\+(?P<local>[A-Za-z0-9.]{1,40}))?$
     """,
     re.VERBOSE | re.IGNORECASE,

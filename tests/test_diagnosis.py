@@ -43,7 +43,9 @@ def only(env: Environment, *rules: str) -> diagnosis.Diagnosis:
 
 
 def report(*lines: str) -> Environment:
-    return parse_environment("\n".join(lines))
+    """A whole paste of these lines (ending in a newline: a paste that ends inside PyTorch's build
+    details without one was cut there, and its last line is not read)."""
+    return parse_environment("\n".join(lines) + "\n")
 
 
 # --- 1. MMCV without compiled ops ---------------------------------------------------------------
