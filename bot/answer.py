@@ -1,0 +1,358 @@
+"""Composing the answer for this reporter: the quoted error, the findings, the steps that apply to
+them with their commands filled in, what to ask for (pure).
+
+The answer is data: rule texts in the reporter's language with ``{{name}}`` placeholders and the
+values that fill them (facts, or Messages rendered by bot/reply.py, which decides nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, utils
+
+from bot import install
+from bot.diagnosis import Diagnosis, Message, MessageValue
+from bot.environment import Environment
+from bot.install import Machine, Target
+from bot.issue import ErrorSignature, IssueText
+from bot.matcher import Match
+from bot.reference_tables import Project, project_of_package
+from bot.reporter import (
+    PrintedRange, known_gpus, mmcv_major, printed_range, project_of, registry_miss, table_range,
+)
+from bot.rules import Rule, Step
+
+MAX_ANSWERS = 3
+MAX_QUOTE_CHARS = 300
+DEFAULT_PROJECT = "mmdet"  # the FAQ the rules come from
+GENERIC_COLLECT_ENV = 'python -c "from mmcv.utils import collect_env; print(collect_env())"'
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+# --- compose's sentences: language -> key -> template (str.format), rendered by bot/reply.py -----
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "install-either": "`mim install mmcv` for MMCV 2.x (MMDetection 3.x), `mim install mmcv-full` for MMCV 1.x "
+                          "(MMDetection 2.x); mim picks the build for your PyTorch and CUDA",
+        "install-both": "for MMCV 2.x (MMDetection 3.x) {two}; for MMCV 1.x (MMDetection 2.x) {one}",
+        "install-mim": "`{command}` (mim picks the build for your PyTorch and CUDA)",
+        "install-pip": "`{command}`",
+        "install-source-torch": (
+            "build it from source, as no prebuilt MMCV fits PyTorch {torch} (a nightly or source build): "
+            "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
+        "install-no-wheel": (
+            "install PyTorch {alt_torch} with {alt_cuda} and run `{command}` (no prebuilt `{what}` exists for "
+            "PyTorch {torch} with {cuda}); or build it from source for your PyTorch: `{build}` (pip compiles "
+            "it; `nvcc` must match PyTorch's CUDA)"),
+        "install-no-wheel-build": (
+            "build it from source, as no prebuilt `{what}` exists for PyTorch {torch} with {cuda}: "
+            "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
+        "range-found": "{asserted} accepts `{printed}`{installed}.",
+        "range-asserted": "{name}'s `{package}/__init__.py`",
+        "range-required": "{name} {version}",
+        "range-unknown": "The package that printed this error",
+        "range-installed": ", but you have {package} {version}",
+        "package-either": "MMCV",
+        "code": "`{code}`",
+        "build": "`{command}`",
+        "build-either": "`pip install mmcv` (MMCV 2.x) or `pip install mmcv-full` (MMCV 1.x)",
+        "ask": "**Please add your environment:** paste the output of `{command}` into the issue; "
+               "I will then check {checks}.",
+        "nvcc-mismatch": (
+            "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
+            "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
+        "gpu-named": "{name} (compute capability {arch})",
+    },
+    "zh": {
+        "install-either": "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`，MMCV 1.x（MMDetection 2.x）用 "
+                          "`mim install mmcv-full`；mim 会选择与您的 PyTorch 和 CUDA 对应的版本",
+        "install-both": "MMCV 2.x（MMDetection 3.x）：{two}；MMCV 1.x（MMDetection 2.x）：{one}",
+        "install-mim": "`{command}`（mim 会选择与您的 PyTorch 和 CUDA 对应的版本）",
+        "install-pip": "`{command}`",
+        "install-source-torch": (
+            "从源码编译，因为 PyTorch {torch}（nightly 或源码编译版）没有对应的预编译 MMCV：`{build}`"
+            "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
+        "install-no-wheel": (
+            "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`（PyTorch {torch} + {cuda} 没有预编译的 "
+            "`{what}`）；或者针对您的 PyTorch 从源码编译：`{build}`（pip 会自动编译；`nvcc` 须与 PyTorch 的 "
+            "CUDA 一致）"),
+        "install-no-wheel-build": (
+            "从源码编译，因为 PyTorch {torch} + {cuda} 没有预编译的 `{what}`：`{build}`"
+            "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
+        "range-found": "{asserted}要求 `{printed}`{installed}。",
+        "range-asserted": "{name} 的 `{package}/__init__.py` ",
+        "range-required": "{name} {version} ",
+        "range-unknown": "打印该错误的包",
+        "range-installed": "，而您安装的是 {package} {version}",
+        "package-either": "MMCV",
+        "code": "`{code}`",
+        "build": "`{command}`",
+        "build-either": "MMCV 2.x 用 `pip install mmcv`，MMCV 1.x 用 `pip install mmcv-full`",
+        "ask": "**请补充环境信息：** 把 `{command}` 的输出贴到 issue 中；我会再检查{checks}。",
+        "nvcc-mismatch": (
+            "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
+            "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
+        "gpu-named": "{name}（计算能力 {arch}）",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A rule text in the reporter's language and the values of its ``{{name}}`` placeholders."""
+
+    template: str
+    values: Mapping[str, MessageValue] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One FAQ entry's part of the answer."""
+
+    rule_id: str
+    title: str
+    quote: str  # the error line as the reporter wrote it
+    line: int  # 0 = the title
+    summary: Filled
+    steps: tuple[Filled, ...]
+    faq: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything the reply says, decided; bot/reply.py only writes it down."""
+
+    language: str
+    findings: tuple[Message, ...]
+    sections: tuple[Section, ...]
+    ask: Message | None  # the request for the environment, when it is missing and would help
+    env_rows: tuple[tuple[str, str], ...]  # the facts of the environment the answer used
+
+    @property
+    def asks_environment(self) -> bool:
+        return self.ask is not None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What compose knows about this reporter, read once for all sections."""
+
+    project: Project | None
+    wanted: PrintedRange | None
+    wanted_line: int | None
+    major: int | None
+    machine: Machine
+    env: Environment
+
+    @property
+    def package(self) -> str:
+        return self.project.package if self.project else DEFAULT_PROJECT
+
+
+def read_facts(text: IssueText, env: Environment) -> Facts:
+    found = printed_range(text)
+    wanted, line = found if found else (table_range(env), None)
+    if wanted is not None and wanted.asserted_by is None and wanted.package != "mmengine":
+        repo_project = project_of(text)
+        if repo_project is not None and repo_project.package not in ("mmcv", "mmengine"):
+            wanted = PrintedRange(wanted.package, wanted.bounds, wanted.installed, repo_project)
+    cuda = None
+    if env.pytorch_cuda_build is False:
+        cuda = "cpu"
+    elif env.pytorch_cuda is not None:
+        cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
+    machine = Machine(env.pytorch, cuda, env.platform)
+    return Facts(project_of(text), wanted, line, mmcv_major(env, text, wanted), machine, env)
+
+
+# --- filling the placeholders -------------------------------------------------------------------
+
+def _target(facts: Facts) -> Target:
+    wanted = facts.wanted if facts.wanted is not None and facts.wanted.package != "mmengine" else None
+    keep = facts.env.mmcv if facts.env.mmcv is not None and facts.wanted is None else None
+    return Target(facts.major, wanted, keep)
+
+
+def _fills(facts: Facts, section_quote: str, language: str) -> dict[str, MessageValue]:
+    """Every placeholder's value for this reporter; computed once per answer, cheap when unused."""
+    target = _target(facts)
+    env = facts.env
+    distributions = tuple(name for name, _ in env.mmcv_distributions)
+    installed = env.mmcv if env.mmcv is not None else (facts.wanted.installed if facts.wanted else None)
+    gpus = known_gpus(env)
+    miss = registry_miss(section_quote)
+    project = facts.project or project_of_package(DEFAULT_PROJECT)
+    values: dict[str, MessageValue] = {
+        "install_mmcv": install.plan(target, facts.machine),
+        "uninstall_mmcv": Message("code", {"code": install.uninstall(facts.major, installed, env.mmcv_package,
+                                                                       distributions)}),
+        "build_mmcv": install.build(target),
+        "install_mmengine": Message("code", {"code": f'mim install "{facts.wanted.spec}"'
+                                             if facts.wanted is not None and facts.wanted.package == "mmengine"
+                                             else "mim install mmengine"}),
+        "mmcv_package": install.PACKAGE[facts.major] if facts.major else Message("package-either"),
+        "collect_env": Message("code", {"code": project.collect_env if facts.project else GENERIC_COLLECT_ENV}),
+        "package": facts.package,
+        "scope": (miss.scope if miss and miss.scope else facts.package),
+        "registry_name": miss.name if miss else "MyModule",
+        "arch_list": ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6",
+        "gpu": tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus),
+        "torch_series": "{}.{}".format(*facts.machine.series) if facts.machine.series else "",
+    }
+    return values
+
+
+def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
+    when = step.when
+    if "mmcv" in when and when["mmcv"] != (str(facts.major) if facts.major else "unknown"):
+        return False
+    if "gpu" in when and when["gpu"] != ("known" if gpus_known else "unknown"):
+        return False
+    if "environment" in when and when["environment"] != ("missing" if facts.env.is_empty() else "given"):
+        return False
+    if "range" in when and when["range"] != (facts.wanted.package.replace("mmcv-full", "mmcv")
+                                             if facts.wanted is not None else "unknown"):
+        return False
+    if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
+        return False
+    return True
+
+
+def _filled(template: str, fills: Mapping[str, MessageValue]) -> Filled:
+    names = PLACEHOLDER.findall(template)
+    return Filled(template, {name: fills[name] for name in names})
+
+
+# --- the quote: the error line as the reporter wrote it --------------------------------------------
+
+def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature, ...]) -> int:
+    """The line to quote: the match's, but a body line holding the same error wins over the title
+    (the title is the reporter's prose about it, the body is the error as printed)."""
+    if found.evidence.line != 0:
+        return found.evidence.line
+    rule = found.rule
+    for regex in rule.regexes:
+        hit = regex.compiled.search(text.text, text.offsets[1] if len(text.offsets) > 1 else len(text.text))
+        if hit is not None:
+            return text.line_at(hit.start())
+    for phrase in rule.phrases:
+        wanted = utils.default_process(phrase.phrase)
+        for signature in signatures:
+            line = signature.line
+            if line and fuzz.partial_ratio(wanted, utils.default_process(text.lines[line])) >= phrase.min_score:
+                return line
+    return 0
+
+
+def _quote(text: IssueText, line: int) -> str:
+    quote = text.raw_lines[line].strip()
+    return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
+
+
+# --- the answer --------------------------------------------------------------------------------------
+
+def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment,
+            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], checks: Iterable[str]) -> Answer:
+    """The answer to this reporter for the matched rules (best first)."""
+    matches = list(matches)[:MAX_ANSWERS]
+    diagnoses = tuple(diagnoses)
+    facts = read_facts(text, env)
+    gpus_known = bool(known_gpus(env))
+    sections = []
+    used: set[str] = set()
+    for found in matches:
+        line = _quote_line(found, text, signatures)
+        quote = _quote(text, line)
+        fills = _fills(facts, quote, language)
+        rule = found.rule
+        steps = tuple(_filled(step.text[language], fills) for step in rule.steps
+                      if _holds(step, facts, quote, gpus_known))
+        summary = _filled(rule.answer[language], fills)
+        for piece in (summary, *steps):
+            used.update(piece.values)
+        sections.append(Section(rule.id, rule.title[language], quote, line, summary, steps, _faq(rule, facts)))
+    findings = [diagnosis.message for diagnosis in diagnoses]
+    range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
+    if range_finding is not None:
+        findings.insert(0, range_finding)
+    if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
+        findings.append(note)
+    ask = None
+    phrases = list(dict.fromkeys(checks))
+    if env.is_empty() and phrases:
+        command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
+        ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
+    rows = _env_rows(env, diagnoses, facts, used)
+    return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows))
+
+
+def _faq(rule: Rule, facts: Facts) -> str:
+    """The project's own FAQ where it holds these entries; else the FAQ the rule comes from."""
+    if facts.project is not None and rule.faq.startswith("https://mmdetection.readthedocs.io/"):
+        return facts.project.faq_url
+    return rule.faq
+
+
+def _speaks_of_range(rule: Rule) -> bool:
+    return "mmcv-mmdet-incompatible" in rule.diagnoses
+
+
+def _builds_from_source(rule: Rule) -> bool:
+    return any("{{build_mmcv}}" in step.text["en"] or "pip install -e ." in step.text["en"] for step in rule.steps)
+
+
+def _range_finding(facts: Facts, env: Environment) -> Message | None:
+    wanted = facts.wanted
+    if wanted is None:
+        return None
+    project = wanted.asserted_by
+    if project is not None and wanted.asserted_by_version:
+        asserted: MessageValue = Message("range-required", {"name": project.name, "version": wanted.asserted_by_version})
+    elif project is not None:
+        asserted = Message("range-asserted", {"name": project.name, "package": project.package})
+    else:
+        asserted = Message("range-unknown")
+    installed: MessageValue = ""
+    if wanted.installed is not None:
+        name = "MMEngine" if wanted.package == "mmengine" else "MMCV"
+        installed = Message("range-installed", {"package": name, "version": str(wanted.installed)})
+    return Message("range-found", {"asserted": asserted, "printed": wanted.spec, "installed": installed})
+
+
+def _nvcc_finding(env: Environment) -> Message | None:
+    if env.nvcc is None or env.pytorch_cuda is None or env.nvcc.major_minor() == env.pytorch_cuda.major_minor():
+        return None
+    return Message("nvcc-mismatch", {"nvcc": "{}.{}".format(*env.nvcc.major_minor()),
+                                     "torch_cuda": "{}.{}".format(*env.pytorch_cuda.major_minor())})
+
+
+# Environment fields behind each placeholder: the folded block shows what the answer used.
+_FIELDS_OF = {
+    "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet"),
+    "uninstall_mmcv": ("mmcv",),
+    "arch_list": ("gpus",),
+    "gpu": ("gpus",),
+}
+
+
+def _env_rows(env: Environment, diagnoses: tuple[Diagnosis, ...], facts: Facts,
+              used: set[str]) -> list[tuple[str, str]]:
+    if env.is_empty():
+        return []
+    rows: dict[str, str] = {}
+    for diagnosis in diagnoses:
+        rows.update(diagnosis.facts)
+    names = {name for placeholder in used for name in _FIELDS_OF.get(placeholder, ())}
+    if not facts.machine.series:
+        names -= {"pytorch", "pytorch_cuda", "platform"}
+    if "gpus" in names and not known_gpus(env):
+        names.discard("gpus")
+    for label, value in env.rows_for(names):
+        rows.setdefault(label, value)
+    if env.mmcv_distributions and len(env.mmcv_distributions) > 1:
+        for name, version in env.mmcv_distributions:
+            rows.setdefault(f"pip: {name}", str(version))
+    return list(rows.items())
