@@ -12,7 +12,8 @@ versions are judged by the same facts.
 
 The defects (each flag names one):
   unfilled-template   a {cu_version}-like placeholder left for the reporter to fill
-  mmcv-full-to-2x     `mmcv-full` named to a reporter whose MMCV is 2.x (outside quoted code)
+  mmcv-full-to-2x     `mmcv-full` named to a reporter whose MMCV is 2.x (outside quoted code), unless
+                      their error asks for MMCV 1.x or their pip list shows mmcv-full too
   outside-range       a pinned version outside the range the reporter's error printed
   over-budget         more than 1,500 characters outside the folded environment (one entry;
                       +1,200 for each further entry)
@@ -137,7 +138,10 @@ def judge(case: dict, comment: str | None) -> list[str]:
     two = installed == {2} or (not installed and (
         (env.mmdet is not None and env.mmdet.release[0] == 3) or env.mmengine is not None
         or re.search(r"Please install mmcv>=2|requires mmcv<2\.\d|requires mmcv>=2", issue_text)))
-    if two and "mmcv-full" in outside and not any(name == "mmcv-full" for name, _ in env.mmcv_distributions):
+    asks_1x = re.search(r"Please install mmcv(?:-full)?>=\(?1\b|requires mmcv(?:-full)?[^,\s]*>=1\.", issue_text)
+    # mmcv-full is the right name where the reporter's error asks for MMCV 1.x, or they have it too
+    if (two and not asks_1x and "mmcv-full" in outside
+            and not any(name == "mmcv-full" for name, _ in env.mmcv_distributions)):
         flags.append("mmcv-full-to-2x")
     printed = _ASSERTION.search(issue_text) or _PIP_CONFLICT.search(issue_text)
     if printed:

@@ -21,7 +21,7 @@ from bot.issue import ErrorSignature, IssueText
 from bot.matcher import Match
 from bot.reference_tables import Project, project_of_package
 from bot.reporter import (
-    PrintedRange, known_gpus, mmcv_major, printed_range, project_of, registry_miss, table_range,
+    PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, project_of, registry_miss, table_range,
 )
 from bot.rules import Rule, Step
 
@@ -35,30 +35,31 @@ PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "install-either": "`mim install mmcv` for MMCV 2.x (MMDetection 3.x), `mim install mmcv-full` for MMCV 1.x "
-                          "(MMDetection 2.x); mim picks the build for your PyTorch and CUDA",
-        "install-both": "for MMCV 2.x (MMDetection 3.x) {two}; for MMCV 1.x (MMDetection 2.x) {one}",
+        "install-either": "`mim install mmcv` (MMCV 2.x) or `mim install mmcv-full` (MMCV 1.x)",
+        "install-both": "for MMCV 2.x {two}; for MMCV 1.x {one}",
+        "install-other-torch": "install PyTorch {alt_torch} with {alt_cuda} and `{command}`",
         "install-mim": "`{command}` (mim picks the build for your PyTorch and CUDA)",
         "install-pip": "`{command}`",
         "install-source-torch": (
             "build it from source, as no prebuilt MMCV fits PyTorch {torch} (a nightly or source build): "
             "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
         "install-no-wheel": (
-            "install PyTorch {alt_torch} with {alt_cuda} and run `{command}` (no prebuilt `{what}` exists for "
-            "PyTorch {torch} with {cuda}); or build it from source for your PyTorch: `{build}` (pip compiles "
-            "it; `nvcc` must match PyTorch's CUDA)"),
+            "install PyTorch {alt_torch} with {alt_cuda} and `{command}` (no prebuilt `{what}` exists for "
+            "PyTorch {torch} with {cuda}), or build it for yours: `{build}`"),
         "install-no-wheel-build": (
             "build it from source, as no prebuilt `{what}` exists for PyTorch {torch} with {cuda}: "
             "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
         "range-found": "{asserted} accepts `{printed}`{installed}.",
         "range-asserted": "{name}'s `{package}/__init__.py`",
+        "range-keep": "{found} To keep MMCV {installed}, use {name} {version} or later, made for MMCV 2.x; "
+                      "this {name} is older.",
         "range-required": "{name} {version}",
         "range-unknown": "The package that printed this error",
         "range-installed": ", but you have {package} {version}",
         "package-either": "MMCV",
         "code": "`{code}`",
         "build": "`{command}`",
-        "build-either": "`pip install mmcv` (MMCV 2.x) or `pip install mmcv-full` (MMCV 1.x)",
+        "build-either": "`pip install mmcv` (2.x) or `pip install mmcv-full` (1.x)",
         "ask": "**Please add your environment:** paste the output of `{command}` into the issue; "
                "I will then check {checks}.",
         "nvcc-mismatch": (
@@ -67,9 +68,9 @@ TEXT: dict[str, dict[str, str]] = {
         "gpu-named": "{name} (compute capability {arch})",
     },
     "zh": {
-        "install-either": "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`，MMCV 1.x（MMDetection 2.x）用 "
-                          "`mim install mmcv-full`；mim 会选择与您的 PyTorch 和 CUDA 对应的版本",
-        "install-both": "MMCV 2.x（MMDetection 3.x）：{two}；MMCV 1.x（MMDetection 2.x）：{one}",
+        "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
+        "install-both": "MMCV 2.x：{two}；MMCV 1.x：{one}",
+        "install-other-torch": "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`",
         "install-mim": "`{command}`（mim 会选择与您的 PyTorch 和 CUDA 对应的版本）",
         "install-pip": "`{command}`",
         "install-source-torch": (
@@ -77,20 +78,21 @@ TEXT: dict[str, dict[str, str]] = {
             "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
         "install-no-wheel": (
             "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`（PyTorch {torch} + {cuda} 没有预编译的 "
-            "`{what}`）；或者针对您的 PyTorch 从源码编译：`{build}`（pip 会自动编译；`nvcc` 须与 PyTorch 的 "
-            "CUDA 一致）"),
+            "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
         "install-no-wheel-build": (
             "从源码编译，因为 PyTorch {torch} + {cuda} 没有预编译的 `{what}`：`{build}`"
             "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
         "range-found": "{asserted}要求 `{printed}`{installed}。",
         "range-asserted": "{name} 的 `{package}/__init__.py` ",
+        "range-keep": "{found}如果要保留 MMCV {installed}，请使用 {name} {version} 及以后的版本（它们是为 MMCV 2.x "
+                      "开发的）；当前的 {name} 版本较旧。",
         "range-required": "{name} {version} ",
         "range-unknown": "打印该错误的包",
         "range-installed": "，而您安装的是 {package} {version}",
         "package-either": "MMCV",
         "code": "`{code}`",
         "build": "`{command}`",
-        "build-either": "MMCV 2.x 用 `pip install mmcv`，MMCV 1.x 用 `pip install mmcv-full`",
+        "build-either": "`pip install mmcv`（2.x）或 `pip install mmcv-full`（1.x）",
         "ask": "**请补充环境信息：** 把 `{command}` 的输出贴到 issue 中；我会再检查{checks}。",
         "nvcc-mismatch": (
             "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
@@ -173,7 +175,12 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
 def _target(facts: Facts) -> Target:
     wanted = facts.wanted if facts.wanted is not None and facts.wanted.package != "mmengine" else None
     keep = facts.env.mmcv if facts.env.mmcv is not None and facts.wanted is None else None
-    return Target(facts.major, wanted, keep)
+    caps = {}
+    if facts.package == "mmdet":
+        # MMDetection asserts a range in every release: without one known, the newest release's
+        # range, so that the MMCV recommended is never one MMDetection refuses (2.2.0 for 3.x).
+        caps = {major: found for major in (1, 2) if (found := newest_range(major)) is not None}
+    return Target(facts.major, wanted, keep, caps)
 
 
 def _fills(facts: Facts, section_quote: str, language: str) -> dict[str, MessageValue]:
@@ -247,8 +254,27 @@ def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature,
     return 0
 
 
-def _quote(text: IssueText, line: int) -> str:
+# An exception's name where the error begins: "RuntimeError: ", "AssertionError："
+_ERROR_START = re.compile(r"[A-Za-z_][\w.]{0,80}(?:Error|Exception|Warning)\s?[:：]\s?")
+_LONG_LINE = 160
+
+
+def _quote(text: IssueText, line: int, rule: Rule) -> str:
+    """The error as written: the reporter's line, or, in a long line of prose, the error in it
+    (from its exception's name to the end of the matched message)."""
     quote = text.raw_lines[line].strip()
+    if len(quote) > _LONG_LINE:
+        for regex in rule.regexes:
+            hit = regex.compiled.search(quote)
+            if hit is None:
+                continue
+            starts = [found.start() for found in _ERROR_START.finditer(quote, max(0, hit.start() - 120), hit.start() + 1)]
+            start = starts[-1] if starts else hit.start()
+            end = hit.end()
+            rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
+            end = end + rest.start() if rest and rest.start() < 200 else end
+            quote = quote[start:end].strip()
+            break
     return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
 
 
@@ -265,7 +291,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     used: set[str] = set()
     for found in matches:
         line = _quote_line(found, text, signatures)
-        quote = _quote(text, line)
+        quote = _quote(text, line, found.rule)
         fills = _fills(facts, quote, language)
         rule = found.rule
         steps = tuple(_filled(step.text[language], fills) for step in rule.steps
@@ -319,7 +345,12 @@ def _range_finding(facts: Facts, env: Environment) -> Message | None:
     if wanted.installed is not None:
         name = "MMEngine" if wanted.package == "mmengine" else "MMCV"
         installed = Message("range-installed", {"package": name, "version": str(wanted.installed)})
-    return Message("range-found", {"asserted": asserted, "printed": wanted.spec, "installed": installed})
+    found = Message("range-found", {"asserted": asserted, "printed": wanted.spec, "installed": installed})
+    if (project is not None and project.mmcv2_from and wanted.major == 1 and wanted.installed is not None
+            and wanted.installed.release[0] == 2):
+        return Message("range-keep", {"found": found, "name": project.name, "version": project.mmcv2_from,
+                                      "installed": str(wanted.installed)})
+    return found
 
 
 def _nvcc_finding(env: Environment) -> Message | None:

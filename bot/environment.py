@@ -160,7 +160,7 @@ _PACKAGES = {
     "opencv-contrib-python": ("opencv", None),
 }
 _NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES), key=len, reverse=True))
-_VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9.]+)?)"
+_VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?)"
 # One "name version" item making up a whole line or a whole comma-separated part: pip list rows
 # (with an optional location), conda list rows (build string, channel), "mmdet version 2.25.0",
 # "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words.
@@ -171,9 +171,9 @@ _ITEM = re.compile(
 )
 # A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
 # "onedl-mmcv==…" and "mmcv>=…" out (ASCII only: "环境是torch==1.9.0" is a pin too).
-_PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?![\w.])", re.IGNORECASE)
+_PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?!\w|\.\w)", re.IGNORECASE)
 # "torch版本是1.8.0", "mmcv 的版本为 2.1.0": a version named in Chinese prose, anywhere in the line.
-_ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*(?:是|为|:)?\s*{_VER}(?![\w.])",
+_ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*(?:是|为|:)?\s*{_VER}(?!\w|\.\w)",
                          re.IGNORECASE)
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)

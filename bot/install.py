@@ -6,7 +6,8 @@ in any language: diagnosis.Message values that bot/reply.py renders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.diagnosis import Message
 from bot.reference_tables import WheelRow, wheel_table
@@ -25,21 +26,32 @@ class Target:
     major: int | None  # None: nothing says which MMCV the reporter needs
     wanted: PrintedRange | None = None  # the range the reporter's error printed
     keep: Version | None = None  # the installed version, reinstalled as is when no range asks otherwise
+    # Per major, the range to stay in when nothing printed one (MMDetection's newest release's)
+    caps: Mapping[int, PrintedRange] = field(default_factory=dict, hash=False)
 
     @property
     def package(self) -> str:
         return PACKAGE.get(self.major or 0, "mmcv")
 
-    def accepts(self, version: Version) -> bool:
+    @property
+    def limits(self) -> PrintedRange | None:
         if self.wanted is not None:
-            return self.wanted.holds(version)
-        return True
+            return self.wanted
+        return self.caps.get(self.major or 0) if self.keep is None else None
+
+    def with_major(self, major: int) -> Target:
+        return Target(major, self.wanted, None, self.caps)
+
+    def accepts(self, version: Version) -> bool:
+        limits = self.limits
+        return limits.holds(version) if limits is not None else True
 
     @property
     def spec(self) -> str:
         """What pip or mim is asked for when the exact wheel cannot be named."""
-        if self.wanted is not None:
-            return self.package + self.wanted.spec[len(self.wanted.package):]
+        limits = self.limits
+        if limits is not None:
+            return self.package + limits.spec[len(limits.package):]
         if self.keep is not None and self.keep.release[0] == self.major:
             return f"{self.package}=={self.keep}"
         return self.package
@@ -75,7 +87,7 @@ def _command(target: Target, version: Version, row: WheelRow) -> str:
 
 
 def _build(target: Target) -> str:
-    return f'pip install "{target.spec}"' if target.wanted else f"pip install {target.spec}"
+    return f'pip install "{target.spec}"' if target.limits else f"pip install {target.spec}"
 
 
 def build(target: Target) -> Message:
@@ -90,18 +102,19 @@ def _fits(row: WheelRow, target: Target) -> list[Version]:
 
 
 def _pick(versions: list[Version], target: Target) -> Version:
-    if target.keep is not None and target.wanted is None and target.keep in versions:
+    if target.keep is not None and target.limits is None and target.keep in versions:
         return target.keep
     return versions[0]  # the newest that fits
 
 
-def plan(target: Target, machine: Machine) -> Message:
-    """The install step for this reporter, as a Message ("install-…" keys of answer.TEXT)."""
+def plan(target: Target, machine: Machine, short: bool = False) -> Message:
+    """The install step for this reporter, as a Message ("install-…" keys of answer.TEXT);
+    ``short`` leaves out why no wheel fits (when two majors are offered side by side)."""
     if target.major is None:
         if machine.torch is None or machine.cuda is None:
             return Message("install-either")
-        return Message("install-both", {"two": plan(Target(2, target.wanted), machine),
-                                        "one": plan(Target(1, target.wanted), machine)})
+        return Message("install-both", {"two": plan(target.with_major(2), machine, short=True),
+                                        "one": plan(target.with_major(1), machine, short=True)})
     if machine.torch is None or machine.cuda is None:
         return Message("install-mim", {"command": f'mim install "{target.spec}"'})
     if not machine.is_release_build:
@@ -113,13 +126,17 @@ def plan(target: Target, machine: Machine) -> Message:
         fits = _fits(row, target)
         if fits:
             return Message("install-pip", {"command": _command(target, _pick(fits, target), row)})
-    what = target.spec if target.wanted else target.package
+    what = target.spec if target.limits else target.package
     values = {"what": what, "torch": "{}.{}".format(*machine.series), "cuda": cuda_words(machine.cuda),
               "build": _build(target)}
     nearest = _nearest(rows, target, machine)
     if nearest is None:
         return Message("install-no-wheel-build", values)
     row, version = nearest
+    if short:
+        return Message("install-other-torch", {"alt_torch": "{}.{}".format(*row.torch),
+                                               "alt_cuda": cuda_words(row.cuda),
+                                               "command": _command(target, version, row)})
     return Message("install-no-wheel", {**values, "alt_torch": "{}.{}".format(*row.torch),
                                         "alt_cuda": cuda_words(row.cuda), "command": _command(target, version, row)})
 

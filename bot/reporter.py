@@ -166,6 +166,19 @@ def table_range(env: Environment) -> PrintedRange | None:
                         str(mmdet))
 
 
+def newest_range(major: int) -> PrintedRange | None:
+    """The range the newest MMDetection release made for this MMCV major asserts (the table's last
+    such row): what an MMDetection user whose release is not known can install safely."""
+    rows = [row for row in compat_table() if row.mmdet.release[0] == major + 1]
+    if not rows:
+        return None
+    row = max(rows, key=lambda row: row.mmdet)
+    low, high = parse_version(row.mmcv_min), parse_version(row.mmcv_max)
+    upper = Bound("<", high, row.mmcv_max) if major == 2 else Bound("<=", high, row.mmcv_max)
+    return PrintedRange("mmcv" if major == 2 else "mmcv-full", (Bound(">=", low, row.mmcv_min), upper), None,
+                        project_of_package("mmdet"), str(row.mmdet))
+
+
 # --- the project and the MMCV major ---------------------------------------------------------------
 
 # Packages in a traceback's paths: ".../site-packages/mmseg/apis/inference.py", "mmdet3d/models/..."
