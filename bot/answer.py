@@ -19,9 +19,9 @@ from bot.environment import Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
 from bot.matcher import Match
-from bot.reference_tables import Project, project_of_package
+from bot.reference_tables import Project, project_named, project_of_package
 from bot.reporter import (
-    PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, project_of, registry_miss, table_range,
+    PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, registry_miss, table_range, traced_project,
 )
 from bot.rules import Rule, Step
 
@@ -148,26 +148,34 @@ class Facts:
     major: int | None
     machine: Machine
     env: Environment
+    downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
 
     @property
     def package(self) -> str:
-        return self.project.package if self.project else DEFAULT_PROJECT
+        """The package whose code the reporter runs: their project's, or for an issue filed on
+        MMCV or MMEngine the one their traceback runs through (MMDetection, the FAQ's, if none)."""
+        if self.project is not None and self.project.package not in ("mmcv", "mmengine"):
+            return self.project.package
+        return self.downstream or DEFAULT_PROJECT
 
 
 def read_facts(text: IssueText, env: Environment) -> Facts:
+    traced = traced_project(text)
+    project = (project_named(text.project) if text.project else None) or traced
     found = printed_range(text)
     wanted, line = found if found else (table_range(env), None)
     if wanted is not None and wanted.asserted_by is None and wanted.package != "mmengine":
-        repo_project = project_of(text)
-        if repo_project is not None and repo_project.package not in ("mmcv", "mmengine"):
-            wanted = PrintedRange(wanted.package, wanted.bounds, wanted.installed, repo_project)
+        # No frame says which package asserts it: the one the issue is about.
+        if project is not None and project.package not in ("mmcv", "mmengine"):
+            wanted = PrintedRange(wanted.package, wanted.bounds, wanted.installed, project)
     cuda = None
     if env.pytorch_cuda_build is False:
         cuda = "cpu"
     elif env.pytorch_cuda is not None:
         cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
     machine = Machine(env.pytorch, cuda, env.platform)
-    return Facts(project_of(text), wanted, line, mmcv_major(env, text, wanted), machine, env)
+    return Facts(project, wanted, line, mmcv_major(env, text, wanted), machine, env,
+                 traced.package if traced else None)
 
 
 # --- filling the placeholders -------------------------------------------------------------------
@@ -179,36 +187,45 @@ def _target(facts: Facts) -> Target:
     if facts.package == "mmdet":
         # MMDetection asserts a range in every release: without one known, the newest release's
         # range, so that the MMCV recommended is never one MMDetection refuses (2.2.0 for 3.x).
-        caps = {major: found for major in (1, 2) if (found := newest_range(major)) is not None}
+        # (MMCV 1.x: left open; the 2.x releases' ranges differ too much to pick one for the reporter)
+        caps = {2: found} if (found := newest_range(2)) is not None else {}
     return Target(facts.major, wanted, keep, caps)
 
 
-def _fills(facts: Facts, section_quote: str, language: str) -> dict[str, MessageValue]:
-    """Every placeholder's value for this reporter; computed once per answer, cheap when unused."""
-    target = _target(facts)
+def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, MessageValue]:
+    """The values of the placeholders ``names`` for this reporter (only those: some plan installs)."""
     env = facts.env
-    distributions = tuple(name for name, _ in env.mmcv_distributions)
-    installed = env.mmcv if env.mmcv is not None else (facts.wanted.installed if facts.wanted else None)
-    gpus = known_gpus(env)
-    miss = registry_miss(section_quote)
-    project = facts.project or project_of_package(DEFAULT_PROJECT)
-    values: dict[str, MessageValue] = {
-        "install_mmcv": install.plan(target, facts.machine),
-        "uninstall_mmcv": Message("code", {"code": install.uninstall(facts.major, installed, env.mmcv_package,
-                                                                       distributions)}),
-        "build_mmcv": install.build(target),
-        "install_mmengine": Message("code", {"code": f'mim install "{facts.wanted.spec}"'
-                                             if facts.wanted is not None and facts.wanted.package == "mmengine"
-                                             else "mim install mmengine"}),
-        "mmcv_package": install.PACKAGE[facts.major] if facts.major else Message("package-either"),
-        "collect_env": Message("code", {"code": project.collect_env if facts.project else GENERIC_COLLECT_ENV}),
-        "package": facts.package,
-        "scope": (miss.scope if miss and miss.scope else facts.package),
-        "registry_name": miss.name if miss else "MyModule",
-        "arch_list": ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6",
-        "gpu": tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus),
-        "torch_series": "{}.{}".format(*facts.machine.series) if facts.machine.series else "",
-    }
+    values: dict[str, MessageValue] = {}
+    for name in names:
+        if name in ("install_mmcv", "build_mmcv"):
+            target = _target(facts)
+            values[name] = install.plan(target, facts.machine) if name == "install_mmcv" else install.build(target)
+        elif name == "uninstall_mmcv":
+            installed = env.mmcv if env.mmcv is not None else (facts.wanted.installed if facts.wanted else None)
+            distributions = tuple(distribution for distribution, _ in env.mmcv_distributions)
+            values[name] = Message("code", {"code": install.uninstall(facts.major, installed, env.mmcv_package,
+                                                                      distributions)})
+        elif name == "install_mmengine":
+            wanted = facts.wanted
+            command = (f'mim install "{wanted.spec}"' if wanted is not None and wanted.package == "mmengine"
+                       else "mim install mmengine")
+            values[name] = Message("code", {"code": command})
+        elif name == "mmcv_package":
+            values[name] = install.PACKAGE[facts.major] if facts.major else Message("package-either")
+        elif name == "collect_env":
+            values[name] = Message("code", {"code": facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV})
+        elif name == "package":
+            values[name] = facts.package
+        elif name in ("scope", "registry_name"):
+            miss = registry_miss(section_quote)
+            values["scope"] = miss.scope if miss and miss.scope else facts.package
+            values["registry_name"] = miss.name if miss else "MyModule"
+        elif name in ("arch_list", "gpu"):
+            gpus = known_gpus(env)
+            values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
+            values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
+        elif name == "torch_series":
+            values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
     return values
 
 
@@ -256,7 +273,7 @@ def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature,
 
 # An exception's name where the error begins: "RuntimeError: ", "AssertionError："
 _ERROR_START = re.compile(r"[A-Za-z_][\w.]{0,80}(?:Error|Exception|Warning)\s?[:：]\s?")
-_LONG_LINE = 160
+_LONG_LINE = 120
 
 
 def _quote(text: IssueText, line: int, rule: Rule) -> str:
@@ -292,14 +309,15 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     for found in matches:
         line = _quote_line(found, text, signatures)
         quote = _quote(text, line, found.rule)
-        fills = _fills(facts, quote, language)
         rule = found.rule
-        steps = tuple(_filled(step.text[language], fills) for step in rule.steps
-                      if _holds(step, facts, quote, gpus_known))
-        summary = _filled(rule.answer[language], fills)
+        shown = [step.text[language] for step in rule.steps if _holds(step, facts, quote, gpus_known)]
+        templates = [rule.answer[language], *shown]
+        fills = _fills(facts, quote, {name for template in templates for name in PLACEHOLDER.findall(template)})
+        summary, *steps = (_filled(template, fills) for template in templates)
         for piece in (summary, *steps):
             used.update(piece.values)
-        sections.append(Section(rule.id, rule.title[language], quote, line, summary, steps, _faq(rule, facts)))
+        sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
+                                _faq(rule, facts)))
     findings = [diagnosis.message for diagnosis in diagnoses]
     range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
     if range_finding is not None:

@@ -129,6 +129,7 @@ def _display(name: str, value: object, env: Environment) -> str:
 # Log record prefixes of mmdet 2.x (``2020-10-21 13:58:12,888 - mmdet - INFO - ``) and mmengine
 # (``2023/05/08 10:12:31 - mmengine - INFO - ``).
 _LOG_PREFIX = re.compile(r"^\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d(?:[,.]\d+)? - [\w.]+ - [A-Z]+ - ")
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s+(?=[A-Za-z])")
 _GPU_KEY = re.compile(r"^GPU (\d{1,4}(?:,\d{1,4})*)$")
 _FIRST_NUMBER = re.compile(r"^\d+(?:\.\d+)*")
 # "Cuda compilation tools, release 11.3, V11.3.109" (mmcv >= 1.5, mmengine, plain nvcc -V)
@@ -352,7 +353,8 @@ class _Reader:
             stripped = stripped[1:].lstrip()
         if stripped.endswith(("...", "\u2026")):  # the reporter cut the line short: no whole fact in it
             return
-        if ("'" in stripped or '"' in stripped) and _QUOTED_KEY.search(stripped):
+        if ("': " in stripped or '": ' in stripped or "', " in stripped) and not stripped.startswith("File ") \
+                and _QUOTED_KEY.search(stripped):
             if self._pairs(stripped, number):
                 self.in_block = False
                 return
@@ -362,6 +364,8 @@ class _Reader:
             if raw.startswith("  - ") and _TORCH_OTHER.match(stripped[2:]):
                 return  # PyTorch's own compiler ("  - GCC 9.3") seen outside its block
             stripped = stripped[2:]  # a markdown bullet
+        elif stripped[:1].isdigit():
+            stripped = _NUMBERED.sub("", stripped, count=1)  # "1. mmcv 2.1.0", "2) torch 1.13"
         self.in_block = False
         if not stripped or stripped.startswith("```"):
             return

@@ -102,9 +102,19 @@ def _fits(row: WheelRow, target: Target) -> list[Version]:
 
 
 def _pick(versions: list[Version], target: Target) -> Version:
-    if target.keep is not None and target.limits is None and target.keep in versions:
-        return target.keep
-    return versions[0]  # the newest that fits
+    """The version to install: the one they have if it has a wheel here, else the nearest to it
+    (a jump to a newer MMCV is the very thing OpenMMLab packages' version checks refuse); the
+    newest that fits when they have none or a range asks for other versions."""
+    keep = target.keep
+    if keep is None or target.limits is not None:
+        return versions[0]
+    return min(versions, key=lambda version: (version.major_minor() != keep.major_minor(), version > keep,
+                                              abs(_number(version) - _number(keep))))
+
+
+def _number(version: Version) -> float:
+    release = version.release + (0, 0, 0)
+    return release[0] * 10_000 + release[1] * 100 + release[2] + (version.pre[0] - 1) * 0.01
 
 
 def plan(target: Target, machine: Machine, short: bool = False) -> Message:
@@ -116,7 +126,9 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
         return Message("install-both", {"two": plan(target.with_major(2), machine, short=True),
                                         "one": plan(target.with_major(1), machine, short=True)})
     if machine.torch is None or machine.cuda is None:
-        return Message("install-mim", {"command": f'mim install "{target.spec}"'})
+        spec = target.spec
+        return Message("install-mim", {"command": f'mim install "{spec}"' if set(spec) & set("<>=!,")
+                                       else f"mim install {spec}"})
     if not machine.is_release_build:
         return Message("install-source-torch", {"torch": str(machine.torch), "build": _build(target)})
     platform = machine.platform or "linux"

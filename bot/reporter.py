@@ -193,12 +193,13 @@ def project_of(text: IssueText) -> Project | None:
     """The OpenMMLab project the issue concerns: the repository it was filed on, else the one
     package its tracebacks run through (research code built on MMDetection has mmdet/ paths)."""
     project = project_named(text.project) if text.project else None
-    if project is not None:
-        return project
-    packages = {found for found in _PACKAGE_PATH.findall(text.text)} if "mm" in text.lowered else set()
-    if len(packages) == 1:
-        return project_of_package(packages.pop())
-    return None
+    return project if project is not None else traced_project(text)
+
+
+def traced_project(text: IssueText) -> Project | None:
+    """The one OpenMMLab package (other than MMCV) the issue's paths run through, if only one."""
+    packages = set(_PACKAGE_PATH.findall(text.text)) if "mm" in text.lowered else set()
+    return project_of_package(packages.pop()) if len(packages) == 1 else None
 
 
 def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -> int | None:
@@ -261,5 +262,9 @@ class RegistryMiss:
 
 
 def registry_miss(line: str) -> RegistryMiss | None:
-    found = _REGISTRY.search(line)
+    """The class missing from the registry: the last one the line names (the error's own wording
+    comes after the reporter's words about it)."""
+    found = None
+    for found in _REGISTRY.finditer(line):
+        pass
     return RegistryMiss(found[1], found[2] or "") if found else None
