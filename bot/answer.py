@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, utils
 
 from bot import install
 from bot.diagnosis import Diagnosis, Message, MessageValue
-from bot.environment import Environment
+from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
 from bot.matcher import Match
@@ -289,7 +289,7 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
             start = starts[-1] if starts else hit.start()
             end = hit.end()
             rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
-            end = end + rest.start() if rest and rest.start() < 200 else end
+            end = end + rest.start() if rest and rest.start() < 200 else len(quote)
             quote = quote[start:end].strip()
             break
     return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
@@ -389,19 +389,21 @@ _FIELDS_OF = {
 
 def _env_rows(env: Environment, diagnoses: tuple[Diagnosis, ...], facts: Facts,
               used: set[str]) -> list[tuple[str, str]]:
+    """The environment facts the answer used, in collect_env's order: those the diagnoses rest on
+    and those the filled commands were made from. None when nothing was concluded from it."""
     if env.is_empty():
         return []
-    rows: dict[str, str] = {}
-    for diagnosis in diagnoses:
-        rows.update(diagnosis.facts)
     names = {name for placeholder in used for name in _FIELDS_OF.get(placeholder, ())}
     if not facts.machine.series:
         names -= {"pytorch", "pytorch_cuda", "platform"}
     if "gpus" in names and not known_gpus(env):
         names.discard("gpus")
-    for label, value in env.rows_for(names):
-        rows.setdefault(label, value)
-    if env.mmcv_distributions and len(env.mmcv_distributions) > 1:
-        for name, version in env.mmcv_distributions:
-            rows.setdefault(f"pip: {name}", str(version))
-    return list(rows.items())
+    stated = {label: value for diagnosis in diagnoses for label, value in diagnosis.facts.items()}
+    names |= {name for name, label in FIELD_LABELS.items() if label in stated}
+    if any(label.startswith("GPU") or label in {gpu.name for gpu in env.gpus} for label in stated):
+        names.add("gpus")
+    rows = env.rows_for(names)
+    shown = {label for label, _ in rows}
+    rows += [(label, value) for label, value in stated.items()
+             if label not in shown and label not in {gpu.name for gpu in env.gpus}]
+    return rows

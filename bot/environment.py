@@ -114,6 +114,9 @@ _LABELS = {
 }
 
 
+FIELD_LABELS = _LABELS  # field -> the label collect_env prints it under
+
+
 def _display(name: str, value: object, env: Environment) -> str:
     if name == "pytorch_archs":
         return " ".join(value)  # type: ignore[arg-type]

@@ -263,3 +263,17 @@ def test_every_placeholder_is_filled_for_every_shipped_rule():
         comment = triage(Issue("", example), RULES).comment or ""
         assert "{{" not in comment, rule.id
     assert set(PLACEHOLDERS) >= {"install_mmcv", "collect_env"}
+
+
+def test_a_long_error_line_is_quoted_whole_to_its_end():
+    line = ("ImportError: /home/someone/miniconda3/envs/det/lib/python3.8/site-packages/mmcv/"
+            "_ext.cpython-38-x86_64-linux-gnu.so: undefined symbol: _ZNK2at10TensorBase8data_ptrIfEEPT_v")
+    comment = reply("```\n" + line + "\n```\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
+    assert f"```\n{line}\n```" in comment
+
+
+def test_the_environment_block_follows_collect_envs_order():
+    comment = reply(UNDEFINED + "sys.platform: linux\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\nMMCV CUDA Compiler: 10.2\n")
+    block = re.search(r"<details>.*?</details>", comment, re.S).group(0)
+    labels = [line.split(":")[0] for line in block.splitlines() if ": " in line]
+    assert labels == ["sys.platform", "PyTorch", "PyTorch CUDA", "MMCV", "MMCV CUDA Compiler"]
