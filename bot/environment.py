@@ -356,8 +356,8 @@ class _Reader:
             stripped = stripped[1:].lstrip()
         if stripped.endswith(("...", "\u2026")):  # the reporter cut the line short: no whole fact in it
             return
-        if ("': " in stripped or '": ' in stripped or "', " in stripped) and not stripped.startswith("File ") \
-                and _QUOTED_KEY.search(stripped):
+        if ("'" in stripped or '"' in stripped) and ("': " in stripped or '": ' in stripped or "', " in stripped) \
+                and not stripped.startswith("File ") and _QUOTED_KEY.search(stripped):
             if self._pairs(stripped, number):
                 self.in_block = False
                 return
