@@ -367,7 +367,7 @@ class _Reader:
             if raw.startswith("  - ") and _TORCH_OTHER.match(stripped[2:]):
                 return  # PyTorch's own compiler ("  - GCC 9.3") seen outside its block
             stripped = stripped[2:]  # a markdown bullet
-        elif stripped[:1].isdigit():
+        elif stripped[1:2] in (".", ")") or stripped[2:3] in (".", ")"):
             stripped = _NUMBERED.sub("", stripped, count=1)  # "1. mmcv 2.1.0", "2) torch 1.13"
         self.in_block = False
         if not stripped or stripped.startswith("```"):
