@@ -277,3 +277,15 @@ def test_the_environment_block_follows_collect_envs_order():
     block = re.search(r"<details>.*?</details>", comment, re.S).group(0)
     labels = [line.split(":")[0] for line in block.splitlines() if ": " in line]
     assert labels == ["sys.platform", "PyTorch", "PyTorch CUDA", "MMCV", "MMCV CUDA Compiler"]
+
+
+def test_asks_environment_is_true_exactly_when_the_reply_asks_for_it():
+    asked = triage(Issue("Import fails", NO_OPS, "open-mmlab/mmdetection"), RULES)
+    pasted = triage(Issue("Import fails", NO_OPS + "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n", "open-mmlab/mmdetection"),
+                    RULES)
+    no_diagnoses = triage(Issue("DDP", "RuntimeError: Expected to have finished reduction in the prior iteration "
+                                       "before starting a new one.", "open-mmlab/mmdetection"), RULES)
+    assert asked.asks_environment and "Please add your environment" in asked.comment
+    assert not pasted.asks_environment and "Please add your environment" not in pasted.comment
+    assert not no_diagnoses.asks_environment and "Please add your environment" not in no_diagnoses.comment
+    assert asked.to_json()["asks_environment"] is True
