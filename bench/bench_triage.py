@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluate import read_corpus  # noqa: E402
 from bot.issue import Issue  # noqa: E402
-from bot.rules import Rule, RuleSet, build_ruleset, load_rule_file, load_rules  # noqa: E402
+from bot.rules import Rule, RuleError, RuleSet, build_ruleset, load_rule_file, load_rules  # noqa: E402
 from bot.triage import triage  # noqa: E402
 
 MAX_BODY = 65_536
@@ -124,11 +124,13 @@ def main() -> None:
     issues = [Issue(case.title, case.body) for case in read_corpus(corpus)]
     big = Issue("Training fails", log_body())
     with tempfile.TemporaryDirectory() as folder:
-        rule_sets = [
-            (f"{len(real)} (the FAQ)", real),
-            ("1,000: FAQ + distinct generated", generated_rules(real, 1000, Path(folder), "distinct")),
-            ("1,000: FAQ + variants sharing keywords", generated_rules(real, 1000, Path(folder), "variants")),
-        ]
+        rule_sets = [(f"{len(real)} (the FAQ)", real)]
+        for label, kind in (("1,000: FAQ + distinct generated", "distinct"),
+                            ("1,000: FAQ + variants sharing keywords", "variants")):
+            try:
+                rule_sets.append((label, generated_rules(real, 1000, Path(folder), kind)))
+            except RuleError as error:  # a generated pattern the regex-safety check refuses
+                print(f"{label}: not measured, a generated rule does not load: {error}\n")
         rows = []
         for label, rules in rule_sets:
             times = corpus_times(issues, rules)

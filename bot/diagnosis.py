@@ -53,40 +53,31 @@ class Diagnosis:
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "no-ops-1": (
-            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
-            "`pip uninstall mmcv` and install `mmcv-full` built for your PyTorch and CUDA, e.g. "
-            "`pip install -U openmim && mim install mmcv-full`."
+            "You have {what}: it has no compiled ops (`mmcv.ops` / `mmcv._ext`); for MMCV 1.x they "
+            "come with the `mmcv-full` package."
         ),
         "no-ops-2": (
-            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Run "
-            "`pip uninstall mmcv-lite mmcv` and install the full `mmcv` built for your PyTorch and "
-            "CUDA, e.g. `pip install -U openmim && mim install mmcv` (it compiles the ops if no "
-            "prebuilt wheel fits)."
+            "You have {what}: it has no compiled ops (`mmcv.ops` / `mmcv._ext`); for MMCV 2.x they come "
+            "with the full `mmcv` package built for your PyTorch and CUDA (`mmcv-lite` never has them)."
         ),
         "no-ops-unknown": (
-            "You have {what}: this MMCV has no compiled ops (`mmcv.ops` / `mmcv._ext`). Uninstall it "
-            "and install MMCV with its ops for your PyTorch and CUDA: `mim install mmcv-full` for "
-            "MMCV 1.x (MMDetection 2.x), `mim install mmcv` for MMCV 2.x (MMDetection 3.x)."
+            "You have {what}: it has no compiled ops (`mmcv.ops` / `mmcv._ext`)."
         ),
         "package": "the {package} package",
         "package-not-full": "the {package} package, not `mmcv-full`",
         "mmcv-cpu-build": (
             "MMCV {mmcv} was compiled without CUDA (`MMCV CUDA Compiler: not available`), so its ops "
-            "run only on the CPU. Install {package} built for {cuda}, e.g. `mim install {package}`; "
-            "or, when building from source remove `mmcv/build` and rebuild with `FORCE_CUDA=1` where "
-            "`nvcc` is available."
+            "run only on the CPU: it must be reinstalled built for {cuda}."
         ),
         "cuda-of-pytorch": "CUDA {cuda}, PyTorch's CUDA",
         "cuda-of-pytorch-unknown": "your PyTorch's CUDA",
         "incompatible": (
             "MMDetection {mmdet} accepts `{accepted}` (the range its `mmdet/__init__.py` asserts), "
-            "but you have MMCV {mmcv}. Install a version in that range, e.g. `mim install "
-            "\"{accepted}\"`, or use an MMDetection version that accepts MMCV {mmcv}."
+            "but you have MMCV {mmcv}."
         ),
         "cuda-mismatch": (
-            "{pytorch} uses CUDA {pytorch_cuda}, but {mmcv} was compiled with CUDA {mmcv_cuda}. "
-            "Reinstall {package} built for CUDA {pytorch_cuda} and {pytorch_series} "
-            "(`mim install {package}` picks that build).{nvcc_note}"
+            "{pytorch} uses CUDA {pytorch_cuda}, but {mmcv} was compiled with CUDA {mmcv_cuda}: "
+            "MMCV must be reinstalled built for CUDA {pytorch_cuda} and {pytorch_series}.{nvcc_note}"
         ),
         "pytorch-series": "PyTorch {series}",
         "pytorch-series-unknown": "your PyTorch version",
@@ -98,6 +89,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "gpu-capability": "{name} (compute capability {capability}, {arch})",
         "list-separator": ", ",
+        "installed-twice": (
+            "Your environment lists {packages} together: two MMCV packages share the `mmcv` folder, so "
+            "Python imports a mix of them. Uninstall both before installing the one you need."
+        ),
         "gcc-5.5": (
             "{subject} GCC {gcc}, the version the FAQ reports causing segmentation faults (switching "
             "to GCC 5.4 solved it). Rebuild MMCV with GCC 5.4, or a newer GCC that your PyTorch supports."
@@ -133,38 +128,31 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "no-ops-1": (
-            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
-            "`pip uninstall mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的 `mmcv-full`，例如 "
-            "`pip install -U openmim && mim install mmcv-full`。"
+            "您的环境中是 {what}：它不带编译好的算子（`mmcv.ops` / `mmcv._ext`）；MMCV 1.x 的算子在 "
+            "`mmcv-full` 包中。"
         ),
         "no-ops-2": (
-            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请运行 "
-            "`pip uninstall mmcv-lite mmcv`，然后安装与您的 PyTorch 和 CUDA 对应的完整版 `mmcv`，例如 "
-            "`pip install -U openmim && mim install mmcv`（没有合适的预编译包时会从源码编译算子）。"
+            "您的环境中是 {what}：它不带编译好的算子（`mmcv.ops` / `mmcv._ext`）；MMCV 2.x 的算子在针对您的 "
+            "PyTorch 和 CUDA 编译的完整版 `mmcv` 包中（`mmcv-lite` 不带算子）。"
         ),
         "no-ops-unknown": (
-            "您的环境中是 {what}：这个 MMCV 不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。请卸载它，并安装与 "
-            "PyTorch 和 CUDA 对应、带算子的 MMCV：MMCV 1.x（MMDetection 2.x）用 `mim install mmcv-full`，"
-            "MMCV 2.x（MMDetection 3.x）用 `mim install mmcv`。"
+            "您的环境中是 {what}：它不带编译好的算子（`mmcv.ops` / `mmcv._ext`）。"
         ),
         "package": "{package} 包",
         "package-not-full": "{package} 包，而不是 `mmcv-full`",
         "mmcv-cpu-build": (
             "MMCV {mmcv} 编译时没有启用 CUDA（`MMCV CUDA Compiler: not available`），它的算子只能在 CPU "
-            "上运行。请安装针对 {cuda}编译的 {package}（例如 `mim install {package}`），或者从源码编译时"
-            "删除 `mmcv/build` 目录，在有 `nvcc` 的环境中以 `FORCE_CUDA=1` 重新编译。"
+            "上运行：需要重新安装针对 {cuda}编译的 MMCV。"
         ),
         "cuda-of-pytorch": "CUDA {cuda}（PyTorch 的 CUDA 版本）",
         "cuda-of-pytorch-unknown": "PyTorch 的 CUDA 版本",
         "incompatible": (
             "MMDetection {mmdet} 要求 `{accepted}`（即其 `mmdet/__init__.py` 中断言的范围），而您安装的是 "
-            "MMCV {mmcv}。请安装该范围内的版本，例如 `mim install \"{accepted}\"`，或者换用与 MMCV {mmcv} "
-            "兼容的 MMDetection 版本。"
+            "MMCV {mmcv}。"
         ),
         "cuda-mismatch": (
-            "{pytorch} 使用的是 CUDA {pytorch_cuda}，而 {mmcv} 是用 CUDA {mmcv_cuda} 编译的。"
-            "请重新安装针对 CUDA {pytorch_cuda} 和{pytorch_series}编译的 {package}"
-            "（`mim install {package}` 会选择对应的版本）。{nvcc_note}"
+            "{pytorch} 使用的是 CUDA {pytorch_cuda}，而 {mmcv} 是用 CUDA {mmcv_cuda} 编译的："
+            "需要重新安装针对 CUDA {pytorch_cuda} 和{pytorch_series}编译的 MMCV。{nvcc_note}"
         ),
         "pytorch-series": " PyTorch {series} ",
         "pytorch-series-unknown": "您的 PyTorch 版本",
@@ -176,6 +164,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "gpu-capability": "{name}（计算能力 {capability}，{arch}）",
         "list-separator": "、",
+        "installed-twice": (
+            "您的环境中同时安装了 {packages}：两个 MMCV 包共用 `mmcv` 目录，Python 导入的是两者的混合。"
+            "请先把两个都卸载，再安装您需要的那一个。"
+        ),
         "gcc-5.5": (
             "{subject} GCC {gcc}，FAQ 中提到该版本会导致 segmentation fault（换成 GCC 5.4 即可解决）。"
             "请用 GCC 5.4 或您的 PyTorch 支持的更新版本 GCC 重新编译 MMCV。"
@@ -223,10 +215,6 @@ def _series(version: Version) -> str:
     return "{}.{}".format(*version.major_minor())
 
 
-def _mmcv_package(mmcv: Version) -> str:
-    return "mmcv-full" if mmcv.release[0] < 2 else "mmcv"
-
-
 def mmcv_without_ops(env: Environment) -> Diagnosis | None:
     """MMCV without compiled ops: ``MMCV Compiler: n/a``, or a pip/conda row of lite mmcv."""
     if env.mmcv_compiler not in (None, "n/a"):
@@ -259,8 +247,7 @@ def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
         cuda = Message("cuda-of-pytorch", {"cuda": _series(env.pytorch_cuda)})
     else:
         cuda = Message("cuda-of-pytorch-unknown")
-    return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts,
-                mmcv=str(env.mmcv), package=_mmcv_package(env.mmcv), cuda=cuda)
+    return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts, mmcv=str(env.mmcv), cuda=cuda)
 
 
 def mmcv_mmdet_incompatible(env: Environment) -> Diagnosis | None:
@@ -308,7 +295,7 @@ def cuda_version_mismatch(env: Environment) -> Diagnosis | None:
     return _say(
         "cuda-mismatch", "cuda-version-mismatch", facts,
         pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=_series(torch_cuda),
-        mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler, package=_mmcv_package(env.mmcv),
+        mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler,
         pytorch_series=pytorch_series, nvcc_note=nvcc_note,
     )
 
@@ -421,8 +408,18 @@ def cuda_unavailable(env: Environment) -> Diagnosis | None:
     return _say("no-cuda-unknown", "cuda-unavailable", facts)
 
 
+def mmcv_installed_twice(env: Environment) -> Diagnosis | None:
+    """Two MMCV distributions in one pip/conda listing (mmcv-full with mmcv or mmcv-lite)."""
+    if len(env.mmcv_distributions) < 2:
+        return None
+    facts = {f"pip: {name}": str(version) for name, version in env.mmcv_distributions}
+    packages = " + ".join(f"`{name}` {version}" for name, version in env.mmcv_distributions)
+    return _say("installed-twice", "mmcv-installed-twice", facts, packages=packages)
+
+
 # Every diagnosis a rule may name in its ``diagnoses``, in the order the reply lists them.
 _CHECKS: dict[str, Callable[[Environment], Diagnosis | None]] = {
+    "mmcv-installed-twice": mmcv_installed_twice,
     "mmcv-without-ops": mmcv_without_ops,
     "mmcv-mmdet-incompatible": mmcv_mmdet_incompatible,
     "cuda-version-mismatch": cuda_version_mismatch,

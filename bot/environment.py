@@ -1,10 +1,16 @@
-"""Reading the environment a reporter pasted (``collect_env`` output, pip/conda lists) into versions."""
+"""Reading the environment a reporter pasted (``collect_env`` output, pip/conda lists) into versions.
+
+``collect_env`` is read in every shape people paste it: the printed ``key: value`` lines, the
+dict or OrderedDict ``print(collect_env())`` shows, JSON, and versions written in prose (Chinese
+too, with full-width colons). Only whole facts count: a line the paste cut off yields nothing.
+"""
 
 from __future__ import annotations
 
+import ast
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
 from bot.version import Version, parse_version
@@ -45,6 +51,9 @@ class Environment:
     # may mean the toolkit or the driver; shown to maintainers, never used to diagnose.
     cudatoolkit: Version | None = None
     cuda_stated: Version | None = None
+    # Every MMCV distribution a pip/conda listing shows, name -> version: mmcv-full and mmcv (or
+    # mmcv-lite) installed side by side is a fact of its own (both must go).
+    mmcv_distributions: tuple[tuple[str, Version], ...] = ()
     evidence: Mapping[str, int] = field(default_factory=dict, hash=False)
     conflicts: frozenset[str] = frozenset()
 
@@ -61,9 +70,14 @@ class Environment:
                 rows += [(f"GPU {','.join(map(str, gpu.ids))}", gpu.name) for gpu in value]
             elif value not in (None, ()):
                 rows.append((label, _display(name, value, self)))
-        if self.conflicts:
-            rows.append(("Contradictory (ignored)", ", ".join(sorted(self.conflicts))))
         return rows
+
+    def rows_for(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """The rows of ``as_rows`` for these fields only, in collect_env order."""
+        wanted = set(names)
+        labels = {label for name, label in _LABELS.items() if name in wanted and name != "gpus"}
+        return [row for row in self.as_rows()
+                if row[0] in labels or ("gpus" in wanted and row[0].startswith("GPU "))]
 
     def to_json(self) -> dict:
         """JSON-safe form: versions as strings, unknown fields omitted."""
@@ -74,6 +88,8 @@ class Environment:
                 continue
             if item.name == "gpus":
                 value = [{"ids": list(gpu.ids), "name": gpu.name} for gpu in value]
+            elif item.name == "mmcv_distributions":
+                value = {name: str(version) for name, version in value}
             elif item.name == "conflicts":
                 value = sorted(value)
             elif isinstance(value, Version):
@@ -98,6 +114,9 @@ _LABELS = {
 }
 
 
+FIELD_LABELS = _LABELS  # field -> the label collect_env prints it under
+
+
 def _display(name: str, value: object, env: Environment) -> str:
     if name == "pytorch_archs":
         return " ".join(value)  # type: ignore[arg-type]
@@ -113,6 +132,7 @@ def _display(name: str, value: object, env: Environment) -> str:
 # Log record prefixes of mmdet 2.x (``2020-10-21 13:58:12,888 - mmdet - INFO - ``) and mmengine
 # (``2023/05/08 10:12:31 - mmengine - INFO - ``).
 _LOG_PREFIX = re.compile(r"^\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d(?:[,.]\d+)? - [\w.]+ - [A-Z]+ - ")
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s+(?=[A-Za-z])")
 _GPU_KEY = re.compile(r"^GPU (\d{1,4}(?:,\d{1,4})*)$")
 _FIRST_NUMBER = re.compile(r"^\d+(?:\.\d+)*")
 # "Cuda compilation tools, release 11.3, V11.3.109" (mmcv >= 1.5, mmengine, plain nvcc -V)
@@ -144,18 +164,21 @@ _PACKAGES = {
     "opencv-contrib-python": ("opencv", None),
 }
 _NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES), key=len, reverse=True))
-_VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9.]+)?)"
+_VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?)"
 # One "name version" item making up a whole line or a whole comma-separated part: pip list rows
 # (with an optional location), conda list rows (build string, channel), "mmdet version 2.25.0",
 # "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words.
 _ITEM = re.compile(
-    rf"""^(?P<name>{_NAMES})(?P<sep>\s+version\b\s*:?\s*|\s*(?:==?|:)\s*|\s+){_VER}
+    rf"""^(?P<name>{_NAMES})(?P<sep>\s+version\b\s*:?\s*|\s*(?:==?|:)\s*|\s*的?\s*版本号?\s*(?:是|为|:)?\s*|\s+){_VER}
         (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?$""",
     re.VERBOSE | re.IGNORECASE,
 )
 # A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
 # "onedl-mmcv==…" and "mmcv>=…" out (ASCII only: "环境是torch==1.9.0" is a pin too).
-_PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?![\w.])", re.IGNORECASE)
+_PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}(?!\w|\.\w)", re.IGNORECASE)
+# "torch版本是1.8.0", "mmcv 的版本为 2.1.0": a version named in Chinese prose, anywhere in the line.
+_ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*(?:是|为|:)?\s*{_VER}(?!\w|\.\w)",
+                         re.IGNORECASE)
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 _PARTS = re.compile(r"\s*[,;，、]\s*")
@@ -251,6 +274,43 @@ def _bare_version(value: str) -> Version | None:
     return version if version is not None and len(version.release) >= 2 else None
 
 
+# A whole architecture: sm_35 .. sm_90a, sm_100 .. sm_120 (a cut "sm_8" or "sm_12" is none).
+_ARCH = re.compile(r"(?:sm|compute)_(?:[2-9]\d|1\d\d)[a-z]?")
+# The flags end with a whole "code=..." group (the paste was not cut inside the list).
+_ARCH_FLAGS_END = re.compile(r"code=\[?[\w,]+\]?[;\s]*$")
+
+
+def _archs(flags: str) -> tuple[str, ...] | None:
+    """The ``code=`` architectures of nvcc's flags, or None when any piece is not whole."""
+    if not _ARCH_FLAGS_END.search(flags):
+        return None
+    groups = flags.strip().strip(";").split(";")
+    if any(group.startswith("arch=") and not re.fullmatch(r"arch=compute_\w+,code=\[?[\w,]+\]?", group)
+           for group in groups):
+        return None
+    codes = [c for group in _ARCH_CODE.findall(flags) for c in group.split(",") if c]
+    if not codes or not all(_ARCH.fullmatch(code) for code in codes):
+        return None
+    return tuple(dict.fromkeys(codes))
+
+
+def _literal(text: str) -> str | None:
+    """A Python or JSON literal of a pasted dict as the text collect_env would print for it."""
+    if text in ("True", "true"):
+        return "True"
+    if text in ("False", "false"):
+        return "False"
+    if text in ("None", "null"):
+        return "None"
+    if text[:1] in "'\"":
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+        return value if isinstance(value, str) else None
+    return text  # a number
+
+
 def _bool(value: str) -> bool | None:
     return {"True": True, "False": False}.get(value.strip())
 
@@ -285,6 +345,7 @@ class _Reader:
         self.gpus: dict[tuple[int, ...], str] = {}
         self.in_block = False
         self.free_text_budget = _MAX_FREE_TEXT_LINES
+        self.distributions: dict[str, Version] = {}
 
     def feed(self, raw: str, number: int) -> None:
         if len(raw) > _MAX_LINE:
@@ -293,12 +354,21 @@ class _Reader:
         stripped = _normalise(raw).strip()
         while stripped.startswith(">"):  # a quoted paste
             stripped = stripped[1:].lstrip()
+        if stripped.endswith(("...", "\u2026")):  # the reporter cut the line short: no whole fact in it
+            return
+        if ("'" in stripped or '"' in stripped) and ("': " in stripped or '": ' in stripped or "', " in stripped) \
+                and not stripped.startswith("File ") and _QUOTED_KEY.search(stripped):
+            if self._pairs(stripped, number):
+                self.in_block = False
+                return
         if stripped.startswith("- "):
             if self._torch_item(stripped[2:], number):
                 return
             if raw.startswith("  - ") and _TORCH_OTHER.match(stripped[2:]):
                 return  # PyTorch's own compiler ("  - GCC 9.3") seen outside its block
             stripped = stripped[2:]  # a markdown bullet
+        elif stripped[1:2] in (".", ")") or stripped[2:3] in (".", ")"):
+            stripped = _NUMBERED.sub("", stripped, count=1)  # "1. mmcv 2.1.0", "2) torch 1.13"
         self.in_block = False
         if not stripped or stripped.startswith("```"):
             return
@@ -329,8 +399,7 @@ class _Reader:
         elif kind == "CuDNN":
             offer("cudnn", _first_version(rest), number)
         elif kind == "NVCC architecture flags":
-            codes = [c for group in _ARCH_CODE.findall(rest) for c in group.split(",") if c]
-            offer("pytorch_archs", tuple(dict.fromkeys(codes)) or None, number)
+            offer("pytorch_archs", _archs(rest), number)
         else:
             self._build_settings(rest, number)
         return True
@@ -366,6 +435,29 @@ class _Reader:
     def _compiling_details(self, value: str, number: int) -> None:
         self.in_block = True
 
+    def _pairs(self, line: str, number: int) -> bool:
+        """``'key': value`` pairs of a dict, OrderedDict or JSON paste of collect_env; True if any was read.
+
+        A string cut off by the paste has no closing quote and is not read.
+        """
+        read = False
+        for found in _PAIR.finditer(line):
+            key, literal = found["key"], found["value"]
+            value = _literal(literal)
+            if value is None:
+                continue
+            read = True
+            if key == "PyTorch compiling details":
+                for item in value.split("\n"):
+                    item = item.strip()
+                    if item.startswith("- "):
+                        self._torch_item(item[2:], number)
+            elif key.startswith("GPU "):
+                self._gpu(key, value, number)
+            else:
+                _KEYS[key](self, value, number)
+        return read
+
     def _free_text(self, line: str, lowered: str, number: int) -> None:
         """pip/conda rows, pins and hand-written "name version" items: only what is unambiguous."""
         asked = _INSTALL.search(line) if "install" in lowered else None
@@ -382,6 +474,9 @@ class _Reader:
         if "=" in line:
             for found in _PIN.finditer(line):
                 self._package(found[1], found[2], "", False, number)
+        if "版本" in line:
+            for found in _ZH_VERSION.finditer(line):
+                self._package(found[1], found[2], "", False, number)
 
     def _package(self, name: str, version_text: str, build: str, listed: bool, number: int) -> None:
         target, distribution = _PACKAGES[name.lower().replace("_", "-")]
@@ -396,6 +491,8 @@ class _Reader:
         # People say "mmcv" for mmcv-full; only pip/conda's own rows name the distribution exactly.
         if distribution and (distribution != "mmcv" or listed):
             self.secondary.offer("mmcv_package", distribution, number)
+        if distribution and listed:
+            self.distributions.setdefault(distribution, version)
 
     def _conda_torch_build(self, build: str, number: int) -> None:
         """conda's pytorch build string: py3.8_cuda11.3_cudnn8.3.2_0, py3.9_cpu_0."""
@@ -421,7 +518,9 @@ class _Reader:
             elif name in self.secondary.conflicts and name not in self.primary.values:
                 conflicts.add(name)
         conflicts -= values.keys()
-        return Environment(**values, evidence=evidence, conflicts=frozenset(conflicts))
+        distributions = tuple(sorted(self.distributions.items()))
+        return Environment(**values, mmcv_distributions=distributions, evidence=evidence,
+                           conflicts=frozenset(conflicts))
 
     def _secondary_fits(self, name: str, known: dict[str, object]) -> bool:
         if name not in self.secondary.values:
@@ -434,7 +533,7 @@ class _Reader:
 
 
 _FIELD_NAMES = tuple(
-    f.name for f in fields(Environment) if f.name not in {"gpus", "evidence", "conflicts"}
+    f.name for f in fields(Environment) if f.name not in {"gpus", "evidence", "conflicts", "mmcv_distributions"}
 )
 
 
@@ -445,6 +544,7 @@ def _setter(name: str, read):
 
 
 # collect_env keys (mmcv 1.x and mmengine eras) and how each value is read.
+# (_QUOTED_KEY and _PAIR, below the table, read the same keys in a pasted dict.)
 _KEYS = {
     "sys.platform": _setter("platform", _platform),
     "Python": _setter("python", _first_version),
@@ -465,9 +565,43 @@ _KEYS = {
 }
 
 
+_KEY_NAMES = "|".join(re.escape(key) for key in sorted(_KEYS, key=len, reverse=True)) + r"|GPU[ ]\d{1,4}(?:,\d{1,4})*"
+_QUOTED_KEY = re.compile(rf"""(['"])(?:{_KEY_NAMES})\1\s*[:,]""")
+# One pair of a pasted dict ('CUDA available': True), OrderedDict (('PyTorch', '1.12.1')) or JSON
+# ("MMCV": "1.7.1"). A string value must be closed: a cut one is not read.
+_PAIR = re.compile(
+    rf"""(?:^|[{{(,\[]\s*)(?P<q>['"])(?P<key>{_KEY_NAMES})(?P=q)\s*[:,]\s*
+        (?P<value>'(?:[^'\\\n]|\\.){{0,12000}}'|"(?:[^"\\\n]|\\.){{0,12000}}"|True|False|None|true|false|null
+                 |-?\d+(?:\.\d+)*(?![\w.]))""",
+    re.VERBOSE,
+)
+# Fields that come out of the dict with their handler's reading (the GPU keys have their own).
+_TORCH_LINE = re.compile(r"^(?:- )?(?:CUDA Runtime|NVCC architecture flags|CuDNN|Build settings)\b|^-gencode")
+_FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+# GitHub's limit on an issue body: text that reaches it was cut there.
+_BODY_LIMIT = 65_000
+
+
+def _cut_last_line(text: str, lines: list[str]) -> bool:
+    """Whether the paste was cut inside its last line, so that line holds no whole fact.
+
+    A body that ends without a newline usually just ends; it was cut when a code block is left
+    open, when it reaches GitHub's limit, or when it ends inside PyTorch's build details (a
+    paste of collect_env never ends there).
+    """
+    if text.endswith("\n") or not lines[-1].strip():
+        return False
+    last = _normalise(lines[-1]).strip()
+    return (len(_FENCE.findall(text)) % 2 == 1 or len(text) >= _BODY_LIMIT
+            or bool(_TORCH_LINE.match(last)))
+
+
 def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
-    for number, raw in enumerate(text.split("\n"), 1):
+    lines = text.split("\n")
+    if _cut_last_line(text, lines):
+        lines[-1] = ""
+    for number, raw in enumerate(lines, 1):
         reader.feed(raw, number)
     return reader.environment()

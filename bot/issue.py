@@ -42,6 +42,18 @@ class IssueText:
     text: str  # the lines joined with "\n", for whole-text regex search
     offsets: tuple[int, ...]  # start offset of each line in ``text``
     project: str = ""  # the repository's name without its owner: "mmdetection"
+    raw: str = ""  # the title and the (bounded) body as written, before normalising
+
+    @cached_property
+    def raw_lines(self) -> tuple[str, ...]:
+        """The lines as the reporter wrote them, one per line of ``lines`` (entities unescaped).
+
+        Falls back to the normalised lines in the rare text where the two do not line up.
+        """
+        raw = self.raw.replace("\r", "").split("\n")
+        if len(raw) != len(self.lines):
+            return self.lines
+        return tuple(html.unescape(line) if "&" in line else line for line in raw)
 
     @cached_property
     def lowered(self) -> str:
@@ -79,25 +91,33 @@ def _normalise(text: str) -> str:
 
 
 def bounded_body(body: str) -> str:
-    """At most MAX_TEXT_CHARS of ``body``: its head and its tail, where tracebacks end."""
+    """At most MAX_TEXT_CHARS of ``body``: its head and its tail, where tracebacks end.
+
+    Both are cut at line ends, so that no line is read in part (a version cut in two would be
+    another version).
+    """
     if len(body) <= MAX_TEXT_CHARS:
         return body
     half = MAX_TEXT_CHARS // 2
-    return body[:half] + "\n" + body[-half:]
+    head, tail = body[:half], body[-half:]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else head
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
+    return head + tail
 
 
 def read_issue(issue: Issue) -> IssueText:
     """Normalise title and body into numbered lines (0 = title) for matching."""
     title = issue.title if isinstance(issue.title, str) else ""
     body = issue.body if isinstance(issue.body, str) else ""
-    normalised = _normalise(title.replace("\n", " ") + "\n" + bounded_body(body))
+    raw = title.replace("\n", " ") + "\n" + bounded_body(body)
+    normalised = _normalise(raw)
     lines = [line.strip()[:MAX_LINE_CHARS] for line in normalised.split("\n")]
     offsets, position = [], 0
     for line in lines:
         offsets.append(position)
         position += len(line) + 1
     project = issue.repo.rpartition("/")[2] if isinstance(issue.repo, str) else ""
-    return IssueText(tuple(lines), "\n".join(lines), tuple(offsets), project)
+    return IssueText(tuple(lines), "\n".join(lines), tuple(offsets), project, raw)
 
 
 # The end of a Python exception's name and its colon: "...Error:", "...Exception:",
@@ -203,29 +223,73 @@ def _exception_in(line: str) -> str | None:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-# Lines that are pasted output rather than prose: indented code blocks, traceback frames.
-_NOT_PROSE = re.compile(r"^(?: {4}|\t)|^\s*File \"")
+# Lines that are pasted output rather than prose: indented code blocks, traceback frames, code
+# comments, shell prompts, pip/conda rows.
+_NOT_PROSE = re.compile(
+    r"""^(?:\ {2}|\t)
+      | ^\s*(?:File\ \"|\#|\$\ |>|\(\w[\w.-]*\)\ \S+@|-\ \[[\ xX]\]|!\[|\d{4}[-/]\d\d[-/]\d\d
+               |(?i:error|warning|note|info)\b:?|[A-Z][\w-]{0,30}:\ 
+               |from\ [\w.]+\ import\b|import\ [\w.]+|class\ \w+|def\ \w+)
+      # the lines the issue templates write, not the reporter
+      | ^\W*(?:\d\.\ )?(?:Thanks\ for\ (?:your|reporting)|I\ have\ (?:searched|read)|The\ bug\ has\ not
+               |A\ clear\ and\ concise|What\ (?:command|dataset)|Did\ you\ make|Please\ run|You\ may\ add
+               |If\ applicable|Describe\ the|If\ you\ have\ already)""",
+    re.VERBOSE,
+)
+# What a prose line may carry that is not the reporter's language: an error message and what
+# follows it, URLs, paths, commands' options, identifiers and versions.
+_NOT_WORDS = re.compile(
+    r"""[A-Za-z0-9_.]*(?:Error|Exception|Warning)\b.*$     # an error message, to the end of the line
+      | \bis\ used\ but\ incompat.*$                          # MMCV's version assertion
+      | https?://[!-~]+ | [!-~]*[/\\][!-~]*                  # URLs and paths
+      | [!-~]*[_=<>][!-~]* | [!-~]*\.[!-~]*[A-Za-z0-9]        # identifiers, pins, file names
+      | [!-~]*\d[!-~]*                                        # versions, numbers
+      | (?<![A-Za-z0-9])--?[A-Za-z][\w-]*                     # command-line options
+    """,
+    re.VERBOSE,
+)
+# Weights: the title is short but all the reporter's own words; a Chinese character carries
+# about half an English word.
+_TITLE_WEIGHT = 3
+_MIN_CHINESE = 6
+# English prose in the body that outweighs a Chinese title: the reporter writes English.
+_ENGLISH_BODY = 30
+
+
+def _prose_counts(line: str) -> tuple[int, int]:
+    """(Chinese characters, English words) of a prose line, once error text and code are removed."""
+    words = _NOT_WORDS.sub(" ", line)
+    return len(_CJK.findall(words)), len(_LATIN_WORD.findall(words))
 
 
 def detect_language(issue: Issue) -> str:
     """"zh" when the reporter writes Chinese prose, else "en".
 
-    Only prose counts: Chinese inside pasted logs (a Chinese Windows console, a Chinese
-    folder name in a traceback) says nothing about the language the reporter reads best,
-    and neither does a Chinese aside in an English sentence: a line is Chinese prose when
-    it holds more Chinese characters than English words.
+    The reporter's language is that of their prose, the title included, not of what they
+    pasted: Chinese inside pasted logs (a Chinese Windows console, a Chinese folder name in a
+    traceback) says nothing about it, nor does an English traceback under a Chinese title.
+    Error messages, paths and identifiers are taken out of each prose line before its words
+    are counted; a line is Chinese when it then holds more Chinese characters than English
+    words. Chinese wins when its prose outweighs the English prose.
     """
     title = issue.title if isinstance(issue.title, str) else ""
     body = issue.body if isinstance(issue.body, str) else ""
     if not _CJK.search(title) and not _CJK.search(body, 0, MAX_TEXT_CHARS):
         return "en"
-    chinese, in_fence = 0, False
-    # The title counts twice: short, but all prose, and the reporter's own words.
-    for line in [title, title, *body[:MAX_TEXT_CHARS].split("\n")]:
+    chinese = english = 0
+    title_chinese, title_english = _prose_counts(title)
+    in_fence = False
+    for line in body[:MAX_TEXT_CHARS].split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
         elif not in_fence and not _NOT_PROSE.search(line):
-            characters = len(_CJK.findall(line))
-            if characters > len(_LATIN_WORD.findall(line)):
+            characters, words = _prose_counts(line)
+            if characters > words:
                 chinese += characters
-    return "zh" if chinese >= 6 else "en"
+            elif words >= 3:  # an English sentence, not a stray word of a log
+                english += words
+    if title_chinese >= 2 and title_chinese > title_english:
+        # A Chinese title over pasted output: Chinese, unless the body is written in English.
+        return "en" if english >= _ENGLISH_BODY and english > 2 * chinese else "zh"
+    english += title_english * _TITLE_WEIGHT
+    return "zh" if chinese >= _MIN_CHINESE and chinese * 2 >= english else "en"

@@ -1,5 +1,6 @@
-"""The reference tables shipped in rules/data/: which MMCV each MMDetection release accepts, and
-GPUs' compute capabilities. Loaded once, checked line by line (errors name file and line)."""
+"""The reference tables shipped in rules/data/: which MMCV each MMDetection release accepts, GPUs'
+compute capabilities, which prebuilt MMCV wheels exist, and the OpenMMLab projects issues are filed
+on. Loaded once, checked line by line (errors name file and line)."""
 
 from __future__ import annotations
 
@@ -135,3 +136,94 @@ def compute_capability(name: str, table: Mapping[tuple[str, ...], tuple[int, int
         if words[:size] in table and all(_GPU_EXTRA.match(w) for w in words[size:]):
             return table[words[:size]]
     return None
+
+
+# --- prebuilt MMCV wheels (rules/data/mmcv_wheels.csv) -----------------------------------------
+
+WHEEL_INDEX = "https://download.openmmlab.com/mmcv/dist/{cuda}/{torch}/index.html"
+_WHEEL_PACKAGES = ("mmcv-full", "mmcv")
+_WHEEL_PLATFORMS = ("linux", "win32", "darwin")
+
+
+@dataclass(frozen=True)
+class WheelRow:
+    """The MMCV versions with a prebuilt wheel for one package, platform, CUDA (or cpu/mps) and PyTorch series."""
+
+    package: str  # "mmcv-full" (MMCV 1.x) or "mmcv" (MMCV 2.x)
+    platform: str
+    cuda: str  # "11.3", "cpu" or "mps"
+    torch: tuple[int, int]
+    versions: tuple[Version, ...]  # newest first
+
+    @property
+    def index_url(self) -> str:
+        """The ``-f`` URL, formed as the installation page's selector forms it."""
+        cuda = "cpu" if self.cuda in ("cpu", "mps") else "cu" + self.cuda.replace(".", "")
+        return WHEEL_INDEX.format(cuda=cuda, torch="torch{}.{}".format(*self.torch))
+
+
+def load_wheel_table(path: Path = DATA_DIR / "mmcv_wheels.csv") -> tuple[WheelRow, ...]:
+    table = []
+    for number, (package, platform, cuda, torch, versions) in _read_csv(
+            path, ["package", "platform", "cuda", "torch", "mmcv_versions"]):
+        series = re.fullmatch(r"(\d+)\.(\d+)", torch)
+        parsed = tuple(parse_version(text) for text in versions.split())
+        if (package not in _WHEEL_PACKAGES or platform not in _WHEEL_PLATFORMS or not series or not parsed
+                or None in parsed or not re.fullmatch(r"\d+\.\d|cpu|mps", cuda)):
+            raise DataFileError(f"{path}:{number}: expected mmcv-full|mmcv, linux|win32|darwin, a CUDA such as "
+                                f"11.3 (or cpu, mps), a PyTorch series such as 1.12 and versions, found "
+                                f"{package!r},{platform!r},{cuda!r},{torch!r},{versions!r}")
+        table.append(WheelRow(package, platform, cuda, (int(series[1]), int(series[2])),
+                              tuple(sorted(parsed, reverse=True))))  # type: ignore[arg-type]
+    return tuple(table)
+
+
+@cache
+def wheel_table() -> tuple[WheelRow, ...]:
+    """The shipped wheel table, read once."""
+    return load_wheel_table()
+
+
+# --- the projects issues are filed on (rules/data/projects.csv) ----------------------------------
+
+@dataclass(frozen=True)
+class Project:
+    """An OpenMMLab project: its repository's name, import package, how it collects the environment."""
+
+    repo: str  # "mmdetection"
+    package: str  # "mmdet": the import name, the folder in tracebacks, the registry scope
+    name: str  # "MMDetection"
+    collect_env: str  # the command its issue template asks for
+    faq_url: str  # the FAQ holding the answered entries, in this project's docs or MMCV's
+    mmcv2_from: str = ""  # its first release made for MMCV 2.x ("" when every release is, or none)
+
+
+def load_project_table(path: Path = DATA_DIR / "projects.csv") -> tuple[Project, ...]:
+    table = []
+    for number, (repo, package, name, collect_env, faq_url, mmcv2_from, source) in _read_csv(
+            path, ["repo", "package", "name", "collect_env", "faq_url", "mmcv2_from", "source_url"]):
+        if not (re.fullmatch(r"[\w.-]+", repo) and re.fullmatch(r"\w+", package) and name
+                and collect_env.startswith("python ") and faq_url.startswith("https://")
+                and source.startswith("https://") and (not mmcv2_from or parse_version(mmcv2_from))):
+            raise DataFileError(f"{path}:{number}: expected repo,package,name,python command,https FAQ,"
+                                f"https source; found {repo!r},{package!r},{name!r},{collect_env!r},"
+                                f"{faq_url!r},{source!r}")
+        table.append(Project(repo.lower(), package, name, collect_env, faq_url, mmcv2_from))
+    return tuple(table)
+
+
+@cache
+def project_table() -> tuple[Project, ...]:
+    """The shipped project table, read once."""
+    return load_project_table()
+
+
+def project_named(repo: str) -> Project | None:
+    """The project of a repository ("open-mmlab/mmsegmentation" or "mmsegmentation"), if listed."""
+    name = repo.rpartition("/")[2].lower()
+    return next((project for project in project_table() if project.repo == name), None)
+
+
+def project_of_package(package: str) -> Project | None:
+    """The project whose import package is ``package`` ("mmseg")."""
+    return next((project for project in project_table() if project.package == package), None)

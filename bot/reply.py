@@ -1,19 +1,21 @@
-"""The comment the bot posts: evidence, fix, FAQ link, environment, marker, labels (pure)."""
+"""Rendering the composed answer: markdown in the reporter's language, marker, labels (pure).
+
+Everything said was decided by bot/answer.py; this module only writes it down.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
-from bot import diagnosis
+from bot import answer, diagnosis
+from bot.answer import MAX_ANSWERS, PLACEHOLDER, Answer, Filled, Section
 from bot.diagnosis import Diagnosis, Message, MessageValue
 from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.matcher import Match
 
 # GitHub refuses comments longer than this (422).
 GITHUB_COMMENT_LIMIT = 65_536
-MAX_ANSWERS = 3
-MAX_EVIDENCE_CHARS = 300
 
 TEXT = {
     "en": {
@@ -23,24 +25,17 @@ TEXT = {
         "line_title": "in the title",
         "line_body": "line {line}",
         "steps": "**What to do**",
-        "faq": "FAQ entry: {url}",
-        "diagnosis": "**What your environment shows**",
-        "ask_env": (
-            "**Please add your environment.** Run `python mmdet/utils/collect_env.py` and paste its "
-            "output in a comment below; I will then check: {checks}."
-        ),
+        "faq": "FAQ: {url}",
+        "diagnosis": "**What your report shows**",
+        "env_summary": "The environment facts I used",
+        "footer": "<sub>faq-bot, answering from the FAQ; a maintainer follows up if this does not help. "
+                  "Maintainers: `/faq` re-runs me, `/faq RULE-ID` posts one answer.</sub>",
         "env_reply_intro": "Thanks for the environment. For the FAQ entry above, it shows:",
         "env_reply_nothing": (
             "Thanks for the environment. It shows nothing that explains this error, so I leave it to "
             "the maintainers."
         ),
         "follow_up_intro": "Your new comment shows another known problem that the FAQ answers.",
-        "env_summary": "Environment as I read it",
-        "footer": (
-            "<sub>I am faq-bot and answer from the project's FAQ. If this does not help, a "
-            "maintainer will follow up. Maintainers can re-run me with `/faq`, or post one "
-            "answer with `/faq RULE-ID`.</sub>"
-        ),
         "nothing": (
             "I found no FAQ entry that fits this issue (I looked at the title, the error "
             "messages and the environment). A maintainer will take a look."
@@ -55,20 +50,14 @@ TEXT = {
         "line_title": "见标题",
         "line_body": "第 {line} 行",
         "steps": "**解决方法**",
-        "faq": "FAQ 条目：{url}",
-        "diagnosis": "**从您的环境信息中可以看到**",
-        "ask_env": (
-            "**请补充您的环境信息。** 运行 `python mmdet/utils/collect_env.py`，并在下方评论中"
-            "贴上它的输出；我会检查：{checks}。"
-        ),
+        "faq": "FAQ：{url}",
+        "diagnosis": "**从您的报告中可以看到**",
+        "env_summary": "我用到的环境信息",
+        "footer": "<sub>faq-bot 根据常见问题解答作答；如未解决，维护者会跟进。"
+                  "维护者：`/faq` 让我重新检查，`/faq 规则ID` 发布指定的解答。</sub>",
         "env_reply_intro": "感谢补充环境信息。针对上面的 FAQ 条目，可以看到：",
         "env_reply_nothing": "感谢补充环境信息。其中没有能解释这个错误的地方，请等待维护者跟进。",
         "follow_up_intro": "您的新评论中出现了另一个常见问题（FAQ）中已有解答的问题。",
-        "env_summary": "我读到的环境信息",
-        "footer": (
-            "<sub>我是 faq-bot，根据项目的常见问题解答作答。如果没有解决您的问题，维护者会继续跟进。"
-            "维护者可以用 `/faq` 让我重新检查，或用 `/faq 规则ID` 发布指定的解答。</sub>"
-        ),
         "nothing": "我没有找到与这个 issue 对应的常见问题条目（已检查标题、错误信息和环境信息）。维护者会来看一下。",
         "unknown_rule": "没有名为 `{rule}` 的 FAQ 规则。已有的规则：{known}。",
         "truncated": "*（为符合 GitHub 评论长度限制，内容已截短）*",
@@ -76,39 +65,31 @@ TEXT = {
 }
 
 
-def render_answer(
-    language: str,
-    matches: Iterable[Match],
-    diagnoses: Iterable[Diagnosis] = (),
-    env_checks: Iterable[str] = (),
-    env_rows: Iterable[tuple[str, str]] = (),
-) -> str:
-    """The whole comment for matched rules; ``env_checks`` are phrases already in ``language``."""
+def render(answer: Answer) -> str:
+    """The whole comment: exactly what ``answer`` decided, in its language."""
+    language = answer.language
     text = TEXT[language]
-    matches = list(matches)[:MAX_ANSWERS]
-    parts = [MARKER, text["intro_one"] if len(matches) == 1 else text["intro_many"]]
-    # What the reporter's own facts show comes first: it is the specific answer, the FAQ's
-    # steps below are the general one.
-    findings = [render_message(found.message, language) for found in diagnoses]
-    if findings:
-        parts.append(text["diagnosis"] + "\n\n" + "\n".join(f"- {finding}" for finding in findings))
-    for found in matches:
-        parts.append(_answer_section(language, found))
-    checks = list(dict.fromkeys(env_checks))
-    if checks:
-        parts.append(text["ask_env"].format(checks="; ".join(checks)))
-    rows = list(env_rows)
-    if rows:
-        parts.append(_environment_block(text["env_summary"], rows))
+    parts = [MARKER, text["intro_one"] if len(answer.sections) == 1 else text["intro_many"]]
+    # What the reporter's own facts show comes first: it is the specific answer.
+    if answer.findings:
+        findings = "\n".join(f"- {render_message(finding, language)}" for finding in answer.findings)
+        parts.append(f"{text['diagnosis']}\n\n{findings}")
+    for section in answer.sections:
+        parts.append(_section(language, section))
+    if answer.ask is not None:
+        parts.append(render_message(answer.ask, language))
+    if answer.env_rows:
+        parts.append(_environment_block(text["env_summary"], answer.env_rows))
     parts.append(text["footer"])
     return "\n\n".join(parts) + "\n"
 
 
 def render_message(message: Message, language: str) -> str:
-    """A diagnosis's sentence in ``language``, from the templates of ``diagnosis.TEXT``."""
-    return diagnosis.TEXT[language][message.key].format(
-        **{name: _render_value(value, language) for name, value in message.values.items()}
-    )
+    """A Message's sentence in ``language``, from the templates of answer.TEXT or diagnosis.TEXT."""
+    template = answer.TEXT[language].get(message.key)
+    if template is None:
+        template = diagnosis.TEXT[language][message.key]
+    return template.format(**{name: _render_value(value, language) for name, value in message.values.items()})
 
 
 def _render_value(value: MessageValue, language: str) -> str:
@@ -119,19 +100,22 @@ def _render_value(value: MessageValue, language: str) -> str:
     return value
 
 
-def _answer_section(language: str, found: Match) -> str:
+def _fill(filled: Filled, language: str) -> str:
+    return PLACEHOLDER.sub(lambda found: _render_value(filled.values[found[1]], language), filled.template)
+
+
+def _section(language: str, section: Section) -> str:
     text = TEXT[language]
-    rule = found.rule
-    where = text["line_title"] if found.evidence.line == 0 else text["line_body"].format(line=found.evidence.line)
-    quote = _code_block(found.evidence.text[:MAX_EVIDENCE_CHARS])
-    return "\n\n".join(
-        [
-            f"### {rule.title[language]}",
-            f"{text['found']} ({where}):\n\n{quote}",
-            f"{text['steps']}\n\n{rule.answer[language]}",
-            text["faq"].format(url=rule.faq),
-        ]
-    )
+    where = text["line_title"] if section.line == 0 else text["line_body"].format(line=section.line)
+    parts = [
+        f"### {section.title}",
+        f"{text['found']} ({where}):\n\n{_code_block(section.quote)}",
+    ]
+    summary = _fill(section.summary, language)
+    steps = "\n".join(f"{number}. {_fill(step, language)}" for number, step in enumerate(section.steps, 1))
+    parts.append(f"{text['steps']}\n\n" + "\n".join(piece for piece in (summary, steps) if piece))
+    parts.append(text["faq"].format(url=section.faq))
+    return "\n\n".join(parts)
 
 
 def _code_block(content: str) -> str:

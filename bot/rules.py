@@ -38,7 +38,35 @@ MAX_LABEL_CHARS = 50
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _TOP_KEYS = {
     "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
-    "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "examples",
+    "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "steps", "examples",
+}
+# The ``{{name}}`` placeholders a rule's answer and steps may use; bot/answer.py fills each one
+# for the reporter (their versions, package, repository).
+PLACEHOLDERS = {
+    # commands, each in its own code span
+    "install_mmcv": "installing the MMCV with a prebuilt wheel for their PyTorch and CUDA (or why there is none)",
+    "uninstall_mmcv": "the pip uninstall of the MMCV package(s) they have",
+    "build_mmcv": "building the MMCV they need from source (PyPI's source package)",
+    "install_mmengine": "installing an MMEngine in the range their error printed",
+    "collect_env": "their project's collect_env command",
+    # words
+    "mmcv_package": "mmcv-full (MMCV 1.x) or mmcv (MMCV 2.x)",
+    "package": "their project's import package (mmdet, mmseg, ...)",
+    "scope": "the registry scope of their error, else their project's package",
+    "registry_name": "the class their error says is not in the registry",
+    "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
+    "gpu": "their GPUs with their compute capabilities",
+    "torch_series": "their PyTorch's major.minor",
+}
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# What a step's ``when`` may ask of the reporter, and the values each condition takes.
+WHEN = {
+    "mmcv": ("1", "2", "unknown"),  # the MMCV major they need
+    "gpu": ("known", "unknown"),  # a reported GPU whose compute capability the table knows
+    "environment": ("given", "missing"),  # collect_env (or any version) in the issue
+    # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
+    "range": ("mmcv", "mmengine", "unknown"),
+    "error": None,  # a regex, searched in the quoted error line
 }
 _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}
 # Keys older rule files may still use: refused with the new name, not as merely unknown.
@@ -90,6 +118,14 @@ class WindowsCase:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of an answer, shown to the reporters it applies to (``when``), in both languages."""
+
+    text: dict[str, str]
+    when: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: dict[str, str]
@@ -105,6 +141,7 @@ class Rule:
     diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
     asks_environment: dict[str, str] | None = None  # per language: what the bot checks once given collect_env
     windows_case: WindowsCase | None = None
+    steps: tuple[Step, ...] = ()
     priority: int = 0
     supersedes: tuple[str, ...] = ()
     path: str = ""
@@ -255,7 +292,7 @@ def parse_rule(doc: _Doc) -> Rule:
         labels=tuple(_label(item) for item in keys["labels"].sequence()),
         regexes=regexes,
         phrases=phrases,
-        answer=_bilingual(keys["answer"]),
+        answer=_with_placeholders(keys["answer"], _bilingual(keys["answer"])),
         examples_match=_texts(examples, "match", keys["examples"]),
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
         context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
@@ -263,6 +300,7 @@ def parse_rule(doc: _Doc) -> Rule:
         diagnoses=diagnoses,
         asks_environment=_bilingual(keys["asks_environment"]) if "asks_environment" in keys else None,
         windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
+        steps=tuple(_step(item) for item in keys["steps"].sequence()) if "steps" in keys else (),
         priority=_integer(keys["priority"]) if "priority" in keys else 0,
         supersedes=tuple(item.text() for item in keys["supersedes"].sequence()) if "supersedes" in keys else (),
         path=doc.path,
@@ -319,6 +357,46 @@ def _bilingual(doc: _Doc) -> dict[str, str]:
     if extra:
         raise keys[extra[0]].error("unknown language (allowed: en, zh)")
     return {language: keys[language].text().strip() for language in LANGUAGES}
+
+
+def _with_placeholders(doc: _Doc, texts: dict[str, str]) -> dict[str, str]:
+    """The texts, once every ``{{name}}`` in them is a known placeholder."""
+    for language, text in texts.items():
+        for name in _PLACEHOLDER.findall(text):
+            if name not in PLACEHOLDERS:
+                raise doc.error(f"unknown placeholder {{{{{name}}}}} in the {language!r} text "
+                                f"(known: {', '.join(sorted(PLACEHOLDERS))})")
+        if text.count("{{") != len(_PLACEHOLDER.findall(text)):
+            raise doc.error(f"a '{{{{' in the {language!r} text is not a placeholder such as {{{{collect_env}}}}")
+    if set(_PLACEHOLDER.findall(texts["en"])) != set(_PLACEHOLDER.findall(texts["zh"])):
+        raise doc.error("the 'en' and 'zh' texts must use the same placeholders")
+    return texts
+
+
+def _step(doc: _Doc) -> Step:
+    keys = doc.mapping()
+    unknown = sorted(set(keys) - {"en", "zh", "when"})
+    if unknown:
+        raise keys[unknown[0]].error("unknown key (allowed: en, zh, when)")
+    texts = {language: keys[language].text().strip() for language in LANGUAGES if language in keys}
+    if len(texts) != len(LANGUAGES):
+        raise doc.error("a step needs both its 'en' and 'zh' text")
+    when: dict[str, str] = {}
+    if "when" in keys:
+        for name, item in keys["when"].mapping().items():
+            if name not in WHEN:
+                raise item.error(f"unknown condition (allowed: {', '.join(WHEN)})")
+            value = str(item.value())
+            allowed = WHEN[name]
+            if allowed is None:
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    raise item.error(f"not a valid regular expression: {error}") from error
+            elif value not in allowed:
+                raise item.error(f"must be one of: {', '.join(allowed)}")
+            when[name] = value
+    return Step(_with_placeholders(doc, texts), when)
 
 
 def _label(doc: _Doc) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import diagnosis, reply
+from bot.answer import MAX_ANSWERS, compose
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
@@ -34,6 +35,7 @@ class Verdict:
             "diagnoses": [{"id": d.id, "facts": dict(d.facts)} for d in self.diagnoses],
             "signatures": [{"kind": s.kind, "text": s.text, "line": s.line} for s in self.signatures],
             "env": self.env.to_json(),
+            "asks_environment": self.asks_environment,
             "comment": self.comment,
         }
 
@@ -85,17 +87,11 @@ def _most_telling_line(reading: _Reading) -> Evidence:
 def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
     if not matches:
         return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
-    answered = [m.rule for m in matches[: reply.MAX_ANSWERS]]
+    answered = [m.rule for m in matches[:MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
     checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(answered, reading.language)
-    comment = reply.render_answer(
-        reading.language,
-        matches,
-        diagnoses=findings,
-        env_checks=checks,
-        env_rows=reading.env.as_rows(),
-    )
+    answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings, checks)
     return Verdict(
-        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment,
-        asks_environment=bool(checks),
+        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches),
+        reply.render(answer), answer.asks_environment,
     )

@@ -12,8 +12,8 @@ from functools import lru_cache
 _VERSION = re.compile(
     r"""
     ^v?(?P<release>\d{1,6}(?:\.\d{1,6}){0,4})
-    (?:[-_.]?(?P<pre>a|b|rc|alpha|beta|dev|post)[-_.]?(?P<pre_n>\d{1,6})?)?
-    (?:\+(?P<local>[A-Za-z0-9.]{1,40}))?$
+    (?:[-_.]?(?P<pre>a|b|rc|alpha|beta|dev|post)[-_.]?(?P<pre_n>\d{1,10})?)?
+    (?:\+(?P<local>[A-Za-z0-9]{1,40}(?:\.[A-Za-z0-9]{1,40}){0,8}))?$
     """,
     re.VERBOSE | re.IGNORECASE,
 )

@@ -425,9 +425,10 @@ def test_rows_follow_collect_env_order_and_skip_unknowns():
     assert "MMEngine" not in labels
 
 
-def test_rows_mention_contradictions():
-    rows = parse_environment("PyTorch: 1.8.0\nPyTorch: 1.9.0\nMMCV: 1.3.8").as_rows()
-    assert rows == [("MMCV", "1.3.8"), ("Contradictory (ignored)", "pytorch")]
+def test_contradictions_are_kept_for_maintainers_but_never_shown_to_the_reporter():
+    env = parse_environment("PyTorch: 1.8.0\nPyTorch: 1.9.0\nMMCV: 1.3.8")
+    assert env.as_rows() == [("MMCV", "1.3.8")]
+    assert env.conflicts == {"pytorch"} and env.to_json()["conflicts"] == ["pytorch"]
 
 
 def test_to_json_is_json_safe_and_omits_unknowns():
@@ -448,3 +449,82 @@ def test_large_log_body_does_not_run_away():
     started = time.perf_counter()
     parse_environment(body)
     assert time.perf_counter() - started < 0.5  # generous: the target is ~20 ms for a whole triage
+
+
+# --- every shape collect_env is pasted in (issue #8, point 6) ------------------------------------
+
+def test_a_printed_dict_of_collect_env_is_read_like_its_lines():
+    pasted = (
+        "{'sys.platform': 'linux', 'Python': '3.9.7 (default) [GCC 7.5.0]', 'CUDA available': True, "
+        "'GPU 0,1': 'NVIDIA GeForce RTX 3080', 'CUDA_HOME': '/usr/local/cuda-11.6', "
+        "'NVCC': 'Cuda compilation tools, release 11.6, V11.6.124', 'PyTorch': '1.13.1+cu116', "
+        "'PyTorch compiling details': 'PyTorch built with:\\n  - GCC 9.3\\n  - CUDA Runtime 11.6\\n"
+        "  - NVCC architecture flags: -gencode;arch=compute_75,code=sm_75;-gencode;arch=compute_86,code=sm_86\\n', "
+        "'MMCV': '2.0.1', 'MMCV Compiler': 'GCC 9.3', 'MMCV CUDA Compiler': '11.6'}"
+    )
+    env = parse_environment(pasted)
+    assert str(env.pytorch) == "1.13.1+cu116" and str(env.pytorch_cuda) == "11.6"
+    assert env.gpus == (Gpu((0, 1), "NVIDIA GeForce RTX 3080"),) and env.cuda_available is True
+    assert env.pytorch_archs == ("sm_75", "sm_86") and str(env.mmcv) == "2.0.1"
+    assert env.mmcv_cuda_compiler == "11.6" and str(env.nvcc) == "11.6.124"
+
+
+def test_an_ordered_dict_and_json_are_read_too():
+    ordered = parse_environment(
+        "OrderedDict([('sys.platform', 'win32'), ('CUDA available', False), ('PyTorch', '2.0.1+cpu'), "
+        "('MMEngine', '0.8.4')])")
+    assert ordered.platform == "win32" and ordered.cuda_available is False
+    assert ordered.pytorch_cuda_build is False and str(ordered.mmengine) == "0.8.4"
+    as_json = parse_environment('{\n  "sys.platform": "linux",\n  "CUDA available": true,\n'
+                                '  "PyTorch": "2.1.2+cu118",\n  "MMCV": "2.1.0"\n}')
+    assert str(as_json.pytorch_cuda) == "11.8" and str(as_json.mmcv) == "2.1.0" and as_json.cuda_available
+
+
+def test_a_dict_string_the_paste_cut_off_gives_nothing():
+    env = parse_environment("{'PyTorch': '1.12.1+cu113', 'MMCV': '1.7")
+    assert str(env.pytorch) == "1.12.1+cu113" and env.mmcv is None
+
+
+def test_versions_written_in_chinese_prose_with_full_width_colons():
+    env = parse_environment("我的环境：torch版本是1.10.1，mmcv 的版本为 1.4.0\nmmdet版本：2.25.0")
+    assert str(env.pytorch) == "1.10.1" and str(env.mmcv) == "1.4.0" and str(env.mmdet) == "2.25.0"
+
+
+def test_nightly_and_source_builds_of_pytorch_are_versions():
+    assert str(parse_environment("PyTorch: 2.4.0.dev20240301+cu121\n").pytorch_cuda) == "12.1"
+    assert str(parse_environment("PyTorch: 2.1.0a0+32f93b1\n").pytorch) == "2.1.0a0+32f93b1"
+
+
+ARCH_LINE = ("  - NVCC architecture flags: -gencode;arch=compute_37,code=sm_37;-gencode;arch=compute_50,code=sm_50;"
+             "-gencode;arch=compute_60,code=sm_60;-gencode;arch=compute_70,code=sm_70")
+
+
+@pytest.mark.parametrize("cut", [
+    ARCH_LINE[:-3],  # "code=sm_" and a digit short of a whole architecture
+    ARCH_LINE + ";-gencode;arch",  # the next group begun and cut
+    ARCH_LINE[: ARCH_LINE.rindex(";")],  # ends on a whole group, but the body ends here, unterminated
+])
+def test_an_architecture_list_the_paste_cut_off_gives_no_architectures(cut):
+    env = parse_environment("PyTorch: 1.10.0+cu113\n" + cut)
+    assert env.pytorch_archs == () and str(env.pytorch) == "1.10.0+cu113"
+
+
+def test_a_whole_architecture_list_is_read():
+    assert parse_environment(ARCH_LINE + "\n").pytorch_archs == ("sm_37", "sm_50", "sm_60", "sm_70")
+
+
+def test_the_last_line_of_a_code_block_left_open_was_cut():
+    env = parse_environment("```\nPyTorch: 1.12.1+cu113\nMMCV: 1.6")
+    assert env.mmcv is None and str(env.pytorch) == "1.12.1+cu113"
+    closed = parse_environment("```\nPyTorch: 1.12.1+cu113\nMMCV: 1.6.2\n```")
+    assert str(closed.mmcv) == "1.6.2"
+
+
+def test_a_line_the_reporter_cut_short_gives_nothing():
+    assert parse_environment("PyTorch: 1.1...\nMMCV: 1.7.1\n").pytorch is None
+
+
+def test_two_mmcv_distributions_listed_together_are_both_kept():
+    env = parse_environment("mmcv                      2.1.0\nmmcv-full                 1.7.2\n")
+    assert dict(env.mmcv_distributions) == {"mmcv": parse_version("2.1.0"), "mmcv-full": parse_version("1.7.2")}
+    assert env.mmcv is None  # which one Python imports is not said

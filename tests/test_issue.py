@@ -132,3 +132,38 @@ def test_a_chinese_aside_in_an_english_title_stays_english():
 
 def test_a_short_chinese_title_counts():
     assert detect_language(Issue("[Bug] 评估时报错", "")) == "zh"
+
+
+def test_a_chinese_title_over_an_english_traceback_is_chinese():
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "tools/train.py", line 12, in <module>\n'
+        "    from mmdet.apis import train_detector\n"
+        "AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n"
+    )
+    assert detect_language(Issue("安装后运行报错： MMCV==2.2.0 is used but incompatible", body)) == "zh"
+
+
+def test_a_chinese_title_over_english_prose_is_english():
+    body = ("I trained on my own dataset with a single class and followed the tutorial exactly. "
+            "The config was changed only in the number of classes, and the error below appears "
+            "at the first iteration every time I start training, also with the public dataset.\n")
+    assert detect_language(Issue("训练自己的数据集报错", body)) == "en"
+
+
+def test_chinese_prose_around_commands_and_versions_is_chinese():
+    body = "按照文档执行 pip install mmcv-full==1.7.1 -f https://download.openmmlab.com/mmcv/dist/cu113/torch1.12/index.html 之后还是报错，CUDA和PyTorch版本都对"
+    assert detect_language(Issue("安装失败", body)) == "zh"
+
+
+def test_issue_template_lines_are_not_the_reporters_english():
+    body = (
+        "**Checklist**\n"
+        "1. I have searched related issues but cannot get the expected help.\n"
+        "2. I have read the FAQ documentation but cannot get the expected help.\n"
+        "3. The bug has not been fixed in the latest version.\n"
+        "**Describe the bug**\n"
+        "A clear and concise description of what the bug is.\n"
+        "用自己的数据训练时出现下面的错误，换了几个配置都一样\n"
+    )
+    assert detect_language(Issue("KeyError: 'MyDataset is not in the dataset registry'", body)) == "zh"

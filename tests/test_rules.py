@@ -118,7 +118,7 @@ def test_an_unknown_diagnosis_is_refused_with_file_line_and_the_known_ids(tmp_pa
     message = str(error.value)
     line = path.read_text().splitlines().index("- gcc-too-new") + 1
     assert f"{path}:{line}: rule 'demo-rule': field 'diagnoses.[1]': unknown diagnosis 'gcc-too-new'" in message
-    assert "known: mmcv-without-ops, " in message and "windows-case-confirmed" in message
+    assert "known: mmcv-installed-twice, mmcv-without-ops, " in message and "windows-case-confirmed" in message
 
 
 def test_declared_diagnoses_and_the_windows_case_load(tmp_path):

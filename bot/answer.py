@@ -1,0 +1,409 @@
+"""Composing the answer for this reporter: the quoted error, the findings, the steps that apply to
+them with their commands filled in, what to ask for (pure).
+
+The answer is data: rule texts in the reporter's language with ``{{name}}`` placeholders and the
+values that fill them (facts, or Messages rendered by bot/reply.py, which decides nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, utils
+
+from bot import install
+from bot.diagnosis import Diagnosis, Message, MessageValue
+from bot.environment import FIELD_LABELS, Environment
+from bot.install import Machine, Target
+from bot.issue import ErrorSignature, IssueText
+from bot.matcher import Match
+from bot.reference_tables import Project, project_named
+from bot.reporter import (
+    PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, registry_miss, table_range, traced_project,
+)
+from bot.rules import Rule, Step
+
+MAX_ANSWERS = 3
+MAX_QUOTE_CHARS = 300
+DEFAULT_PROJECT = "mmdet"  # the FAQ the rules come from
+GENERIC_COLLECT_ENV = 'python -c "from mmcv.utils import collect_env; print(collect_env())"'
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+# --- compose's sentences: language -> key -> template (str.format), rendered by bot/reply.py -----
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "install-either": "`mim install mmcv` (MMCV 2.x) or `mim install mmcv-full` (MMCV 1.x)",
+        "install-both": "for MMCV 2.x {two}; for MMCV 1.x {one}",
+        "install-other-torch": "install PyTorch {alt_torch} with {alt_cuda} and `{command}`",
+        "install-mim": "`{command}` (mim picks the build for your PyTorch and CUDA)",
+        "install-pip": "`{command}`",
+        "install-source-torch": (
+            "build it from source, as no prebuilt MMCV fits PyTorch {torch} (a nightly or source build): "
+            "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
+        "install-no-wheel": (
+            "install PyTorch {alt_torch} with {alt_cuda} and `{command}` (no prebuilt `{what}` exists for "
+            "PyTorch {torch} with {cuda}), or build it for yours: `{build}`"),
+        "install-no-wheel-build": (
+            "build it from source, as no prebuilt `{what}` exists for PyTorch {torch} with {cuda}: "
+            "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
+        "range-found": "{asserted} accepts `{printed}`{installed}.",
+        "range-asserted": "{name}'s `{package}/__init__.py`",
+        "range-keep": "{found} To keep MMCV {installed}, use {name} {version} or later, made for MMCV 2.x; "
+                      "this {name} is older.",
+        "range-required": "{name} {version}",
+        "range-unknown": "The package that printed this error",
+        "range-installed": ", but you have {package} {version}",
+        "package-either": "MMCV",
+        "code": "`{code}`",
+        "build": "`{command}`",
+        "build-either": "`pip install mmcv` (2.x) or `pip install mmcv-full` (1.x)",
+        "ask": "**Please add your environment:** paste the output of `{command}` in a comment below; "
+               "I will then check {checks}.",
+        "nvcc-mismatch": (
+            "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
+            "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
+        "gpu-named": "{name} (compute capability {arch})",
+    },
+    "zh": {
+        "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
+        "install-both": "MMCV 2.x：{two}；MMCV 1.x：{one}",
+        "install-other-torch": "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`",
+        "install-mim": "`{command}`（mim 会选择与您的 PyTorch 和 CUDA 对应的版本）",
+        "install-pip": "`{command}`",
+        "install-source-torch": (
+            "从源码编译，因为 PyTorch {torch}（nightly 或源码编译版）没有对应的预编译 MMCV：`{build}`"
+            "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
+        "install-no-wheel": (
+            "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`（PyTorch {torch} + {cuda} 没有预编译的 "
+            "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
+        "install-no-wheel-build": (
+            "从源码编译，因为 PyTorch {torch} + {cuda} 没有预编译的 `{what}`：`{build}`"
+            "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
+        "range-found": "{asserted}要求 `{printed}`{installed}。",
+        "range-asserted": "{name} 的 `{package}/__init__.py` ",
+        "range-keep": "{found}如果要保留 MMCV {installed}，请使用 {name} {version} 及以后的版本（它们是为 MMCV 2.x "
+                      "开发的）；当前的 {name} 版本较旧。",
+        "range-required": "{name} {version} ",
+        "range-unknown": "打印该错误的包",
+        "range-installed": "，而您安装的是 {package} {version}",
+        "package-either": "MMCV",
+        "code": "`{code}`",
+        "build": "`{command}`",
+        "build-either": "`pip install mmcv`（2.x）或 `pip install mmcv-full`（1.x）",
+        "ask": "**请补充环境信息：** 在下方评论中贴上 `{command}` 的输出；我会再检查{checks}。",
+        "nvcc-mismatch": (
+            "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
+            "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
+        "gpu-named": "{name}（计算能力 {arch}）",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A rule text in the reporter's language and the values of its ``{{name}}`` placeholders."""
+
+    template: str
+    values: Mapping[str, MessageValue] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One FAQ entry's part of the answer."""
+
+    rule_id: str
+    title: str
+    quote: str  # the error line as the reporter wrote it
+    line: int  # 0 = the title
+    summary: Filled
+    steps: tuple[Filled, ...]
+    faq: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything the reply says, decided; bot/reply.py only writes it down."""
+
+    language: str
+    findings: tuple[Message, ...]
+    sections: tuple[Section, ...]
+    ask: Message | None  # the request for the environment, when it is missing and would help
+    env_rows: tuple[tuple[str, str], ...]  # the facts of the environment the answer used
+
+    @property
+    def asks_environment(self) -> bool:
+        return self.ask is not None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What compose knows about this reporter, read once for all sections."""
+
+    project: Project | None
+    wanted: PrintedRange | None
+    wanted_line: int | None
+    major: int | None
+    machine: Machine
+    env: Environment
+    downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
+
+    @property
+    def package(self) -> str:
+        """The package whose code the reporter runs: their project's, or for an issue filed on
+        MMCV or MMEngine the one their traceback runs through (MMDetection, the FAQ's, if none)."""
+        if self.project is not None and self.project.package not in ("mmcv", "mmengine"):
+            return self.project.package
+        return self.downstream or DEFAULT_PROJECT
+
+
+def read_facts(text: IssueText, env: Environment) -> Facts:
+    traced = traced_project(text)
+    project = (project_named(text.project) if text.project else None) or traced
+    found = printed_range(text)
+    wanted, line = found if found else (table_range(env), None)
+    if wanted is not None and wanted.asserted_by is None and wanted.package != "mmengine":
+        # No frame says which package asserts it: the one the issue is about.
+        if project is not None and project.package not in ("mmcv", "mmengine"):
+            wanted = PrintedRange(wanted.package, wanted.bounds, wanted.installed, project)
+    cuda = None
+    if env.pytorch_cuda_build is False:
+        cuda = "cpu"
+    elif env.pytorch_cuda is not None:
+        cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
+    machine = Machine(env.pytorch, cuda, env.platform)
+    return Facts(project, wanted, line, mmcv_major(env, text, wanted), machine, env,
+                 traced.package if traced else None)
+
+
+# --- filling the placeholders -------------------------------------------------------------------
+
+def _target(facts: Facts) -> Target:
+    wanted = facts.wanted if facts.wanted is not None and facts.wanted.package != "mmengine" else None
+    keep = facts.env.mmcv if facts.env.mmcv is not None and facts.wanted is None else None
+    caps = {}
+    if facts.package == "mmdet":
+        # MMDetection asserts a range in every release: without one known, the newest release's
+        # range, so that the MMCV recommended is never one MMDetection refuses (2.2.0 for 3.x).
+        # (MMCV 1.x: left open; the 2.x releases' ranges differ too much to pick one for the reporter)
+        caps = {2: found} if (found := newest_range(2)) is not None else {}
+    return Target(facts.major, wanted, keep, caps)
+
+
+def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, MessageValue]:
+    """The values of the placeholders ``names`` for this reporter (only those: some plan installs)."""
+    env = facts.env
+    values: dict[str, MessageValue] = {}
+    for name in names:
+        if name in ("install_mmcv", "build_mmcv"):
+            target = _target(facts)
+            values[name] = install.plan(target, facts.machine) if name == "install_mmcv" else install.build(target)
+        elif name == "uninstall_mmcv":
+            installed = env.mmcv if env.mmcv is not None else (facts.wanted.installed if facts.wanted else None)
+            distributions = tuple(distribution for distribution, _ in env.mmcv_distributions)
+            values[name] = Message("code", {"code": install.uninstall(facts.major, installed, env.mmcv_package,
+                                                                      distributions)})
+        elif name == "install_mmengine":
+            wanted = facts.wanted
+            command = (f'mim install "{wanted.spec}"' if wanted is not None and wanted.package == "mmengine"
+                       else "mim install mmengine")
+            values[name] = Message("code", {"code": command})
+        elif name == "mmcv_package":
+            values[name] = install.PACKAGE[facts.major] if facts.major else Message("package-either")
+        elif name == "collect_env":
+            values[name] = Message("code", {"code": facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV})
+        elif name == "package":
+            values[name] = facts.package
+        elif name in ("scope", "registry_name"):
+            miss = registry_miss(section_quote)
+            values["scope"] = miss.scope if miss and miss.scope else facts.package
+            values["registry_name"] = miss.name if miss else "MyModule"
+        elif name in ("arch_list", "gpu"):
+            gpus = known_gpus(env)
+            values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
+            values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
+        elif name == "torch_series":
+            values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
+    return values
+
+
+def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
+    when = step.when
+    if "mmcv" in when and when["mmcv"] != (str(facts.major) if facts.major else "unknown"):
+        return False
+    if "gpu" in when and when["gpu"] != ("known" if gpus_known else "unknown"):
+        return False
+    if "environment" in when and when["environment"] != ("missing" if facts.env.is_empty() else "given"):
+        return False
+    if "range" in when and when["range"] != (facts.wanted.package.replace("mmcv-full", "mmcv")
+                                             if facts.wanted is not None else "unknown"):
+        return False
+    if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
+        return False
+    return True
+
+
+def _filled(template: str, fills: Mapping[str, MessageValue]) -> Filled:
+    names = PLACEHOLDER.findall(template)
+    return Filled(template, {name: fills[name] for name in names})
+
+
+# --- the quote: the error line as the reporter wrote it --------------------------------------------
+
+def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature, ...]) -> int:
+    """The line to quote: the match's, but a body line holding the same error wins over the title
+    (the title is the reporter's prose about it, the body is the error as printed)."""
+    if found.evidence.line != 0:
+        return found.evidence.line
+    rule = found.rule
+    for regex in rule.regexes:
+        hit = regex.compiled.search(text.text, text.offsets[1] if len(text.offsets) > 1 else len(text.text))
+        if hit is not None:
+            return text.line_at(hit.start())
+    for phrase in rule.phrases:
+        wanted = utils.default_process(phrase.phrase)
+        for signature in signatures:
+            line = signature.line
+            if line and fuzz.partial_ratio(wanted, utils.default_process(text.lines[line])) >= phrase.min_score:
+                return line
+    return 0
+
+
+# An exception's name where the error begins: "RuntimeError: ", "AssertionError："
+_ERROR_START = re.compile(r"[A-Za-z_][\w.]{0,80}(?:Error|Exception|Warning)\s?[:：]\s?")
+_LONG_LINE = 120
+
+
+def _quote(text: IssueText, line: int, rule: Rule) -> str:
+    """The error as written: the reporter's line, or, in a long line of prose, the error in it
+    (from its exception's name to the end of the matched message)."""
+    quote = text.raw_lines[line].strip()
+    if len(quote) > _LONG_LINE:
+        for regex in rule.regexes:
+            hit = regex.compiled.search(quote)
+            if hit is None:
+                continue
+            starts = [found.start() for found in _ERROR_START.finditer(quote, max(0, hit.start() - 120), hit.start() + 1)]
+            start = starts[-1] if starts else hit.start()
+            end = hit.end()
+            rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
+            end = end + rest.start() if rest and rest.start() < 200 else len(quote)
+            quote = quote[start:end].strip()
+            break
+    return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
+
+
+# --- the answer --------------------------------------------------------------------------------------
+
+def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment,
+            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], checks: Iterable[str]) -> Answer:
+    """The answer to this reporter for the matched rules (best first)."""
+    matches = list(matches)[:MAX_ANSWERS]
+    diagnoses = tuple(diagnoses)
+    facts = read_facts(text, env)
+    gpus_known = bool(known_gpus(env))
+    sections = []
+    used: set[str] = set()
+    for found in matches:
+        line = _quote_line(found, text, signatures)
+        quote = _quote(text, line, found.rule)
+        rule = found.rule
+        shown = [step.text[language] for step in rule.steps if _holds(step, facts, quote, gpus_known)]
+        templates = [rule.answer[language], *shown]
+        fills = _fills(facts, quote, {name for template in templates for name in PLACEHOLDER.findall(template)})
+        summary, *steps = (_filled(template, fills) for template in templates)
+        for piece in (summary, *steps):
+            used.update(piece.values)
+        sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
+                                _faq(rule, facts)))
+    findings = [diagnosis.message for diagnosis in diagnoses]
+    range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
+    if range_finding is not None:
+        findings.insert(0, range_finding)
+    if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
+        findings.append(note)
+    ask = None
+    phrases = list(dict.fromkeys(checks))
+    if env.is_empty() and phrases:
+        command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
+        ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
+    rows = _env_rows(env, diagnoses, facts, used)
+    return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows))
+
+
+def _faq(rule: Rule, facts: Facts) -> str:
+    """The project's own FAQ where it holds these entries; else the FAQ the rule comes from."""
+    if facts.project is not None and rule.faq.startswith("https://mmdetection.readthedocs.io/"):
+        return facts.project.faq_url
+    return rule.faq
+
+
+def _speaks_of_range(rule: Rule) -> bool:
+    return "mmcv-mmdet-incompatible" in rule.diagnoses
+
+
+def _builds_from_source(rule: Rule) -> bool:
+    return any("{{build_mmcv}}" in step.text["en"] or "pip install -e ." in step.text["en"] for step in rule.steps)
+
+
+def _range_finding(facts: Facts, env: Environment) -> Message | None:
+    wanted = facts.wanted
+    if wanted is None:
+        return None
+    project = wanted.asserted_by
+    if project is not None and wanted.asserted_by_version:
+        asserted: MessageValue = Message("range-required", {"name": project.name, "version": wanted.asserted_by_version})
+    elif project is not None:
+        asserted = Message("range-asserted", {"name": project.name, "package": project.package})
+    else:
+        asserted = Message("range-unknown")
+    installed: MessageValue = ""
+    if wanted.installed is not None:
+        name = "MMEngine" if wanted.package == "mmengine" else "MMCV"
+        installed = Message("range-installed", {"package": name, "version": str(wanted.installed)})
+    found = Message("range-found", {"asserted": asserted, "printed": wanted.spec, "installed": installed})
+    if (project is not None and project.mmcv2_from and wanted.major == 1 and wanted.installed is not None
+            and wanted.installed.release[0] == 2):
+        return Message("range-keep", {"found": found, "name": project.name, "version": project.mmcv2_from,
+                                      "installed": str(wanted.installed)})
+    return found
+
+
+def _nvcc_finding(env: Environment) -> Message | None:
+    if env.nvcc is None or env.pytorch_cuda is None or env.nvcc.major_minor() == env.pytorch_cuda.major_minor():
+        return None
+    return Message("nvcc-mismatch", {"nvcc": "{}.{}".format(*env.nvcc.major_minor()),
+                                     "torch_cuda": "{}.{}".format(*env.pytorch_cuda.major_minor())})
+
+
+# Environment fields behind each placeholder: the folded block shows what the answer used.
+_FIELDS_OF = {
+    "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet"),
+    "uninstall_mmcv": ("mmcv",),
+    "arch_list": ("gpus",),
+    "gpu": ("gpus",),
+}
+
+
+def _env_rows(env: Environment, diagnoses: tuple[Diagnosis, ...], facts: Facts,
+              used: set[str]) -> list[tuple[str, str]]:
+    """The environment facts the answer used, in collect_env's order: those the diagnoses rest on
+    and those the filled commands were made from. None when nothing was concluded from it."""
+    if env.is_empty():
+        return []
+    names = {name for placeholder in used for name in _FIELDS_OF.get(placeholder, ())}
+    if not facts.machine.series:
+        names -= {"pytorch", "pytorch_cuda", "platform"}
+    if "gpus" in names and not known_gpus(env):
+        names.discard("gpus")
+    stated = {label: value for diagnosis in diagnoses for label, value in diagnosis.facts.items()}
+    names |= {name for name, label in FIELD_LABELS.items() if label in stated}
+    if any(label.startswith("GPU") or label in {gpu.name for gpu in env.gpus} for label in stated):
+        names.add("gpus")
+    rows = env.rows_for(names)
+    shown = {label for label, _ in rows}
+    rows += [(label, value) for label, value in stated.items()
+             if label not in shown and label not in {gpu.name for gpu in env.gpus}]
+    return rows

@@ -1,0 +1,276 @@
+"""What the reporter's issue says about them, beyond the environment: their project, their MMCV major,
+the version range their error printed, their GPUs (pure).
+
+Every fact here comes from the issue's own words (the repository it was filed on, the traceback's
+paths, the error line, the environment read by bot/environment.py) or from the shipped tables; a
+fact that cannot be told is None, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.environment import Environment
+from bot.issue import IssueText
+from bot.reference_tables import Project, compat_table, compute_capability, project_named, project_of_package
+from bot.version import Version, parse_version
+
+# --- the version range an error printed ---------------------------------------------------------
+
+# mmdet/mmseg/...'s assertion: "MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0."
+# (bounds may be digit tuples: ">=(1, 3, 17, 0, 0, 0), <=(1, 8, 0, 0, 0, 0)"; the upper one may be absent)
+_ASSERTION = re.compile(
+    r"\b(MMCV|MMEngine)\s?==\s?(?P<installed>[\w.+-]{1,40}) is used but incompat\w{0,6}\.?\s{0,3}"
+    r"Please install (?P<package>mmcv-full|mmcv|mmengine)\s?(?P<bounds>[^\n]{0,120})",
+    re.IGNORECASE,
+)
+# pip's resolver: "mmdet 3.3.0 requires mmcv<2.2.0,>=2.0.0rc4, but you have mmcv 2.2.0 which is incompatible."
+_PIP_CONFLICT = re.compile(
+    r"\b(?P<requirer>[a-z][\w-]{1,30}) (?P<requirer_version>[\w.+]{1,30}) requires (?P<package>mmcv-full|mmcv|mmengine)"
+    r"(?P<bounds>[<>=!~][^,;\s]{1,40}(?:,\s?[<>=!~][^,;\s]{1,40}){0,3})(?:; ?extra ?== ?\S{1,20})?,? "
+    r"but you have (?:mmcv-full|mmcv|mmengine) "
+    r"(?P<installed>[\w.+-]{1,40}) which is incompat",
+    re.IGNORECASE,
+)
+_BOUND = re.compile(r"(>=|<=|>|<|==)\s?(\((?:\s?-?\d{1,6},?){1,8}\)|[0-9][\w.]*[0-9a-z])")
+# The frame that raised it: File ".../mmseg/__init__.py", line 61, in <module>
+_INIT_FRAME = re.compile(r"""[/\\](\w+)[/\\]__init__\.py["']?, line \d+""")
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: str  # ">=", "<=", ">", "<"
+    version: Version
+    text: str  # as printed
+
+    def holds(self, version: Version) -> bool:
+        bound = self.version
+        if self.op == ">=":
+            return version >= bound
+        if self.op == ">":
+            return version > bound
+        if self.op == "<":
+            return version < bound
+        # "<=1.3": mmdet 2.x compares lists, so [1, 3, 0] > [1, 3] and 1.3.0 is refused; mmcv's
+        # padded digit_version accepts it. Only what both accept is recommended.
+        if len(bound.release) < 3:
+            return version < Version(bound.release + (0,) * (3 - len(bound.release)))
+        return version <= bound
+
+
+@dataclass(frozen=True)
+class PrintedRange:
+    """A version range the reporter's error printed, and what printed it."""
+
+    package: str  # "mmcv", "mmcv-full" or "mmengine", as printed
+    bounds: tuple[Bound, ...]
+    installed: Version | None  # the version the error says is there
+    asserted_by: Project | None  # the project whose __init__.py (or pip requirement) printed it
+    asserted_by_version: str = ""  # pip's message names the requirer's version
+
+    def holds(self, version: Version) -> bool:
+        return all(bound.holds(version) for bound in self.bounds)
+
+    @property
+    def spec(self) -> str:
+        """The range in pip's words: mmcv>=2.0.0rc4,<2.2.0."""
+        return self.package + ",".join(_pip_bound(bound) for bound in self.bounds)
+
+    @property
+    def printed(self) -> str:
+        return ", ".join(f"{bound.op}{bound.text}" for bound in self.bounds)
+
+    @property
+    def major(self) -> int | None:
+        """The MMCV major the range asks for (None for MMEngine)."""
+        if self.package == "mmengine":
+            return None
+        majors = {bound.version.release[0] for bound in self.bounds if bound.op in (">=", ">")}
+        return majors.pop() if len(majors) == 1 else None
+
+
+def _pip_bound(bound: Bound) -> str:
+    if bound.op == "<=" and len(bound.version.release) < 3:  # what both readings of "<=1.3" accept
+        return "<" + ".".join(map(str, bound.version.release + (0,) * (3 - len(bound.version.release))))
+    return bound.op + str(bound.version)
+
+
+def _bound_version(text: str) -> Version | None:
+    if text.startswith("("):  # digit_version's tuple: (1, 3, 17, 0, 0, 0)
+        digits = [int(part) for part in re.findall(r"-?\d+", text)]
+        if len(digits) < 3 or any(digit < 0 for digit in digits[:3]):
+            return None
+        release = digits[:3]
+        return Version(tuple(release))
+    return parse_version(text)
+
+
+def _bounds(text: str) -> tuple[Bound, ...]:
+    found = []
+    for op, value in _BOUND.findall(text):
+        if op == "==":
+            return ()
+        version = _bound_version(value)
+        if version is None:
+            return ()
+        found.append(Bound(op, version, value))
+    return tuple(found)
+
+
+def printed_range(text: IssueText) -> tuple[PrintedRange, int] | None:
+    """The first version range the issue's error printed, and its line."""
+    lowered = text.lowered
+    if "is used but incompat" in lowered:
+        for number, line in enumerate(text.lines):
+            found = _ASSERTION.search(line)
+            if found and (bounds := _bounds(found["bounds"])):
+                asserted = _asserting_frame(text, number)
+                return PrintedRange(found["package"].lower(), bounds, parse_version(found["installed"]),
+                                    asserted), number
+    if "which is incompat" in lowered:
+        for number, line in enumerate(text.lines):
+            found = _PIP_CONFLICT.search(line)
+            if found and (bounds := _bounds(found["bounds"].replace(",", " "))):
+                requirer = project_of_package(found["requirer"].lower().replace("-", "_"))
+                return PrintedRange(found["package"].lower(), bounds, parse_version(found["installed"]),
+                                    requirer, found["requirer_version"] if requirer else ""), number
+    return None
+
+
+def _asserting_frame(text: IssueText, line: int) -> Project | None:
+    """The package whose ``__init__.py`` frame comes just before the assertion, if the traceback shows it."""
+    for number in range(line - 1, max(0, line - 5), -1):
+        found = _INIT_FRAME.search(text.lines[number])
+        if found:
+            return project_of_package(found[1])
+    return None
+
+
+def table_range(env: Environment) -> PrintedRange | None:
+    """The range the reported MMDetection release asserts, from the shipped table, when the
+    reported MMCV is outside it (the same verdict as the mmcv-mmdet-incompatible diagnosis)."""
+    mmcv, mmdet = env.mmcv, env.mmdet
+    if mmcv is None or mmdet is None or len(mmcv.release) < 3 or len(mmdet.release) < 2 or mmdet.local:
+        return None
+    rows = [row for row in compat_table()
+            if row.mmdet.pre == mmdet.pre and row.mmdet.release[: len(mmdet.release)] == mmdet.release]
+    if not rows or len({(row.mmcv_min, row.mmcv_max) for row in rows}) != 1 or any(row.accepts(mmcv) is not False
+                                                                                  for row in rows):
+        return None
+    row = rows[0]
+    low, high = parse_version(row.mmcv_min), parse_version(row.mmcv_max)
+    upper = Bound("<", high, row.mmcv_max) if row.mmdet.release[0] >= 3 else Bound("<=", high, row.mmcv_max)
+    package = "mmcv" if row.mmdet.release[0] >= 3 else "mmcv-full"
+    return PrintedRange(package, (Bound(">=", low, row.mmcv_min), upper), mmcv, project_of_package("mmdet"),
+                        str(mmdet))
+
+
+def newest_range(major: int) -> PrintedRange | None:
+    """The range the newest MMDetection release made for this MMCV major asserts (the table's last
+    such row): what an MMDetection user whose release is not known can install safely."""
+    rows = [row for row in compat_table() if row.mmdet.release[0] == major + 1]
+    if not rows:
+        return None
+    row = max(rows, key=lambda row: row.mmdet)
+    low, high = parse_version(row.mmcv_min), parse_version(row.mmcv_max)
+    upper = Bound("<", high, row.mmcv_max) if major == 2 else Bound("<=", high, row.mmcv_max)
+    return PrintedRange("mmcv" if major == 2 else "mmcv-full", (Bound(">=", low, row.mmcv_min), upper), None,
+                        project_of_package("mmdet"), str(row.mmdet))
+
+
+# --- the project and the MMCV major ---------------------------------------------------------------
+
+# Paths that exist in one MMCV major only: mmcv/runner, mmcv/parallel and mmcv/utils/registry.py
+# moved to MMEngine in 2.x; mmengine/ in a traceback means an MMEngine-era (MMCV 2.x) stack.
+_MMCV1_PATH = re.compile(r"[/\\]mmcv[/\\](?:runner|parallel|fileio)[/\\]|[/\\]mmcv[/\\]utils[/\\]registry\.py|mmcv_full-1\.")
+_MMCV2_PATH = re.compile(r"[/\\]mmengine[/\\]")
+_MMCV1_MARKERS = ("runner", "parallel", "fileio", "registry.py", "mmcv_full-1.")
+
+
+def project_of(text: IssueText) -> Project | None:
+    """The OpenMMLab project the issue concerns: the repository it was filed on, else the one
+    package its tracebacks run through (research code built on MMDetection has mmdet/ paths)."""
+    project = project_named(text.project) if text.project else None
+    return project if project is not None else traced_project(text)
+
+
+_TRACED = ("mmdet3d", "mmdet", "mmseg", "mmpose", "mmaction", "mmrotate", "mmocr", "mmpretrain", "mmyolo")
+
+
+def traced_project(text: IssueText) -> Project | None:
+    """The one OpenMMLab package (other than MMCV) the issue's paths run through, if only one."""
+    body = text.text
+    if "mm" not in body:
+        return None
+    # str.find per package: a C scan each, where one regex over 64 KB of logs costs milliseconds
+    packages = [package for package in _TRACED if f"/{package}/" in body or f"\\{package}\\" in body]
+    return project_of_package(packages[0]) if len(packages) == 1 else None
+
+
+def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -> int | None:
+    """The MMCV major the reporter needs: what the printed range asks for, else what every other
+    sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the
+    traceback's paths); None when nothing says or the signs disagree."""
+    if wanted is not None and wanted.major in (1, 2):
+        return wanted.major
+    signs = set()
+    if env.mmcv_package == "mmcv-full":
+        signs.add(1)
+    elif env.mmcv_package == "mmcv-lite":
+        signs.add(2)
+    if env.mmcv is not None and env.mmcv.release[0] in (1, 2):
+        signs.add(env.mmcv.release[0])
+    if env.mmdet is not None and env.mmdet.release[0] in (2, 3):
+        signs.add(env.mmdet.release[0] - 1)
+    if env.mmengine is not None:
+        signs.add(2)
+    body = text.text
+    if "mmcv" in body and any(marker in body for marker in _MMCV1_MARKERS) and _MMCV1_PATH.search(body):
+        signs.add(1)
+    if "mmengine" in body and _MMCV2_PATH.search(body):
+        signs.add(2)
+    return signs.pop() if len(signs) == 1 else None
+
+
+# --- GPUs -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KnownGpu:
+    name: str
+    capability: tuple[int, int]
+
+    @property
+    def arch(self) -> str:
+        return "{}.{}".format(*self.capability)
+
+
+def known_gpus(env: Environment) -> tuple[KnownGpu, ...]:
+    """The reported GPUs whose compute capability the table knows, once each."""
+    found: dict[str, KnownGpu] = {}
+    for gpu in env.gpus:
+        capability = compute_capability(gpu.name)
+        if capability is not None:
+            found.setdefault(gpu.name, KnownGpu(gpu.name, capability))
+    return tuple(found.values())
+
+
+# --- the registry an error names --------------------------------------------------------------------
+
+# "'MyHead is not in the mmdet::model registry", "MyHead is not in the models registry"
+_REGISTRY = re.compile(r"""\b(\w{1,80})[\x27"]? is not in the (?:(\w{1,20})::)?([\w. -]{0,40}?) ?registry\b""")
+
+
+@dataclass(frozen=True)
+class RegistryMiss:
+    name: str  # the class the config asked for
+    scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
+
+
+def registry_miss(line: str) -> RegistryMiss | None:
+    """The class missing from the registry: the last one the line names (the error's own wording
+    comes after the reporter's words about it)."""
+    found = None
+    for found in _REGISTRY.finditer(line):
+        pass
+    return RegistryMiss(found[1], found[2] or "") if found else None

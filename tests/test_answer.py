@@ -1,0 +1,291 @@
+"""The composed answer, on issues written for these tests: what a reporter would notice in the reply.
+
+One group per point of issue #8: filled commands, the reporter's MMCV major, the printed range,
+their repository, conclusions instead of copies, whole facts only, exact quotes, their language,
+one screen.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.answer import GENERIC_COLLECT_ENV
+from bot.issue import Issue
+from bot.rules import PLACEHOLDERS, load_rules
+from bot.triage import triage
+
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+INDEX = "https://download.openmmlab.com/mmcv/dist"
+
+
+def reply(body: str, title: str = "Import fails", repo: str = "open-mmlab/mmdetection") -> str:
+    verdict = triage(Issue(title, body, repo), RULES)
+    assert verdict.comment is not None, "the bot stayed silent"
+    return verdict.comment
+
+
+def outside_details(comment: str) -> str:
+    return re.sub(r"<details>.*?</details>", "", comment, flags=re.S)
+
+
+def prose(comment: str) -> str:
+    """The reply without its quoted error and folded environment: the words addressed to the reporter."""
+    return re.sub(r"^(`{3,})\n.*?\n\1$", "", outside_details(comment), flags=re.S | re.M)
+
+
+UNDEFINED = ("ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: "
+             "undefined symbol: _ZN2at4_ops5zeros4callEN3c10\n")
+NO_OPS = "ModuleNotFoundError: No module named 'mmcv._ext'\n"
+
+
+# --- 1. commands filled in ---------------------------------------------------------------------
+
+def test_the_exact_wheel_for_their_pytorch_and_cuda():
+    comment = reply(UNDEFINED + "PyTorch: 1.12.1+cu116\nMMCV: 1.7.0\nMMCV CUDA Compiler: 11.6\n")
+    assert f"pip install mmcv-full==1.7.0 -f {INDEX}/cu116/torch1.12/index.html" in comment
+    assert "{cu_version}" not in comment and "{torch_version}" not in comment
+
+
+def test_the_newest_version_with_a_wheel_when_theirs_has_none():
+    comment = reply(NO_OPS + "PyTorch: 2.1.2+cu121\nMMCV: 2.0.1\nMMCV Compiler: n/a\nMMEngine: 0.10.3\n",
+                    repo="open-mmlab/mmsegmentation")
+    assert f"pip install mmcv==2.1.0 -f {INDEX}/cu121/torch2.1/index.html" in comment
+
+
+def test_no_wheel_for_the_combination_says_so_and_names_the_nearest():
+    comment = reply(UNDEFINED + "PyTorch: 2.0.1+cu117\nMMCV: 1.7.1\nMMCV CUDA Compiler: 11.7\n")
+    assert "no prebuilt `mmcv-full` exists for PyTorch 2.0 with CUDA 11.7" in comment
+    assert f"PyTorch 1.13 with CUDA 11.7 and `pip install mmcv-full==1.7.1 -f {INDEX}/cu117/torch1.13/index.html`" in comment
+    assert 'build it for yours: `pip install mmcv-full==1.7.1`' in comment
+
+
+def test_a_cpu_build_of_pytorch_gets_the_cpu_wheels():
+    comment = reply(NO_OPS + "PyTorch: 1.13.1+cpu\nMMCV: 2.0.0\nMMCV Compiler: n/a\nMMDetection: 3.0.0\n")
+    assert f"-f {INDEX}/cpu/torch1.13/index.html" in comment
+
+
+def test_a_nightly_pytorch_is_told_to_build_from_source():
+    comment = reply(NO_OPS + "PyTorch: 2.4.0.dev20240301+cu121\nMMEngine: 0.10.3\n", repo="open-mmlab/mmpretrain")
+    assert "no prebuilt MMCV fits PyTorch 2.4.0dev20240301+cu121" in comment and "-f https://" not in comment
+
+
+def test_unknown_versions_get_mim_never_a_template():
+    comment = reply(NO_OPS + "mmcv 2.1.0 (from mim)\n")
+    assert "mim install" in comment and "{cu_version}" not in comment and "{{" not in comment
+
+
+# --- 2. the reporter's MMCV major ------------------------------------------------------------------
+
+@pytest.mark.parametrize("facts", [
+    "MMCV: 2.1.0\n",
+    "MMEngine: 0.10.3\nMMDetection: 3.3.0\n",
+    '  File "/opt/conda/lib/python3.10/site-packages/mmengine/runner/runner.py", line 1, in train\n',
+])
+def test_a_2x_reporter_is_never_told_mmcv_full(facts):
+    comment = reply(NO_OPS + facts)
+    assert "mmcv-full" not in prose(comment)
+
+
+def test_a_1x_traceback_gets_mmcv_full():
+    body = ('  File "/usr/lib/python3.7/site-packages/mmcv/runner/epoch_based_runner.py", line 50, in train\n'
+            + NO_OPS)
+    comment = reply(body)
+    assert "pip uninstall mmcv-full mmcv" in comment and "mim install mmcv-full" in comment
+    assert "mim install mmcv`" not in comment
+
+
+def test_nothing_said_gives_both():
+    comment = reply(NO_OPS, repo="someone/research-code")
+    assert "`mim install mmcv` (MMCV 2.x)" in comment and "`mim install mmcv-full` (MMCV 1.x)" in comment
+
+
+# --- 3. the range the error prints --------------------------------------------------------------------
+
+ASSERT_22 = (
+    '  File "/home/u/mmdetection/mmdet/__init__.py", line 17, in <module>\n'
+    "    and mmcv_version < digit_version(mmcv_maximum_version)), \\\n"
+    "AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n"
+)
+
+
+def test_the_range_and_the_package_asserting_it_are_named():
+    comment = reply(ASSERT_22 + "PyTorch: 2.1.0+cu118\n")
+    assert "MMDetection's `mmdet/__init__.py` accepts `mmcv>=2.0.0rc4,<2.2.0`, but you have MMCV 2.2.0" in comment
+    assert f"pip install mmcv==2.1.0 -f {INDEX}/cu118/torch2.1/index.html" in comment
+
+
+def test_pytorch_2_4_with_mmdetection_3_3_has_no_wheel_in_range():
+    comment = reply(ASSERT_22 + "PyTorch: 2.4.0+cu121\n")
+    assert "no prebuilt `mmcv>=2.0.0rc4,<2.2.0` exists for PyTorch 2.4 with CUDA 12.1" in comment
+    assert f"install PyTorch 2.1 with CUDA 12.1 and `pip install mmcv==2.1.0 -f {INDEX}/cu121/torch2.1/index.html`" in comment
+    assert "mmcv==2.2.0" not in comment
+
+
+def test_the_package_is_the_one_whose_init_asserts_it():
+    body = ('  File "/home/u/seg/mmseg/__init__.py", line 61, in <module>\n'
+            "AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n")
+    assert "MMSegmentation's `mmseg/__init__.py`" in reply(body, repo="someone/segmentation-research")
+
+
+def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
+    comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
+                    "PyTorch: 1.6.0+cu101\n")
+    assert f"pip install mmcv-full==1.2.7 -f {INDEX}/cu101/torch1.6/index.html" in comment  # 1.3.0 is refused
+
+
+def test_pips_resolver_message_is_a_printed_range_too():
+    comment = reply("ERROR: pip's dependency resolver does not currently take into account all the packages.\n"
+                    "mmdet 3.3.0 requires mmcv<2.2.0,>=2.0.0rc4, but you have mmcv 2.2.0 which is incompatible.\n")
+    assert "MMDetection 3.3.0 accepts" in comment and 'mim install "mmcv<2.2.0,>=2.0.0rc4"' in comment
+
+
+def test_mmcv_2_installed_under_a_1x_range_also_hears_how_to_keep_2x():
+    body = ('  File "/content/seg/mmseg/__init__.py", line 58, in <module>\n'
+            "AssertionError: MMCV==2.0.0 is used but incompatible. Please install mmcv>=1.3.17, <=1.5.0.\n")
+    comment = reply(body, repo="open-mmlab/mmsegmentation")
+    assert "To keep MMCV 2.0.0, use MMSegmentation 1.0.0 or later" in comment
+
+
+# --- 4. the reporter's repository ----------------------------------------------------------------------
+
+def test_registry_answers_follow_the_project_and_the_scope_in_the_error():
+    body = ("KeyError: 'MyNeck is not in the mmseg::model registry. Please check whether the value of "
+            "`MyNeck` is correct or it was registered as expected.'\n")
+    comment = reply(body, repo="open-mmlab/mmsegmentation")
+    assert "`mmseg/models/<part>/__init__.py`" in comment and "default_scope = 'mmseg'" in comment
+    assert "type='MyNeck'" in comment and "mmdet" not in prose(comment)
+
+
+def test_the_request_for_the_environment_names_the_projects_own_script():
+    comment = reply("RuntimeError: CUDA error: no kernel image is available for execution on the device\n",
+                    repo="open-mmlab/mmdetection3d")
+    assert "`python mmdet3d/utils/collect_env.py`" in comment and "mmdet/utils" not in comment
+
+
+def test_an_issue_on_mmcv_links_mmcvs_faq_and_its_collect_env():
+    verdict = triage(Issue("Import fails", NO_OPS, "open-mmlab/mmcv"), RULES)
+    assert "https://mmcv.readthedocs.io/en/latest/faq.html" in verdict.comment
+    assert GENERIC_COLLECT_ENV in verdict.comment and verdict.asks_environment
+
+
+# --- 5. conclusions, not copies ---------------------------------------------------------------------------
+
+def test_two_mmcv_packages_installed_at_once_must_both_go():
+    comment = reply(NO_OPS + "mmcv                      2.1.0\nmmcv-full                 1.7.2\n"
+                    "torch                     2.1.0+cu121\n")
+    assert "`mmcv-full` 1.7.2" in comment and "Uninstall both" in comment
+    assert "`pip uninstall mmcv mmcv-full`" in comment
+
+
+def test_nvcc_against_pytorchs_cuda_is_a_finding_where_mmcv_is_built_from_source():
+    comment = reply("RuntimeError: nms is not compiled with GPU support\n"
+                    "NVCC: Cuda compilation tools, release 10.0, V10.0.130\nPyTorch: 1.6.0+cu101\n")
+    assert "Your `nvcc` is CUDA 10.0, but PyTorch was built with CUDA 10.1" in comment
+
+
+def test_the_gpu_they_have_replaces_the_volta_example():
+    comment = reply("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+                    "GPU 0: NVIDIA GeForce RTX 3090\nPyTorch: 1.12.1+cu113\nMMCV: 1.6.0\n")
+    assert 'TORCH_CUDA_ARCH_LIST="8.6"' in comment and "NVIDIA GeForce RTX 3090 (compute capability 8.6)" in comment
+    assert "Volta" not in comment and "7.0" not in comment
+
+
+def test_steps_that_do_not_apply_are_left_out():
+    pasted = reply(UNDEFINED + "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
+    assert "collect_env" not in pasted and "Please add your environment" not in pasted
+    no_convws = reply("AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n")
+    assert "ConvWS" not in prose(no_convws).split("###", 1)[1].split("\n", 1)[1]
+
+
+def test_the_environment_block_shows_only_what_was_used_and_nothing_internal():
+    comment = reply(UNDEFINED + "PyTorch: 1.8.0\nPyTorch: 1.9.0+cu111\nOpenCV: 4.5.4\nMMCV: 1.7.1\n")
+    assert "Contradictory" not in comment and "ignored" not in comment and "OpenCV" not in comment
+    silent_env = reply("RuntimeError: Expected to have finished reduction in the prior iteration before starting "
+                       "a new one.\nOpenCV: 4.5.4\n")
+    assert "<details>" not in silent_env  # nothing concluded from it: left out
+
+
+# --- 6. only facts that are whole -------------------------------------------------------------------------
+
+def test_an_architecture_list_the_paste_cut_off_concludes_nothing():
+    body = ("RuntimeError: CUDA error: no kernel image is available for execution on the device\n```\n"
+            "GPU 0: NVIDIA GeForce RTX 3090\nPyTorch: 1.12.1+cu113\n"
+            "  - NVCC architecture flags: -gencode;arch=compute_37,code=sm_37;-gencode;arch=compute_50,code=sm_50;-gen")
+    verdict = triage(Issue("no kernel image", body, "open-mmlab/mmdetection"), RULES)
+    assert [d.id for d in verdict.diagnoses] == [] and "architectures this PyTorch" not in verdict.comment
+
+
+def test_a_pasted_dict_gives_the_same_exact_command():
+    body = NO_OPS + ("{'sys.platform': 'linux', 'CUDA available': True, 'PyTorch': '1.13.1+cu117', "
+                     "'MMCV': '2.0.1', 'MMCV Compiler': 'n/a', 'MMEngine': '0.8.4'}")
+    assert f"pip install mmcv==2.0.1 -f {INDEX}/cu117/torch1.13/index.html" in reply(body)
+
+
+# --- 7. quote exactly -----------------------------------------------------------------------------------------
+
+def test_the_quote_is_the_line_as_written_not_the_titles_prose():
+    body = "```\nTraceback (most recent call last):\nRuntimeError：CUDA error: invalid configuration argument\n```\n"
+    comment = reply(body, title="Training crashes: CUDA error: invalid configuration argument")
+    assert "```\nRuntimeError：CUDA error: invalid configuration argument\n```" in comment
+    assert "(line 3)" in comment
+
+
+def test_an_error_inside_a_long_line_of_prose_is_quoted_as_written():
+    body = ("I compiled my own op exactly like the old version and it builds fine, but calling it in training "
+            "fails with `RuntimeError: CUDA error: invalid device function` every time, any idea why?\n")
+    comment = reply(body, title="custom op fails")
+    assert "```\nRuntimeError: CUDA error: invalid device function\n```" in comment
+
+
+# --- 8. language ------------------------------------------------------------------------------------------------
+
+def test_a_chinese_title_over_an_english_traceback_gets_a_chinese_reply():
+    verdict = triage(Issue("安装后导入 mmdet 报错", ASSERT_22, "open-mmlab/mmdetection"), RULES)
+    assert verdict.language == "zh" and "解决方法" in verdict.comment and "What to do" not in verdict.comment
+
+
+# --- 9. one screen ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    ASSERT_22 + "PyTorch: 2.4.0+cu121\n",
+    "RuntimeError: CUDA error: no kernel image is available for execution on the device\n",
+    UNDEFINED + "PyTorch: 2.0.1+cu117\nMMCV: 1.7.1\nMMCV CUDA Compiler: 11.7\n",
+    "RuntimeError: nms is not compiled with GPU support\nPyTorch: 1.13.1\n  - CUDA Runtime 11.4\n",
+])
+def test_a_single_entry_reply_fits_on_one_screen(body):
+    assert len(outside_details(reply(body))) <= 1500
+
+
+def test_every_placeholder_is_filled_for_every_shipped_rule():
+    for rule in RULES.rules:
+        example = rule.examples_match[0]
+        comment = triage(Issue("", example), RULES).comment or ""
+        assert "{{" not in comment, rule.id
+    assert set(PLACEHOLDERS) >= {"install_mmcv", "collect_env"}
+
+
+def test_a_long_error_line_is_quoted_whole_to_its_end():
+    line = ("ImportError: /home/someone/miniconda3/envs/det/lib/python3.8/site-packages/mmcv/"
+            "_ext.cpython-38-x86_64-linux-gnu.so: undefined symbol: _ZNK2at10TensorBase8data_ptrIfEEPT_v")
+    comment = reply("```\n" + line + "\n```\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
+    assert f"```\n{line}\n```" in comment
+
+
+def test_the_environment_block_follows_collect_envs_order():
+    comment = reply(UNDEFINED + "sys.platform: linux\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\nMMCV CUDA Compiler: 10.2\n")
+    block = re.search(r"<details>.*?</details>", comment, re.S).group(0)
+    labels = [line.split(":")[0] for line in block.splitlines() if ": " in line]
+    assert labels == ["sys.platform", "PyTorch", "PyTorch CUDA", "MMCV", "MMCV CUDA Compiler"]
+
+
+def test_asks_environment_is_true_exactly_when_the_reply_asks_for_it():
+    asked = triage(Issue("Import fails", NO_OPS, "open-mmlab/mmdetection"), RULES)
+    pasted = triage(Issue("Import fails", NO_OPS + "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n", "open-mmlab/mmdetection"),
+                    RULES)
+    no_diagnoses = triage(Issue("DDP", "RuntimeError: Expected to have finished reduction in the prior iteration "
+                                       "before starting a new one.", "open-mmlab/mmdetection"), RULES)
+    assert asked.asks_environment and "Please add your environment" in asked.comment
+    assert not pasted.asks_environment and "Please add your environment" not in pasted.comment
+    assert not no_diagnoses.asks_environment and "Please add your environment" not in no_diagnoses.comment
+    assert asked.to_json()["asks_environment"] is True
