@@ -171,8 +171,10 @@ def _answer_another_error(work: AuthorComment, context: Context, comment_only: I
     new = [rule_id for rule_id in shown if rule_id not in conversation.rules_answered]
     if not new:
         return "ignored: the author's comment shows no FAQ error the bot has not answered"
-    # Answered from the whole conversation, so the environment the author gave earlier counts.
-    verdict = answer_rule(whole, context.rules, new[0])
+    # Answered from the whole conversation, so the environment the author gave earlier counts; the new
+    # comment comes first, so the line the answer quotes is the line of that comment.
+    verdict = answer_rule(Issue(whole.title, comment_only.body + "\n\n" + whole.body, whole.repo), context.rules,
+                          new[0])
     _create_once(context, work.ref, reply.render_follow_up_answer(verdict.comment, verdict.language))
     _count_follow_up(context, work.ref, frozenset(shown))
     return f"followed up with {new[0]}" + _add_labels(context, work.ref, work.issue, verdict.labels)

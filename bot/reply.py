@@ -31,6 +31,7 @@ TEXT = {
         "footer": "<sub>faq-bot, answering from the FAQ; a maintainer follows up if this does not help. "
                   "Maintainers: `/faq` re-runs me, `/faq RULE-ID` posts one answer.</sub>",
         "env_reply_intro": "Thanks for the environment. For the FAQ entry above, it shows:",
+        "env_reply_updated": "I have updated the answer above for your versions.",
         "env_reply_nothing": (
             "Thanks for the environment. It shows nothing that explains this error, so I leave it to "
             "the maintainers."
@@ -56,6 +57,7 @@ TEXT = {
         "footer": "<sub>faq-bot 根据常见问题解答作答；如未解决，维护者会跟进。"
                   "维护者：`/faq` 让我重新检查，`/faq 规则ID` 发布指定的解答。</sub>",
         "env_reply_intro": "感谢补充环境信息。针对上面的 FAQ 条目，可以看到：",
+        "env_reply_updated": "我已按您的版本更新了上面的解答。",
         "env_reply_nothing": "感谢补充环境信息。其中没有能解释这个错误的地方，请等待维护者跟进。",
         "follow_up_intro": "您的新评论中出现了另一个常见问题（FAQ）中已有解答的问题。",
         "nothing": "我没有找到与这个 issue 对应的常见问题条目（已检查标题、错误信息和环境信息）。维护者会来看一下。",
@@ -136,7 +138,8 @@ def render_environment_reply(language: str, diagnoses: Iterable[Diagnosis]) -> s
     findings = [render_message(found.message, language) for found in diagnoses]
     if not findings:
         return f"{FOLLOW_UP_MARKER}\n{text['env_reply_nothing']}\n"
-    return f"{FOLLOW_UP_MARKER}\n{text['env_reply_intro']}\n\n" + "\n".join(f"- {finding}" for finding in findings) + "\n"
+    listed = "\n".join(f"- {finding}" for finding in findings)
+    return f"{FOLLOW_UP_MARKER}\n{text['env_reply_intro']}\n\n{listed}\n\n{text['env_reply_updated']}\n"
 
 
 def render_follow_up_answer(answer: str, language: str) -> str:
