@@ -3,7 +3,7 @@
 Each diagnosis is a small function of the Environment that returns None unless every fact it
 needs is present and unambiguous: a wrong public answer is worse than none. Which diagnoses speak
 to which FAQ entry is said by the rules themselves (``diagnoses:`` in rules/*.yaml), by the ids
-of DIAGNOSIS_IDS.
+the rule schema knows (bot.rules.DIAGNOSIS_IDS), each implemented here.
 """
 
 from __future__ import annotations
@@ -11,17 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 from bot.environment import Environment
 from bot.reference_tables import compat_table, compute_capability
+from bot.rules import WINDOWS_CASE_CONFIRMED, Rule, WindowsCase
 from bot.version import Version, parse_version
-
-if TYPE_CHECKING:  # bot.rules validates rule files against DIAGNOSIS_IDS, so it imports this module
-    from bot.rules import Rule, WindowsCase
-
-# Its own id: the Windows FAQ entries each name the case in their ``windows_case``.
-WINDOWS_CASE_CONFIRMED = "windows-case-confirmed"
 
 
 @dataclass(frozen=True)
@@ -428,7 +423,7 @@ _CHECKS: dict[str, Callable[[Environment], Diagnosis | None]] = {
     "mmcv-built-without-cuda": mmcv_built_without_cuda,
     "gcc-version": gcc_known_to_segfault,
 }
-DIAGNOSIS_IDS: tuple[str, ...] = (*_CHECKS, WINDOWS_CASE_CONFIRMED)
+IMPLEMENTED: tuple[str, ...] = (*_CHECKS, WINDOWS_CASE_CONFIRMED)  # = bot.rules.DIAGNOSIS_IDS, by a test
 
 
 def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:

@@ -10,8 +10,15 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from bot import regex_safety
-from bot.diagnosis import DIAGNOSIS_IDS, WINDOWS_CASE_CONFIRMED
 from bot.version import Version, VersionRange, VersionRangeError, parse_range, parse_version
+
+# The diagnoses a rule may declare in ``diagnoses:``: the schema's vocabulary. bot/diagnosis.py
+# implements exactly these (a test holds the two together), so a rule names them, not Python ids.
+WINDOWS_CASE_CONFIRMED = "windows-case-confirmed"
+DIAGNOSIS_IDS: tuple[str, ...] = (
+    "mmcv-installed-twice", "mmcv-without-ops", "mmcv-mmdet-incompatible", "cuda-version-mismatch",
+    "gpu-not-in-pytorch-build", "cuda-unavailable", "mmcv-built-without-cuda", "gcc-version", WINDOWS_CASE_CONFIRMED,
+)
 
 # Fuzzy phrases shorter than this match too much of ordinary text to be evidence.
 MIN_PHRASE_CHARS = 15

@@ -10,7 +10,7 @@ from bot.environment import Environment, parse_environment
 from bot.issue import Issue
 from bot.reference_tables import DataFileError, compute_capability, load_compat_table, load_gpu_table
 from bot.reply import render_message
-from bot.rules import Rule, load_rules
+from bot.rules import DIAGNOSIS_IDS, Rule, load_rules
 from bot.triage import triage
 from bot.version import parse_version
 
@@ -398,7 +398,7 @@ def test_diagnoses_follow_the_rule_yaml_not_its_id(tmp_path):
 
 
 def test_every_declared_diagnosis_is_one_diagnosis_py_defines():
-    assert {name for rule in RULES.rules for name in rule.diagnoses} == set(diagnosis.DIAGNOSIS_IDS)
+    assert {name for rule in RULES.rules for name in rule.diagnoses} == set(DIAGNOSIS_IDS)
 
 
 def test_no_rule_id_is_written_into_the_code():
@@ -411,4 +411,8 @@ def test_every_diagnosis_made_carries_an_id_rules_can_name():
                  "GPU 0: Tesla K80", ARCHS_NO_KEPLER, "MMCV: 1.7.0", "MMCV Compiler: GCC 5.5",
                  "MMCV CUDA Compiler: 10.2", "MMDetection: 3.1.0")
     found = diagnose(env, shipped(ENV_DEPENDENT_RULES))
-    assert found and {d.id for d in found} <= set(diagnosis.DIAGNOSIS_IDS)
+    assert found and {d.id for d in found} <= set(DIAGNOSIS_IDS)
+
+
+def test_every_diagnosis_the_rule_schema_knows_is_implemented_and_no_other():
+    assert set(diagnosis.IMPLEMENTED) == set(DIAGNOSIS_IDS)
