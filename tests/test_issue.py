@@ -1,4 +1,4 @@
-from bot.issue import Issue, detect_language, extract_signatures, read_issue
+from bot.issue import Issue, detect_language, extract_signatures, read_issue, reporter_language
 
 
 def signatures_of(body: str, title: str = ""):
@@ -132,3 +132,12 @@ def test_a_chinese_aside_in_an_english_title_stays_english():
 
 def test_a_short_chinese_title_counts():
     assert detect_language(Issue("[Bug] 评估时报错", "")) == "zh"
+
+
+def test_the_reporters_language_falls_back_only_when_nothing_tells_it():
+    traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1\nModuleNotFoundError: No module named 'mmcv'"
+    assert reporter_language(Issue("", traceback), "zh") == "zh"
+    assert reporter_language(Issue("mmcv error", traceback), "zh") == "zh"
+    assert reporter_language(Issue("", "I installed mmcv with pip and the import fails\n" + traceback), "zh") == "en"
+    assert reporter_language(Issue("", "安装以后运行就报错了，怎么办\n" + traceback), "en") == "zh"
+    assert reporter_language(Issue("", traceback)) == detect_language(Issue("", traceback)) == "en"
