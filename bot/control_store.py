@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS shadow_comments (  -- what the bot would have posted 
     repo       TEXT NOT NULL,
     issue_key  TEXT NOT NULL,
     kind       TEXT NOT NULL,                  -- opened | edited | author-comment | command
+    title      TEXT NOT NULL,                  -- the issue's title then
     rules      TEXT NOT NULL,
     labels     TEXT NOT NULL,
     body       TEXT NOT NULL,
@@ -98,6 +99,7 @@ class ShadowRecord:
     repo: str
     issue_key: str
     kind: str
+    title: str
     rules: tuple[str, ...]
     labels: tuple[str, ...]
     body: str
@@ -135,8 +137,8 @@ class FeedbackStore(Protocol):
     def withdrawn_rules(self, issue_key: str) -> frozenset[str]: ...
     def muted_rules(self, repo: str) -> frozenset[str]: ...
     def set_muted(self, repo: str, rule_id: str, muted: bool, reason: str = "") -> bool: ...
-    def record_shadow(self, repo: str, issue_key: str, kind: str, rules: tuple[str, ...], labels: tuple[str, ...],
-                      body: str) -> None: ...
+    def record_shadow(self, repo: str, issue_key: str, kind: str, title: str, rules: tuple[str, ...],
+                      labels: tuple[str, ...], body: str) -> None: ...
 
 
 class ControlTables:
@@ -220,21 +222,21 @@ class ControlTables:
 
     # -- shadow mode --------------------------------------------------------------------------
 
-    def record_shadow(self, repo: str, issue_key: str, kind: str, rules: tuple[str, ...], labels: tuple[str, ...],
-                      body: str) -> None:
+    def record_shadow(self, repo: str, issue_key: str, kind: str, title: str, rules: tuple[str, ...],
+                      labels: tuple[str, ...], body: str) -> None:
         self._connection().execute(
-            "INSERT INTO shadow_comments (repo, issue_key, kind, rules, labels, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (repo, issue_key, kind, json.dumps(list(rules)), json.dumps(list(labels)), body, time.time()),
+            "INSERT INTO shadow_comments (repo, issue_key, kind, title, rules, labels, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (repo, issue_key, kind, title, json.dumps(list(rules)), json.dumps(list(labels)), body, time.time()),
         )
 
     def shadow_records(self, repo: str | None = None) -> list[ShadowRecord]:
         where, values = ("WHERE repo = ?", (repo,)) if repo else ("", ())
         rows = self._connection().execute(
-            f"SELECT repo, issue_key, kind, rules, labels, body, created_at FROM shadow_comments {where} ORDER BY id",
-            values).fetchall()
-        return [ShadowRecord(row_repo, key, kind, tuple(json.loads(rules)), tuple(json.loads(labels)), body, at)
-                for row_repo, key, kind, rules, labels, body, at in rows]
+            f"SELECT repo, issue_key, kind, title, rules, labels, body, created_at FROM shadow_comments {where}"
+            " ORDER BY id", values).fetchall()
+        return [ShadowRecord(row_repo, key, kind, title, tuple(json.loads(rules)), tuple(json.loads(labels)), body, at)
+                for row_repo, key, kind, title, rules, labels, body, at in rows]
 
     # -- repository configs -------------------------------------------------------------------
 

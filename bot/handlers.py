@@ -136,7 +136,7 @@ def handle_issue_changed(work: IssueChanged, context: Context) -> str:
             return held
         verdict = _triage(issue, setup.rules, setup.options)
         if setup.mode == SHADOW:
-            return _shadow(context, work.ref, "opened" if work.opened else "edited", verdict, setup)
+            return _shadow(context, work.ref, "opened" if work.opened else "edited", work.issue, verdict, setup)
     if work.opened:
         if verdict.comment is None:
             return "silent: no rule matches"
@@ -174,7 +174,7 @@ def handle_command(work: FaqCommand, context: Context) -> str:
         _triage(issue, setup.rules, setup.options)
     if setup.mode != ON:
         if setup.mode == SHADOW:
-            _shadow(context, work.ref, "command", verdict, setup)
+            _shadow(context, work.ref, "command", work.issue, verdict, setup)
         note = reply.render_note(language, f"mode_{setup.mode}", source=setup.loaded.source)
         return _note_once(context, work.ref, f"mode:{setup.mode}", note, f"mode {setup.mode}")
     body = verdict.comment or reply.render_nothing_found(verdict.language)
@@ -277,13 +277,14 @@ def _answer_rules(context: Context, ref: IssueRef) -> tuple[str, ...]:
     return recorded or tuple(sorted(context.answers.conversation(ref.key).rules_answered))
 
 
-def _shadow(context: Context, ref: IssueRef, kind: str, verdict: Verdict, setup: _Setup) -> str:
+def _shadow(context: Context, ref: IssueRef, kind: str, issue: IssueSnapshot, verdict: Verdict, setup: _Setup) -> str:
     """Shadow mode: what the bot would have posted is recorded, for `python -m bot shadow report`."""
     if verdict.comment is None:
         return "shadow: no enabled rule matches; nothing recorded"
     rules = tuple(m.rule.id for m in verdict.matches[: reply.MAX_ANSWERS])
     if context.feedback is not None:
-        context.feedback.record_shadow(ref.repo, ref.key, kind, rules, setup.labels(verdict.labels), verdict.comment)
+        context.feedback.record_shadow(ref.repo, ref.key, kind, issue.title, rules, setup.labels(verdict.labels),
+                                       verdict.comment)
     else:
         log.info("%s: shadow mode, would post (%s):\n%s", ref.key, ", ".join(rules), verdict.comment)
     return f"shadow: recorded the {kind} answer ({', '.join(rules)}); posted nothing"
@@ -308,7 +309,7 @@ def handle_author_comment(work: AuthorComment, context: Context) -> str:
     answers.remember_author_input(ref.key, work.comment_id, new)
     whole = Issue(work.issue.title, "\n\n".join([work.issue.body, *earlier, new]), ref.repo)
     if setup.mode == SHADOW:
-        return _shadow(context, ref, "author-comment", _triage(whole, setup.rules, setup.options), setup)
+        return _shadow(context, ref, "author-comment", work.issue, _triage(whole, setup.rules, setup.options), setup)
     if stored is None:
         return _answer_from_comment(work, context, _triage(whole, setup.rules, setup.options), setup)
     if conversation.waiting_for_environment and adds_environment(new):

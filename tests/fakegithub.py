@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 
-from bot.webhook_auth import sign_delivery as sign
+from bot.deliver import send_delivery
 
 # Recorded GitHub payloads and API responses, kept in the repository (see its README).
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
@@ -51,6 +51,7 @@ _APP = _recorded_body("apps.get.composed.json")
 _FILE = _recorded_body("repos.contents.get.composed.json")
 _ISSUE, _PULL = _recorded_body("issues.list.composed.json")
 _REPO = _recorded_body("repos.get.pygithub.json")
+_INSTALLATION = _recorded_body("repos.installation.get.json")
 CONTENTS_INLINE_LIMIT = 1024 * 1024  # GitHub sends larger files' content only with the raw media type
 _NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 
@@ -95,6 +96,7 @@ class FakeGitHub:
         self.comments: dict[int, dict] = {}
         self.labels: dict[str, list[str]] = {}  # "owner/repo#n" -> names
         self.permissions: dict[tuple[str, str], tuple[str, str]] = {}
+        self.installations: dict[str, int] = {}  # repo -> the id of the App's installation on it
         self.files: dict[tuple[str, str], str | bytes] = {}  # (repo, path) -> its content on the default branch
         self.issues: dict[str, list[dict]] = {}  # repo -> issues and pull requests, as GitHub lists them
         self.rate_limit: tuple[int, float] | None = None  # (remaining, reset epoch) sent with issue pages
@@ -185,6 +187,14 @@ class FakeGitHub:
         if method == "GET" and path == "/app":
             app_id = self._jwt_app(headers)
             return (200, {}, self.apps[app_id]) if app_id else self._bad_jwt()
+        if method == "GET" and (match := re.fullmatch(r"/repos/([^/]+/[^/]+)/installation", path)):
+            app_id = self._jwt_app(headers)
+            if app_id is None:
+                return self._bad_jwt()
+            installation = self.installations.get(match[1])
+            if installation is None:
+                return 404, {}, _NOT_FOUND
+            return 200, {}, {**_INSTALLATION, "id": installation, "app_id": int(app_id)}
         if not self._authorized(headers):
             return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
         author = self._author(headers)
@@ -488,25 +498,5 @@ def deliver(url: str, event: str, payload: dict | bytes, secret: str | None, del
             timeout: float = 10) -> tuple[int, dict]:
     """POST a delivery like GitHub's hookshot; returns (status, JSON answer or {})."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/044aadd",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
-        "X-GitHub-Hook-ID": "292430182",
-    }
-    if secret is not None:
-        headers["X-Hub-Signature-256"] = sign(secret, body)
-    split = urlsplit(url)
-    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
-    try:
-        connection.request("POST", split.path or "/webhook", body=body, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-    finally:
-        connection.close()
-    try:
-        answer = json.loads(raw) if raw else {}
-    except ValueError:
-        answer = {}
-    return response.status, answer
+    return send_delivery(url, event, body, secret, delivery_id, timeout,
+                         headers={"User-Agent": "GitHub-Hookshot/044aadd", "X-GitHub-Hook-ID": "292430182"})

@@ -141,5 +141,5 @@ class MemoryAnswers:
         (self.muted.add if muted else self.muted.discard)((repo, rule_id))
         return before != muted
 
-    def record_shadow(self, repo, issue_key, kind, rules, labels, body):
+    def record_shadow(self, repo, issue_key, kind, title, rules, labels, body):
         self.shadow.append((issue_key, kind, rules, labels, body))

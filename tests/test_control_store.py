@@ -41,11 +41,11 @@ def test_a_rule_turned_back_on_counts_afresh(store):
 def test_the_rules_of_an_answer_and_shadow_records_are_kept(store):
     store.set_answer_rules("o/r#1", ("segfault", "undefined-symbol"))
     assert store.answer_rules("o/r#1") == ("segfault", "undefined-symbol") and store.answer_rules("o/r#2") == ()
-    store.record_shadow("o/r", "o/r#1", "opened", ("segfault",), ("faq",), "<!-- faq-bot -->\nanswer")
-    store.record_shadow("o/x", "o/x#1", "opened", ("segfault",), (), "other")
+    store.record_shadow("o/r", "o/r#1", "opened", "crash", ("segfault",), ("faq",), "<!-- faq-bot -->\nanswer")
+    store.record_shadow("o/x", "o/x#1", "opened", "x", ("segfault",), (), "other")
     [record] = store.shadow_records("o/r")
-    assert (record.issue_key, record.rules, record.labels, record.body) == (
-        "o/r#1", ("segfault",), ("faq",), "<!-- faq-bot -->\nanswer")
+    assert (record.issue_key, record.title, record.rules, record.labels, record.body) == (
+        "o/r#1", "crash", ("segfault",), ("faq",), "<!-- faq-bot -->\nanswer")
     assert len(store.shadow_records()) == 2
 
 
