@@ -234,12 +234,39 @@ class AppCredentials:
         """
         return user_type == "Bot" and login == f"{self._app_slug()}[bot]"
 
+    def installation_of(self, repo: str) -> int:
+        """The id of this App's installation on ``repo`` (GET /repos/{repo}/installation, with the App's JWT)."""
+        owner, _, name = repo.partition("/")
+        try:
+            return self._integration.get_repo_installation(owner, name).id
+        except GithubException as error:
+            raise GitHubError(f"the App is not installed on {repo} (GitHub answered {error.status}: "
+                              f"{_message(error)})") from None
+
     def _app_slug(self) -> str:
         with self._slug_lock:
             if self._slug is None:
                 # GET /app with the App's JWT, once per process, and only on recovery paths.
                 self._slug = self._integration.get_app().slug
             return self._slug
+
+
+class AnonymousCredentials:
+    """No credentials: public repositories only, at GitHub's 60 requests an hour (a replay's last resort)."""
+
+    can_refresh = False
+
+    def __init__(self, settings: Settings):
+        self._github = Github(per_page=100, lazy=True, **_github_kwargs(settings))
+
+    def github(self, installation_id: int | None) -> Github:
+        return self._github
+
+    def refresh(self, installation_id: int | None) -> None:
+        raise AssertionError("anonymous access cannot be refreshed")
+
+    def wrote(self, github: Github, login: str, user_type: str) -> bool:
+        return False
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -577,6 +604,18 @@ class DryRunClient:
 
     def get_file(self, repo: str, path: str) -> str | None:
         return None  # cannot read: every repository gets the service's defaults
+
+
+def reader_for(settings: Settings, repo: str) -> PyGithubClient:
+    """A client that reads ``repo`` (replays): with the token, the App's installation on the repository,
+    or, with neither, anonymously (public repositories, 60 requests an hour)."""
+    policy = RetryPolicy(settings.retry_base_delay, settings.max_attempts, settings.rate_limit_max_wait)
+    pacer = Pacer(settings.write_interval)
+    if settings.app_id:
+        credentials = AppCredentials(settings)
+        return PyGithubClient(credentials, credentials.installation_of(repo), pacer, policy)
+    credentials = TokenCredentials(settings) if settings.github_token else AnonymousCredentials(settings)
+    return PyGithubClient(credentials, None, pacer, policy)
 
 
 def client_factory(settings: Settings, store) -> Callable[[int | None], IssueClient]:
