@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import urllib.request
 
 import pytest
@@ -160,3 +161,32 @@ def test_metrics_count_deliveries_jobs_triage_github_calls_and_answers_per_rule(
     assert samples["faqbot_queue_depth"] == "0" and samples["faqbot_store_up"] == "1"
     assert samples['faqbot_rule_answers_total{rule="mmcv-ops-missing"}'] == "1"
     assert "# TYPE faqbot_triage_seconds histogram" in text and 'faqbot_triage_seconds_bucket{le="+Inf"}' in text
+
+
+def test_a_worker_in_its_own_process_serves_its_metrics_on_its_port(service, fake):
+    from bot import metrics
+
+    server = metrics.serve_metrics(0, service.store, host="127.0.0.1")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics") as answer:
+            text = answer.read().decode()
+    finally:
+        server.shutdown()
+    assert "# TYPE faqbot_github_requests_total counter" in text and "faqbot_queue_depth 0" in text
+
+
+def test_the_bot_never_closes_locks_or_assigns(service, fake):
+    """Whatever maintainers and reporters do, the bot's writes are comments and labels only."""
+    service.send("issues", issue_payload(), "d-open")
+    service.settle()
+    for n, command in enumerate(["/faq", "/faq segfault", "/faq help", "/faq off", "/faq unmute segfault", "/faq"]):
+        service.send("issue_comment", comment_payload(command, labels=tuple(fake.labels.get(f"{REPO}#1", ()))),
+                     f"d-{n}")
+        service.settle()
+    service.send("issue_comment", reporter_comment(SEGFAULT), "d-reporter")
+    service.settle()
+    allowed = (rf"^/repos/{REPO}/issues/1/comments$", rf"^/repos/{REPO}/issues/comments/\d+$",
+               rf"^/repos/{REPO}/issues/1/labels(/[^/]+)?$")
+    writes = [(r.method, r.path) for r in fake.writes()]
+    assert writes and all(any(re.match(pattern, path) for pattern in allowed) for _, path in writes), writes
+    assert not any(method in ("PUT",) or path.endswith(("/lock", "/assignees")) for method, path in writes)
