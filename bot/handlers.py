@@ -45,7 +45,7 @@ from bot.github import BotComment, CommentGone, IssueClient, Unprocessable
 from bot.issue import Issue, reporter_language
 from bot.jobs import AnswerStore, Conversation
 from bot.marker import MARKER
-from bot.repo_config import ON, SHADOW
+from bot.repo_config import OFF, SHADOW
 from bot.rules import RuleSet
 from bot.triage import Options, Verdict, answer_rule, triage
 
@@ -57,7 +57,7 @@ TRIAGE, MAINTAINER = "triage", "maintainer"  # who chose the answer on an issue
 # taken for a rule id; anything else ("/faq please") is an ordinary word and the command a re-run.
 _RULE_ID_SHAPE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)+")
 _TYPO_SCORE = 80
-HELP, OFF, UNMUTE = "help", "off", "unmute"  # `/faq WORD` subcommands; any other word is a rule id or nothing
+HELP, WITHDRAW, UNMUTE = "help", "off", "unmute"  # `/faq WORD` subcommands; any other word is a rule id or nothing
 
 
 def _default_config() -> LoadedConfig:
@@ -162,21 +162,21 @@ def handle_command(work: FaqCommand, context: Context) -> str:
     word = work.argument.strip().lower()
     if word == HELP:
         return _reply_help(context, work.ref, setup, language)
-    if word == OFF:
+    if word == WITHDRAW:
         return _withdraw(context, work.ref, work.issue, setup)
     if word == UNMUTE:
         return _unmute(context, work.ref, work.target, setup, language)
     rule_id, unknown = read_command_word(work.argument, context.rules)
     if unknown:
         return _note_unknown_rule(context, work.ref, language, unknown)
+    if setup.mode == OFF:
+        return _note_mode(context, work.ref, setup, language)
     # A maintainer's rule is answered whatever the config and the mutes say; a plain re-run uses the repository's rules.
     verdict = answer_rule(issue, context.rules, rule_id, setup.options) if rule_id else \
         _triage(issue, setup.rules, setup.options)
-    if setup.mode != ON:
-        if setup.mode == SHADOW:
-            _shadow(context, work.ref, "command", work.issue, verdict, setup)
-        note = reply.render_note(language, f"mode_{setup.mode}", source=setup.loaded.source)
-        return _note_once(context, work.ref, f"mode:{setup.mode}", note, f"mode {setup.mode}")
+    if setup.mode == SHADOW:
+        _shadow(context, work.ref, "command", work.issue, verdict, setup)
+        return _note_mode(context, work.ref, setup, language)
     body = verdict.comment or reply.render_nothing_found(verdict.language)
     body = reply.with_config_problem(body, verdict.language, setup.loaded.problem)
     existing = _find_answer(context, work.ref, look_on_github=True)
@@ -185,6 +185,12 @@ def handle_command(work: FaqCommand, context: Context) -> str:
     done = _post_or_update(context, work.ref, existing, body, verdict.language, source, repost_if_gone=True,
                            skip_unchanged=False)
     return done + _answered(context, work.ref, work.issue, verdict, setup)
+
+
+def _note_mode(context: Context, ref: IssueRef, setup: _Setup, language: str) -> str:
+    """Why a maintainer's /faq posted no answer: the bot is off, or in shadow mode, here (once per issue)."""
+    note = reply.render_note(language, f"mode_{setup.mode}", source=setup.loaded.source)
+    return _note_once(context, ref, f"mode:{setup.mode}", note, f"mode {setup.mode}")
 
 
 def _reply_help(context: Context, ref: IssueRef, setup: _Setup, language: str) -> str:
