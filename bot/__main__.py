@@ -1,4 +1,5 @@
-"""Command line: triage, eval, rules check (and the service commands)."""
+"""Command line: triage, eval, rules check, config check, replay, shadow report, stats, deliver (and the
+service commands)."""
 
 from __future__ import annotations
 
@@ -184,6 +185,103 @@ def cmd_rules_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """`config check FILE`: validate a .github/faq-bot.yml offline, against this bot's rules."""
+    from bot.config_source import rule_vocabulary
+    from bot.repo_config import MAX_CONFIG_BYTES, ConfigError, load_config
+
+    path = Path(args.file)
+    raw = path.read_bytes()
+    try:
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: the file is {len(raw):,} bytes; a config may be at most {MAX_CONFIG_BYTES:,} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not UTF-8 text") from None
+        config = load_config(text, str(path), *rule_vocabulary(_rules(args)))
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    rules = _rules(args)
+    enabled = [rule_id for rule_id in rules.ids if config.rule_enabled(rule_id)]
+    print(f"{path}: ok: mode {config.mode}, {len(enabled)} of {len(rules)} rules enabled, min_score "
+          f"{config.min_score:g}, language {config.language}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from bot.replay import Plan, parse_since, run_replay
+
+    if "/" not in args.repo.strip("/"):
+        print(f"error: {args.repo!r}: expected OWNER/REPO", file=sys.stderr)
+        return 2
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit: expected a number of issues of at least 1", file=sys.stderr)
+        return 2
+    plan = Plan(args.repo.strip("/"), parse_since(args.since) if args.since else None, args.limit, args.restart)
+    return run_replay(plan, _service_settings(args), _rules(args), args.report, args.config,
+                      say=lambda line: print(line, flush=True))
+
+
+def cmd_shadow_report(args: argparse.Namespace) -> int:
+    """`shadow report`: what shadow mode recorded, per rule, as markdown and HTML."""
+    from bot.jobs import SqliteStore
+    from bot.report import web_root, write_report
+    from bot.shadow import shadow_report
+
+    settings = _service_settings(args)
+    records = SqliteStore.from_settings(settings).shadow_records(args.repo)
+    report = shadow_report(records, _rules(args).ids, web_root(settings.api_url), args.repo)
+    markdown, page = write_report(report, args.output)
+    print(f"{len(records)} would-be comment(s) on {len(report.findings)} issue(s); report: {markdown} and {page}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """`stats [--repo R] [--unmute RULE-ID]`: answers, withdrawals and removed labels per rule."""
+    from bot.jobs import SqliteStore
+
+    store = SqliteStore.from_settings(_service_settings(args))
+    if args.unmute:
+        if not args.repo:
+            print("error: --unmute needs --repo OWNER/REPO: a rule is muted per repository", file=sys.stderr)
+            return 2
+        changed = store.set_muted(args.repo, args.unmute, False)
+        print(f"{args.unmute} {'may answer again' if changed else 'was not muted'} in {args.repo}")
+        return 0
+    rows = store.rule_stats(args.repo)
+    print(f"{'repository':30} {'rule':28} {'answered':>8} {'withdrawn':>9} {'labels removed':>14} {'share':>6}  muted")
+    for row in rows:
+        counts = row.counts
+        share = f"{counts.withdrawn / counts.answered:.0%}" if counts.answered else "-"
+        print(f"{row.repo:30} {row.rule_id:28} {counts.answered:8} {counts.withdrawn:9} {counts.labels_removed:14} "
+              f"{share:>6}  {'yes' if row.muted else 'no'}")
+    print(f"{len(rows)} rule(s) with feedback")
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    """`deliver PAYLOAD.json --event EVENT [--url URL]`: sign and send a delivery to a running bot."""
+    from bot.deliver import send_delivery
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    body = Path(args.payload).read_bytes()
+    secret = settings.webhook_secrets[0] if settings.webhook_secrets else None
+    url = args.url or f"http://127.0.0.1:{settings.port}/webhook"
+    if secret is None:
+        print("note: GITHUB_WEBHOOK_SECRET is not set, so the delivery goes unsigned (only a bot started with "
+              "--insecure takes it)", file=sys.stderr)
+    try:
+        status, answer = send_delivery(url, args.event, body, secret, args.delivery)
+    except OSError as error:
+        print(f"error: nothing answers at {url} ({error}): start the bot with `python -m bot serve`", file=sys.stderr)
+        return 2
+    print(status, json.dumps(answer))
+    return 0 if status < 300 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="faq-bot: answers FAQ issues on GitHub")
     parser.add_argument("--rules", help="rules folder (default: $FAQBOT_RULES or rules/)")
@@ -212,6 +310,42 @@ def build_parser() -> argparse.ArgumentParser:
     faq_import.add_argument("--url", help="the FAQ page's https:// link for the drafts' faq key "
                                           "(default: the link most existing rules use)")
     faq_import.set_defaults(handler=cmd_rules_import)
+
+    config = commands.add_parser("config", help="a repository's .github/faq-bot.yml")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config_check = config_commands.add_parser("check", help="validate a config file offline")
+    config_check.add_argument("file")
+    config_check.set_defaults(handler=cmd_config_check)
+
+    replay = commands.add_parser("replay", help="triage a repository's past issues, posting nothing; report per rule")
+    replay.add_argument("repo", metavar="OWNER/REPO")
+    replay.add_argument("--since", help="only issues created on or after this date (2024-01-31, or ISO 8601)")
+    replay.add_argument("--limit", type=int, help="triage at most this many issues (pull requests not counted)")
+    replay.add_argument("--report", metavar="FILE", help="report path; .md and .html are written (default: "
+                                                         "replay-OWNER-REPO)")
+    replay.add_argument("--config", metavar="FILE", help="try this config instead of the repository's own")
+    replay.add_argument("--restart", action="store_true", help="forget an earlier run of this command; start anew")
+    replay.set_defaults(handler=cmd_replay)
+
+    shadow = commands.add_parser("shadow", help="what shadow mode recorded")
+    shadow_commands = shadow.add_subparsers(dest="shadow_command", required=True)
+    shadow_report = shadow_commands.add_parser("report", help="write the report per rule (markdown and HTML)")
+    shadow_report.add_argument("--repo", metavar="OWNER/REPO", help="one repository (default: all)")
+    shadow_report.add_argument("--output", metavar="FILE", default="shadow-report",
+                               help="report path; .md and .html are written (default: shadow-report)")
+    shadow_report.set_defaults(handler=cmd_shadow_report)
+
+    stats = commands.add_parser("stats", help="answers, withdrawals and removed labels per rule; mutes")
+    stats.add_argument("--repo", metavar="OWNER/REPO", help="one repository (default: all)")
+    stats.add_argument("--unmute", metavar="RULE-ID", help="with --repo: let a muted rule answer again")
+    stats.set_defaults(handler=cmd_stats)
+
+    deliver = commands.add_parser("deliver", help="sign and send a delivery to a running bot (local trials)")
+    deliver.add_argument("payload", metavar="PAYLOAD.json")
+    deliver.add_argument("--event", required=True, help="X-GitHub-Event: issues, issue_comment, ...")
+    deliver.add_argument("--url", help="the bot's webhook (default: http://127.0.0.1:$PORT/webhook)")
+    deliver.add_argument("--delivery", help="X-GitHub-Delivery (default: a new UUID)")
+    deliver.set_defaults(handler=cmd_deliver)
 
     serve = commands.add_parser("serve", help="the webhook service: web front and a worker in one process")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

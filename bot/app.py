@@ -1,4 +1,5 @@
-"""The web front: `POST /webhook` checks, parses, stores and acknowledges deliveries; `GET /healthz`. Nothing else.
+"""The web front: `POST /webhook` checks, parses, stores and acknowledges deliveries; `GET /healthz`,
+`GET /metrics`. Nothing else.
 
 It never talks to GitHub: a delivery is verified (signature over the raw body, before parsing),
 parsed into the work it asks for (bot/events.py; bad input gets a 4xx), stored under its
@@ -19,9 +20,10 @@ import sqlite3
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot import metrics
 from bot.events import PayloadError, encode_work, parse_delivery
 from bot.jobs import SqliteStore
-from bot.logs import configure_logging
+from bot.logs import configure_logging, log_context, log_issue
 from bot.settings import Settings
 from bot.webhook_auth import WebhookAuthError, verify_delivery
 
@@ -36,6 +38,11 @@ INSECURE_BANNER = (
 
 def _answer(code: int, **fields: object) -> Response:
     return Response(json.dumps(fields), status=code, mimetype="application/json")
+
+
+def _counted(event: str, outcome: str, response: Response) -> Response:
+    metrics.DELIVERIES.inc(event=event or "(none)", outcome=outcome)
+    return response
 
 
 def create_app(settings: Settings | None = None, start_worker: bool | None = None) -> Flask:
@@ -64,16 +71,22 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
     @app.post("/webhook")
     def webhook() -> Response:
         delivery = request.headers.get("X-GitHub-Delivery", "")
-        # get_data() refuses (413) a Content-Length over the cap before reading, and stops a
-        # chunked body at the cap: the body is never read whole when it is too big.
-        body = request.get_data(cache=False)
-        if settings.webhook_secrets:
-            try:
-                verify_delivery(settings.webhook_secrets, body, request.headers.get("X-Hub-Signature-256"))
-            except WebhookAuthError as error:
-                log.warning("delivery %s refused: %s", delivery[:64] or "(no id)", error)
-                return _answer(401, error="bad signature")
-        return _accept(store, request.headers.get("X-GitHub-Event", ""), delivery, body, app)
+        event = request.headers.get("X-GitHub-Event", "")[:64]
+        with log_context(delivery[:64]):
+            # get_data() refuses (413) a Content-Length over the cap before reading, and stops a
+            # chunked body at the cap: the body is never read whole when it is too big.
+            body = request.get_data(cache=False)
+            if settings.webhook_secrets:
+                try:
+                    verify_delivery(settings.webhook_secrets, body, request.headers.get("X-Hub-Signature-256"))
+                except WebhookAuthError as error:
+                    log.warning("delivery %s refused: %s", delivery[:64] or "(no id)", error)
+                    return _counted(event, "bad_signature", _answer(401, error="bad signature"))
+            return _accept(store, event, delivery, body, app)
+
+    @app.get("/metrics")
+    def metrics_page() -> Response:
+        return Response(metrics.exposition(store), mimetype=None, content_type=metrics.CONTENT_TYPE)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -92,13 +105,15 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> Response:
         log.warning("delivery refused: body over %d bytes", MAX_BODY)
-        return _answer(413, error=f"body over {MAX_BODY} bytes")
+        event = request.headers.get("X-GitHub-Event", "")[:64]
+        return _counted(event, "too_large", _answer(413, error=f"body over {MAX_BODY} bytes"))
 
     @app.errorhandler(sqlite3.Error)
     def database_down(error: sqlite3.Error) -> Response:
         # Not stored, so not acknowledged: GitHub shows the delivery as failed and it can be redelivered.
         log.error("delivery not stored: %s", error)
-        return _answer(503, error="could not store the delivery")
+        event = request.headers.get("X-GitHub-Event", "")[:64]
+        return _counted(event, "store_failed", _answer(503, error="could not store the delivery"))
 
 
 def _health_problems(settings: Settings, health, worker) -> list[str]:
@@ -121,23 +136,26 @@ def _health_problems(settings: Settings, health, worker) -> list[str]:
 def _accept(store: SqliteStore, event: str, delivery: str, body: bytes, app: Flask) -> Response:
     if not event or not delivery or len(delivery) > 200:
         log.warning("delivery refused: no X-GitHub-Event or X-GitHub-Delivery header")
-        return _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
+        refused = _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
+        return _counted(event, "bad_request", refused)
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nested deeper than Python recurses
         log.warning("delivery %s (%s) refused: malformed JSON", delivery, event)
-        return _answer(400, error="malformed JSON")
+        return _counted(event, "bad_request", _answer(400, error="malformed JSON"))
     try:
         work = parse_delivery(event, payload)
         stored = None if work is None else encode_work(work)
     except PayloadError as error:
         log.warning("delivery %s (%s) refused: %s", delivery, event, error)
-        return _answer(422, error=str(error))
+        return _counted(event, "unprocessable", _answer(422, error=str(error)))
     if work is None:
-        return _answer(200, status="ignored", event=event)
+        return _counted(event, "ignored", _answer(200, status="ignored", event=event))
+    log_issue(work.ref.key)
     if not store.enqueue(delivery, event, work.ref.key, stored):
-        return _answer(200, status="duplicate", delivery=delivery)
+        return _counted(event, "duplicate", _answer(200, status="duplicate", delivery=delivery))
+    log.debug("delivery %s (%s) queued for %s", delivery, event, work.ref.key)
     worker = app.extensions["faqbot"]["worker"]
     if worker is not None:
         worker.wake()
-    return _answer(202, status="queued", delivery=delivery)
+    return _counted(event, "queued", _answer(202, status="queued", delivery=delivery))

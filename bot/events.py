@@ -1,5 +1,5 @@
-"""Which deliveries become which work: an issue opened or edited, a label removed, a `/faq` command,
-a comment by the issue's author.
+"""Which deliveries become which work: an issue opened or edited, a label removed, a `/faq` command
+(in a new comment, or added by a comment's edit), a comment by the issue's author.
 
 Pure: a delivery (event name + parsed JSON) goes in, a small dataclass (or None: not for us) comes
 out. A payload lacking what its event needs raises PayloadError, which the web front turns into a
@@ -21,10 +21,11 @@ from bot.marker import carries_marker
 MAINTAINER_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 HANDLED_ISSUE_ACTIONS = frozenset({"opened", "edited"})
 
-# `/faq` or `/faq WORD` at the start of a line (up to 3 spaces: 4 make a Markdown code block);
-# `/faqs` is not the command.
-_COMMAND = re.compile(r"^ {0,3}/faq(?:[ \t]+(?P<argument>\S{1,100}))?(?:[ \t].*)?$")
-_FENCE_OR_QUOTE = re.compile(r"^ {0,3}(```|~~~|>)")
+# `/faq`, `/faq WORD` or `/faq WORD TARGET` at the start of a line (up to 3 spaces: 4 make a Markdown
+# code block); `/faqs` is not the command.
+_COMMAND = re.compile(r"^ {0,3}/faq(?:[ \t]+(?P<argument>\S{1,100})(?:[ \t]+(?P<target>\S{1,100}))?)?(?:[ \t].*)?$")
+_QUOTE = re.compile(r"^ {0,3}>")
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 
 
 class PayloadError(ValueError):
@@ -49,6 +50,8 @@ class IssueSnapshot:
     title: str
     body: str
     labels: tuple[str, ...] = ()
+    author: str = ""  # the reporter's login
+    author_association: str = ""  # the reporter's association with the repository (OWNER, NONE, ...)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class FaqCommand:
     issue: IssueSnapshot
     commenter: str
     author_association: str
-    argument: str = ""  # the word after `/faq`: a rule id, a typo of one, or an ordinary word
+    argument: str = ""  # the word after `/faq`: a rule id, a typo of one, a subcommand, or an ordinary word
+    target: str = ""  # the word after that, for subcommands that take one (`/faq unmute RULE-ID`)
 
     @property
     def by_known_maintainer(self) -> bool:
@@ -107,6 +111,8 @@ def parse_delivery(event: str, payload: Any) -> Work | None:
         return _label_removed(payload)
     if event == "issue_comment" and action == "created":
         return _comment(payload)
+    if event == "issue_comment" and action == "edited":
+        return _edited_comment(payload)
     return None
 
 
@@ -140,7 +146,8 @@ def decode_work(stored: bytes, event: str) -> Work | None:
         ref = IssueRef(**data.pop("ref"))
         if "issue" in data:
             issue = data.pop("issue")
-            data["issue"] = IssueSnapshot(issue["title"], issue["body"], tuple(issue["labels"]))
+            data["issue"] = IssueSnapshot(issue["title"], issue["body"], tuple(issue["labels"]),
+                                          issue.get("author", ""), issue.get("author_association", ""))
         return cls(ref=ref, **data)
     except (KeyError, TypeError, AttributeError) as error:
         raise PayloadError(f"stored work is not readable: {type(error).__name__}: {error}") from None
@@ -161,10 +168,10 @@ def _comment(payload: dict) -> FaqCommand | AuthorComment | None:
     login = _text(user, "login", "comment.user")
     if raw_issue.get("pull_request") or _is_bot(user, login, body):
         return None
-    argument = parse_command(body)
-    if argument is not None:
+    command = read_command(body)
+    if command is not None:
         association = comment.get("author_association") or "NONE"
-        return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), argument)
+        return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), *command)
     reporter = raw_issue.get("user")
     if not isinstance(reporter, dict) or reporter.get("login") != login:
         return None  # someone else's comment ("me too", a traceback of theirs) is the maintainers' business
@@ -174,6 +181,29 @@ def _comment(payload: dict) -> FaqCommand | AuthorComment | None:
     if not isinstance(comment_id, int) or isinstance(comment_id, bool):
         raise PayloadError("comment.id is missing or not an integer")
     return AuthorComment(_ref(payload, raw_issue), _snapshot(raw_issue), comment_id, body)
+
+
+def _edited_comment(payload: dict) -> FaqCommand | None:
+    """An edit runs a command only when it added one: fixing a typo elsewhere must not run it again."""
+    raw_issue = _object(payload, "issue")
+    comment = _object(payload, "comment")
+    body = _text(comment, "body", "comment")
+    user = _object(comment, "user", "comment.user")
+    login = _text(user, "login", "comment.user")
+    command = read_command(body)
+    if command is None or raw_issue.get("pull_request") or _is_bot(user, login, body):
+        return None
+    before = payload.get("changes", {}).get("body", {}).get("from") if isinstance(payload.get("changes"), dict) else None
+    if not isinstance(before, str):
+        return None  # the edit did not change the text (GitHub sends `changes.body.from` when it did)
+    if _same_command(read_command(before), command):
+        return None
+    association = comment.get("author_association") or "NONE"
+    return FaqCommand(_ref(payload, raw_issue), _snapshot(raw_issue), login, str(association), *command)
+
+
+def _same_command(before: tuple[str, str] | None, after: tuple[str, str]) -> bool:
+    return before is not None and tuple(word.lower() for word in before) == tuple(word.lower() for word in after)
 
 
 def _label_removed(payload: dict) -> LabelRemoved | None:
@@ -187,18 +217,31 @@ def _label_removed(payload: dict) -> LabelRemoved | None:
 
 
 def parse_command(body: str) -> str | None:
-    """For a `/faq` command: the word after it, or "" for none. None when the comment is no command.
+    """For a `/faq` command: the word after it, or "" for none. None when the comment is no command."""
+    command = read_command(body)
+    return None if command is None else command[0]
 
-    Only the first non-empty line counts, and not when it opens a code block or a quote: quoting
+
+def read_command(body: str) -> tuple[str, str] | None:
+    """For a `/faq` command: (the word after it, the word after that), "" for none. None when no command.
+
+    Only the first line of the commenter's own words counts: quoted lines (a reply quoting the
+    reporter) and code blocks before it are skipped, and a `/faq` inside them never runs. Quoting
     someone's `/faq` or showing it in an example must not run it.
     """
+    fence = None
     for line in body.splitlines():
-        if not line.strip():
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened["fence"][0] == fence[0] and len(opened["fence"]) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = None
             continue
-        if _FENCE_OR_QUOTE.match(line):
-            return None
-        match = _COMMAND.match(line.rstrip())
-        return (match["argument"] or "") if match else None
+        if opened:
+            fence = opened["fence"]
+        elif line.strip() and not _QUOTE.match(line):
+            match = _COMMAND.match(line.rstrip())
+            return (match["argument"] or "", match["target"] or "") if match else None
     return None
 
 
@@ -229,7 +272,10 @@ def _snapshot(raw_issue: dict) -> IssueSnapshot:
     if not isinstance(labels, list):
         raise PayloadError("issue.labels is not a list")
     names = tuple(label["name"] for label in labels if isinstance(label, dict) and isinstance(label.get("name"), str))
-    return IssueSnapshot(title, body, names)
+    user = raw_issue.get("user")
+    author = user.get("login") if isinstance(user, dict) and isinstance(user.get("login"), str) else ""
+    association = raw_issue.get("author_association")
+    return IssueSnapshot(title, body, names, author, association if isinstance(association, str) else "")
 
 
 def _object(parent: dict, key: str, where: str | None = None) -> dict:

@@ -9,15 +9,17 @@ so that what happens on each failure is decided here, in one place, and can be t
 | 403/429 with Retry-After, or X-RateLimit-Remaining: 0 | wait that long (Retry-After, else until X-RateLimit-Reset); a wait longer than `rate_limit_max_wait` raises RateLimited so the job is rescheduled instead of holding the worker |
 | 403/429 secondary limit without either header | wait 60 s as GitHub's docs ask (so: rescheduled with the default cap) |
 | 401 with an App installation token | mint a new token, once |
-| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up: CommentGone for an edit; for a delete or a label removal the work is already done |
+| 404 | retry twice, quickly (a just-created issue can lag behind its webhook), then give up: CommentGone for an edit; for a delete or a label removal the work is already done; for a file, at once: most repositories have no config file |
 | 410, 422, other 4xx | give up at once (Unprocessable for 422, so the caller may shorten a comment) |
 
 The client knows nothing about rules: handlers pass the marker that identifies the bot's comment. A
 comment is the bot's own only when the bot wrote it: the token's user, or the App's `<slug>[bot]`.
+Every attempt is counted in bot/metrics.py by call and status.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
 import random
@@ -33,6 +35,7 @@ import requests
 from github import Auth, Github, GithubException, GithubIntegration
 from github.IssueComment import IssueComment
 
+from bot import metrics
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,14 @@ class CommentGone(GitHubError):
     """404 on a comment the bot knows by id: someone deleted it (or the bot can no longer see it)."""
 
 
+class Unavailable(GitHubError):
+    """5xx, timeouts or connection errors outlasted the retries: worth trying again later."""
+
+
+class UnreadableFile(GitHubError):
+    """A file GitHub has but the bot cannot read as text: too large for the contents API, a folder, not UTF-8."""
+
+
 class RateLimited(GitHubError):
     """Rate limited for longer than the worker should sleep: run the job again at ``until``."""
 
@@ -86,6 +97,29 @@ class Permission:
         return self.permission in MAINTAINER_PERMISSIONS or self.role_name in MAINTAINER_ROLES
 
 
+@dataclass(frozen=True)
+class ListedIssue:
+    """An issue as GitHub lists it: what replaying the rules on it needs."""
+
+    number: int
+    title: str
+    body: str
+    url: str  # its page on GitHub
+    created_at: str  # ISO 8601, as GitHub writes it
+    labels: tuple[str, ...] = ()
+    author: str = ""
+    author_association: str = ""
+    pull_request: bool = False  # GitHub lists pull requests among issues
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    issues: tuple[ListedIssue, ...]
+    has_next: bool
+    rate_remaining: int | None = None  # X-RateLimit-Remaining after this page, when GitHub said
+    rate_reset: float | None = None  # X-RateLimit-Reset (epoch seconds), when GitHub said
+
+
 class IssueClient(Protocol):
     """What handlers may ask of GitHub, and nothing more."""
 
@@ -96,6 +130,7 @@ class IssueClient(Protocol):
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None: ...
     def remove_label(self, repo: str, number: int, label: str) -> None: ...
     def get_permission(self, repo: str, user: str) -> Permission: ...
+    def get_file(self, repo: str, path: str) -> str | None: ...  # the default branch's; None: no such file
 
 
 class Pacer:
@@ -199,12 +234,39 @@ class AppCredentials:
         """
         return user_type == "Bot" and login == f"{self._app_slug()}[bot]"
 
+    def installation_of(self, repo: str) -> int:
+        """The id of this App's installation on ``repo`` (GET /repos/{repo}/installation, with the App's JWT)."""
+        owner, _, name = repo.partition("/")
+        try:
+            return self._integration.get_repo_installation(owner, name).id
+        except GithubException as error:
+            raise GitHubError(f"the App is not installed on {repo} (GitHub answered {error.status}: "
+                              f"{_message(error)})") from None
+
     def _app_slug(self) -> str:
         with self._slug_lock:
             if self._slug is None:
                 # GET /app with the App's JWT, once per process, and only on recovery paths.
                 self._slug = self._integration.get_app().slug
             return self._slug
+
+
+class AnonymousCredentials:
+    """No credentials: public repositories only, at GitHub's 60 requests an hour (a replay's last resort)."""
+
+    can_refresh = False
+
+    def __init__(self, settings: Settings):
+        self._github = Github(per_page=100, lazy=True, **_github_kwargs(settings))
+
+    def github(self, installation_id: int | None) -> Github:
+        return self._github
+
+    def refresh(self, installation_id: int | None) -> None:
+        raise AssertionError("anonymous access cannot be refreshed")
+
+    def wrote(self, github: Github, login: str, user_type: str) -> bool:
+        return False
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -230,7 +292,7 @@ class PyGithubClient:
             comment = next(self._own_comments(github, repo, number, lambda text: marker in text), None)
             return None if comment is None else BotComment(comment.id, comment.body)
 
-        return self._call(f"list comments of {repo}#{number}", find)
+        return self._call(f"list comments of {repo}#{number}", find, kind="list_comments")
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
         """Post a comment; its id.
@@ -251,7 +313,7 @@ class PyGithubClient:
 
         return self._call(f"comment on {repo}#{number}",
                           lambda github: github.get_repo(repo).get_issue(number).create_comment(body).id,
-                          write=True, recover=posted_already)
+                          write=True, recover=posted_already, kind="create_comment")
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
         """Replace a comment's text; CommentGone when GitHub no longer has it."""
@@ -265,16 +327,19 @@ class PyGithubClient:
                               f"to the bot): {_message(error)}")
 
         self._call(f"edit comment {comment_id} in {repo}",
-                   lambda github: _comment(github, repo, comment_id).edit(body), write=True, gone=gone)
+                   lambda github: _comment(github, repo, comment_id).edit(body), write=True, gone=gone,
+                   kind="edit_comment")
 
     def delete_comment(self, repo: str, comment_id: int) -> None:
         """Delete a comment; one that is already gone (404) is fine."""
         self._call(f"delete comment {comment_id} in {repo}",
-                   lambda github: _comment(github, repo, comment_id).delete(), write=True, gone=lambda error: None)
+                   lambda github: _comment(github, repo, comment_id).delete(), write=True, gone=lambda error: None,
+                   kind="delete_comment")
 
     def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> None:
         self._call(f"label {repo}#{number}",
-                   lambda github: github.get_repo(repo).get_issue(number).add_to_labels(*labels), write=True)
+                   lambda github: github.get_repo(repo).get_issue(number).add_to_labels(*labels), write=True,
+                   kind="add_labels")
 
     def remove_label(self, repo: str, number: int, label: str) -> None:
         """Take a label off an issue; one that is not on it is fine."""
@@ -290,7 +355,7 @@ class PyGithubClient:
                 if error.status != 404 or "label does not exist" not in _message(error).lower():
                     raise
 
-        self._call(f"unlabel {label} from {repo}#{number}", remove, write=True)
+        self._call(f"unlabel {label} from {repo}#{number}", remove, write=True, kind="remove_label")
 
     def get_permission(self, repo: str, user: str) -> Permission:
         def ask(github: Github) -> Permission:
@@ -300,7 +365,44 @@ class PyGithubClient:
                 "GET", f"{repository.url}/collaborators/{requests.utils.quote(user, safe='')}/permission")
             return Permission(str(data.get("permission") or "none"), str(data.get("role_name") or ""))
 
-        return self._call(f"permission of {user} in {repo}", ask)
+        return self._call(f"permission of {user} in {repo}", ask, kind="get_permission")
+
+    def get_file(self, repo: str, path: str) -> str | None:
+        """A text file of the default branch (the contents API without `ref`); None when there is none.
+
+        UnreadableFile when GitHub has it but not as UTF-8 text the contents API gives inline (over
+        1 MB it sends no content), or when the path is a folder.
+        """
+        def read(github: Github) -> str:
+            repository = github.get_repo(repo)
+            _, data = repository.requester.requestJsonAndCheck(
+                "GET", f"{repository.url}/contents/{requests.utils.quote(path, safe='/')}")
+            return _file_text(repo, path, data)
+
+        return self._call(f"read {path} in {repo}", read, gone=lambda error: None, retry_not_found=False,
+                          kind="get_file")
+
+    def list_issues(self, repo: str, page: int, since: datetime | None = None, per_page: int = 100) -> IssuePage:
+        """One page of the repository's issues (pull requests included, as GitHub lists them), oldest first.
+
+        ``since``: only issues updated at or after it (GitHub's filter). One request a page, whatever
+        the page holds: nothing is asked per issue.
+        """
+        parameters = {"state": "all", "sort": "created", "direction": "asc", "per_page": per_page, "page": page}
+        if since is not None:
+            parameters["since"] = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def fetch(github: Github) -> IssuePage:
+            repository = github.get_repo(repo)
+            headers, data = repository.requester.requestJsonAndCheck("GET", f"{repository.url}/issues", parameters)
+            headers = _headers(headers or {})
+            if not isinstance(data, list):
+                raise GitHubError(f"list issues of {repo}: GitHub answered with no list")
+            return IssuePage(tuple(listed_issue(item) for item in data if isinstance(item, dict)),
+                             'rel="next"' in headers.get("link", ""), _integer(headers.get("x-ratelimit-remaining")),
+                             _integer(headers.get("x-ratelimit-reset")))
+
+        return self._call(f"list issues of {repo} (page {page})", fetch, kind="list_issues")
 
     def _own_comments(self, github: Github, repo: str, number: int, wanted: Callable[[str], bool],
                       since: datetime | None = None) -> Iterator[IssueComment]:
@@ -314,7 +416,8 @@ class PyGithubClient:
 
     def _call(self, what: str, request: Callable[[Github], T], write: bool = False,
               recover: Callable[[Github], T | None] | None = None,
-              gone: Callable[[GithubException], T] | None = None) -> T:
+              gone: Callable[[GithubException], T] | None = None, retry_not_found: bool = True,
+              kind: str = "other") -> T:
         """Run ``request`` with the retries in the module's table.
 
         ``recover``: for a request that is not idempotent. Once an attempt failed in a way that may
@@ -322,6 +425,8 @@ class PyGithubClient:
         asks ``recover`` whether it was done; an answer other than None is the result.
         ``gone``: what a 404 to ``request`` means once the quick retries are spent (returns the
         result or raises); by default, and for a 404 while minting a token, a GitHubError.
+        ``retry_not_found``: False where a 404 is an ordinary answer (a file that is not there).
+        ``kind``: the call's name in the metrics.
         """
         attempt = not_found = 0
         refreshed = uncertain = False
@@ -336,18 +441,23 @@ class PyGithubClient:
                     log.warning("%s: done after all by an attempt that seemed to fail; not sent again", what)
                     return done
                 requested = True
-                return request(github)
+                result = request(github)
+                metrics.GITHUB_REQUESTS.inc(call=kind, status="2xx")
+                return result
             except (requests.ConnectionError, requests.Timeout) as error:
                 # A connection error may come after the request was sent: requests does not always say.
                 uncertain = True
+                metrics.GITHUB_REQUESTS.inc(call=kind, status="timeout" if isinstance(error, requests.Timeout)
+                                            else "connection")
                 delay = self._transient(what, attempt, f"{type(error).__name__}")
             except GithubException as error:
                 uncertain = uncertain or error.status >= 500
+                metrics.GITHUB_REQUESTS.inc(call=kind, status=str(error.status))
                 if error.status == 401 and self._credentials.can_refresh and not refreshed:
                     log.warning("%s: 401, minting a new installation token", what)
                     self._credentials.refresh(self._installation_id)
                     refreshed, delay = True, 0.0
-                elif error.status == 404 and not_found < NOT_FOUND_RETRIES:
+                elif error.status == 404 and retry_not_found and not_found < NOT_FOUND_RETRIES:
                     not_found += 1
                     delay = self._policy.base_delay / 4
                 elif error.status == 404 and gone is not None and requested:
@@ -359,7 +469,7 @@ class PyGithubClient:
 
     def _transient(self, what: str, attempt: int, reason: str) -> float:
         if attempt >= self._policy.max_attempts:
-            raise GitHubError(f"{what}: {reason}, still failing after {attempt} attempts")
+            raise Unavailable(f"{what}: {reason}, still failing after {attempt} attempts")
         return self._policy.backoff(attempt)
 
     def _decide(self, what: str, attempt: int, error: GithubException) -> float:
@@ -392,6 +502,39 @@ def _comment(github: Github, repo: str, comment_id: int) -> IssueComment:
 def _comparable(body: str) -> str:
     """A comment's text as GitHub may give it back: CRLF line ends as LF, trailing whitespace dropped."""
     return "\n".join(line.rstrip() for line in (body or "").replace("\r\n", "\n").split("\n")).rstrip()
+
+
+def _file_text(repo: str, path: str, data: object) -> str:
+    if not isinstance(data, dict) or data.get("type") != "file":
+        raise UnreadableFile(f"{path} in {repo} is not a file")
+    if data.get("encoding") != "base64":  # "none": over 1 MB, the contents API sends no content
+        raise UnreadableFile(f"{path} in {repo} is {data.get('size', '?')} bytes: more than the contents API sends "
+                             "(1 MB)")
+    try:
+        return base64.b64decode(str(data.get("content") or "")).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise UnreadableFile(f"{path} in {repo} is not UTF-8 text") from None
+
+
+def listed_issue(data: dict) -> ListedIssue:
+    """GitHub's issue object (from a list) as the bot reads it; missing fields read as empty."""
+    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    labels = data.get("labels") if isinstance(data.get("labels"), list) else []
+
+    def text(value: object) -> str:
+        return value if isinstance(value, str) else ""
+
+    return ListedIssue(
+        number=int(data.get("number") or 0), title=text(data.get("title")), body=text(data.get("body")),
+        url=text(data.get("html_url")), created_at=text(data.get("created_at")),
+        labels=tuple(label["name"] for label in labels if isinstance(label, dict) and isinstance(label.get("name"), str)),
+        author=text(user.get("login")), author_association=text(data.get("author_association")),
+        pull_request=bool(data.get("pull_request")),
+    )
+
+
+def _integer(raw: str | None) -> int | None:
+    return int(raw) if raw is not None and raw.strip().isdigit() else None
 
 
 def _headers(raw: dict) -> dict[str, str]:
@@ -458,6 +601,21 @@ class DryRunClient:
 
     def get_permission(self, repo: str, user: str) -> Permission:
         return Permission("none")  # cannot ask: only the payload's author_association counts
+
+    def get_file(self, repo: str, path: str) -> str | None:
+        return None  # cannot read: every repository gets the service's defaults
+
+
+def reader_for(settings: Settings, repo: str) -> PyGithubClient:
+    """A client that reads ``repo`` (replays): with the token, the App's installation on the repository,
+    or, with neither, anonymously (public repositories, 60 requests an hour)."""
+    policy = RetryPolicy(settings.retry_base_delay, settings.max_attempts, settings.rate_limit_max_wait)
+    pacer = Pacer(settings.write_interval)
+    if settings.app_id:
+        credentials = AppCredentials(settings)
+        return PyGithubClient(credentials, credentials.installation_of(repo), pacer, policy)
+    credentials = TokenCredentials(settings) if settings.github_token else AnonymousCredentials(settings)
+    return PyGithubClient(credentials, None, pacer, policy)
 
 
 def client_factory(settings: Settings, store) -> Callable[[int | None], IssueClient]:

@@ -262,6 +262,31 @@ def _prose_counts(line: str) -> tuple[int, int]:
     return len(_CJK.findall(words)), len(_LATIN_WORD.findall(words))
 
 
+# Lines a reporter pasted rather than wrote: a traceback's first line, an error line, a shell prompt.
+_LOG_LINE = re.compile(r"^\s*(?:Traceback\b|[\w.]*(?:Error|Exception|Warning)\b|File \"|\$ |>>> )")
+_ENGLISH_WORDS = 6  # words of English prose that tell the reporter writes English
+
+
+def reporter_language(issue: Issue, fallback: str = "en") -> str:
+    """``detect_language``, with ``fallback`` when the reporter wrote no prose to tell from.
+
+    An issue of only a traceback says nothing about its reporter's language: a repository whose
+    reporters mostly write Chinese may want its replies in Chinese then.
+    """
+    detected = detect_language(issue)
+    if detected != "en" or fallback == "en":
+        return detected
+    title = issue.title if isinstance(issue.title, str) else ""
+    body = issue.body if isinstance(issue.body, str) else ""
+    words, in_fence = 0, False
+    for line in [title, *body[:MAX_TEXT_CHARS].split("\n")]:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and not _NOT_PROSE.search(line) and not _LOG_LINE.match(line):
+            words += len(_LATIN_WORD.findall(line))
+    return "en" if words >= _ENGLISH_WORDS else fallback
+
+
 def detect_language(issue: Issue) -> str:
     """"zh" when the reporter writes Chinese prose, else "en".
 

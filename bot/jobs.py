@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.control_store import CONTROL_SCHEMA, ControlTables
 from bot.settings import Settings
 
 # A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
@@ -178,6 +179,7 @@ class AnswerStore(Protocol):
     def remember_answer(self, issue_key: str, comment_id: int, body: str, source: str = "triage") -> None: ...
     def mark_answer_deleted(self, issue_key: str) -> None: ...
     def labels_not_to_add(self, issue_key: str) -> frozenset[str]: ...
+    def labels_added(self, issue_key: str) -> frozenset[str]: ...
     def remember_labels_added(self, issue_key: str, labels: tuple[str, ...]) -> None: ...
     def remember_label_removed(self, issue_key: str, label: str) -> None: ...
     def note_posted(self, issue_key: str, note: str) -> bool: ...
@@ -188,8 +190,8 @@ class AnswerStore(Protocol):
     def remember_author_input(self, issue_key: str, comment_id: int, body: str) -> None: ...
 
 
-class SqliteStore:
-    """JobStore and AnswerStore on one SQLite file."""
+class SqliteStore(ControlTables):
+    """JobStore and AnswerStore on one SQLite file (and FeedbackStore, with bot/control_store.py's tables)."""
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL", busy_timeout: float = 10.0):
         self.path = str(path)
@@ -199,7 +201,7 @@ class SqliteStore:
         # included; FULL also survives a power cut, at an fsync per delivery.
         self._synchronous = synchronous
         self._local = threading.local()
-        self._connection().executescript(_SCHEMA)
+        self._connection().executescript(_SCHEMA + CONTROL_SCHEMA)
         self._migrate()
 
     @classmethod
@@ -316,6 +318,12 @@ class SqliteStore:
     def labels_not_to_add(self, issue_key: str) -> frozenset[str]:
         """Labels the bot added once (a person may have removed them since) or a person removed."""
         rows = self._connection().execute("SELECT label FROM issue_labels WHERE issue_key = ?", (issue_key,))
+        return frozenset(label for (label,) in rows)
+
+    def labels_added(self, issue_key: str) -> frozenset[str]:
+        """Labels the bot itself added to the issue (a person's own labels are never among them)."""
+        rows = self._connection().execute(
+            "SELECT label FROM issue_labels WHERE issue_key = ? AND state = 'added'", (issue_key,))
         return frozenset(label for (label,) in rows)
 
     def remember_labels_added(self, issue_key: str, labels: tuple[str, ...]) -> None:

@@ -43,6 +43,32 @@ TEXT = {
         ),
         "unknown_rule": "There is no FAQ rule `{rule}`. Known rules: {known}.",
         "truncated": "*(shortened to fit GitHub's comment size limit)*",
+        "config_problem": "<sub>Note for maintainers: `{problem}`</sub>",
+        "mode_off": (
+            "faq-bot is switched off in this repository (`mode: off` in {source}), so I did nothing. "
+            "`mode: on` lets me answer."
+        ),
+        "mode_shadow": (
+            "faq-bot runs in shadow mode in this repository (`mode: shadow` in {source}): I recorded what I "
+            "would have posted, for `python -m bot shadow report`, and posted nothing."
+        ),
+        "help_title": "**faq-bot commands** (maintainers only; the command starts the comment):",
+        "help_commands": (
+            "- `/faq`: triage this issue again, and post or update my answer\n"
+            "- `/faq RULE-ID`: answer with that rule\n"
+            "- `/faq off`: withdraw my answer and the labels I added; the rule counts as wrong for this issue\n"
+            "- `/faq unmute RULE-ID`: let a rule that was withdrawn too often answer again\n"
+            "- `/faq help`: this list"
+        ),
+        "help_mode": "Mode here: `{mode}`, from {source}.",
+        "help_enabled": "Rules that answer here: {rules}.",
+        "help_not_enabled": "Switched off by the config: {rules}.",
+        "help_muted": "Muted because maintainers withdrew their answers too often: {rules}.",
+        "help_labels": "Labels renamed or dropped here: {labels}.",
+        "help_skip": "Issues left alone: {skip}.",
+        "help_none": "none",
+        "unmuted": "Rule `{rule}` may answer again in this repository.",
+        "not_muted": "Rule `{rule}` is not muted in this repository.",
     },
     "zh": {
         "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
@@ -63,6 +89,29 @@ TEXT = {
         "nothing": "我没有找到与这个 issue 对应的常见问题条目（已检查标题、错误信息和环境信息）。维护者会来看一下。",
         "unknown_rule": "没有名为 `{rule}` 的 FAQ 规则。已有的规则：{known}。",
         "truncated": "*（为符合 GitHub 评论长度限制，内容已截短）*",
+        "config_problem": "<sub>维护者请注意：`{problem}`</sub>",
+        "mode_off": "faq-bot 在这个仓库中已关闭（{source} 中的 `mode: off`），所以我什么也没有做。设置 `mode: on` 后我才会回答。",
+        "mode_shadow": (
+            "faq-bot 在这个仓库中以影子模式运行（{source} 中的 `mode: shadow`）：我记录了本来会发布的内容，"
+            "供 `python -m bot shadow report` 查看，但没有发布任何内容。"
+        ),
+        "help_title": "**faq-bot 命令**（仅限维护者；命令须写在评论开头）：",
+        "help_commands": (
+            "- `/faq`：重新检查这个 issue，发布或更新我的解答\n"
+            "- `/faq 规则ID`：用该规则作答\n"
+            "- `/faq off`：撤回我的解答和我添加的标签；该规则记为对这个 issue 不适用\n"
+            "- `/faq unmute 规则ID`：让因多次被撤回而静音的规则重新作答\n"
+            "- `/faq help`：显示本列表"
+        ),
+        "help_mode": "本仓库的模式：`{mode}`，来自 {source}。",
+        "help_enabled": "在这里会作答的规则：{rules}。",
+        "help_not_enabled": "被配置关闭的规则：{rules}。",
+        "help_muted": "因维护者多次撤回解答而静音的规则：{rules}。",
+        "help_labels": "在这里改名或不添加的标签：{labels}。",
+        "help_skip": "不处理的 issue：{skip}。",
+        "help_none": "无",
+        "unmuted": "规则 `{rule}` 在这个仓库中可以重新作答了。",
+        "not_muted": "规则 `{rule}` 在这个仓库中没有被静音。",
     },
 }
 
@@ -161,6 +210,34 @@ def render_nothing_found(language: str) -> str:
 def render_unknown_rule(language: str, rule_id: str, known: Iterable[str]) -> str:
     listed = ", ".join(f"`{rule}`" for rule in known)
     return f"{NOTE_MARKER}\n{TEXT[language]['unknown_rule'].format(rule=rule_id.replace('`', ''), known=listed)}\n"
+
+
+def render_note(language: str, key: str, **values: str) -> str:
+    """A short note of the bot's own (never its answer): one of TEXT's sentences, filled in."""
+    return f"{NOTE_MARKER}\n{TEXT[language][key].format(**values)}\n"
+
+
+def render_help(language: str, mode: str, source: str, facts: Iterable[tuple[str, Iterable[str]]]) -> str:
+    """The reply to `/faq help`: the commands, then the repository's live settings.
+
+    ``facts``: (TEXT key, items) pairs, such as ("help_enabled", rule ids); an empty one is left out,
+    except the enabled rules, which say "none".
+    """
+    text = TEXT[language]
+    lines = [text["help_title"], "", text["help_commands"], "", text["help_mode"].format(mode=mode, source=source)]
+    for key, items in facts:
+        shown = ", ".join(f"`{item}`" for item in items)
+        if shown or key == "help_enabled":
+            field = {"help_labels": "labels", "help_skip": "skip"}.get(key, "rules")
+            lines.append(text[key].format(**{field: shown or text["help_none"]}))
+    return f"{NOTE_MARKER}\n" + "\n".join(lines) + "\n"
+
+
+def with_config_problem(body: str, language: str, problem: str | None) -> str:
+    """``body`` with a line telling maintainers their config is not the one in force, and why."""
+    if not problem:
+        return body
+    return body.rstrip("\n") + "\n\n" + TEXT[language]["config_problem"].format(problem=problem.replace("`", "'")) + "\n"
 
 
 def labels_for(matches: Iterable[Match]) -> tuple[str, ...]:

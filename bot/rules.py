@@ -176,6 +176,17 @@ class RuleSet:
     def get(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
 
+    def only(self, rule_ids: Iterable[str]) -> RuleSet:
+        """These rules alone, in this set's order (a repository's enabled rules).
+
+        A kept rule may supersede one left out: that simply never happens, so no check fails.
+        """
+        wanted = frozenset(rule_ids)
+        if wanted >= frozenset(self.ids):
+            return self
+        kept = tuple(rule for rule in self.rules if rule.id in wanted)
+        return RuleSet(kept, *_keyword_index(kept))
+
     def __len__(self) -> int:
         return len(self.rules)
 

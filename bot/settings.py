@@ -27,6 +27,9 @@
 | FAQBOT_NEEDS_ENVIRONMENT_LABEL | label the issue carries while the bot waits for the reporter's environment; empty: none | needs-environment |
 | FAQBOT_HEALTH_MAX_PENDING_AGE | `/healthz` says 503 when a ready job has waited longer than this many seconds | 300 |
 | FAQBOT_HEALTH_WORKER_SILENCE | `/healthz` (without an in-process worker) says 503 when no worker showed life for this many seconds | 60 |
+| FAQBOT_CONFIG_TTL | seconds a repository's `.github/faq-bot.yml` (or its absence) is cached by a worker before it is read again | 300 |
+| FAQBOT_DEFAULT_MODE | the mode of a repository with no config file: `on`, `off` or `shadow` (an organisation-wide App may start in `shadow`) | on |
+| FAQBOT_METRICS_PORT | `python -m bot worker` serves `GET /metrics` on this port (the web front serves its own at `/metrics`); 0: not | 0 |
 
 gunicorn.conf.py, not this module, reads the production web front's own variables:
 
@@ -80,6 +83,9 @@ class Settings:
     needs_environment_label: str | None = "needs-environment"
     health_max_pending_age: float = 300.0
     health_worker_silence: float = 60.0
+    config_ttl: float = 300.0
+    default_mode: str = "on"
+    metrics_port: int = 0
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
@@ -124,6 +130,9 @@ class Settings:
             or None,
             health_max_pending_age=_number(env, "FAQBOT_HEALTH_MAX_PENDING_AGE", float, cls.health_max_pending_age),
             health_worker_silence=_number(env, "FAQBOT_HEALTH_WORKER_SILENCE", float, cls.health_worker_silence),
+            config_ttl=_number(env, "FAQBOT_CONFIG_TTL", float, cls.config_ttl),
+            default_mode=_choice(env, "FAQBOT_DEFAULT_MODE", ("ON", "OFF", "SHADOW"), cls.default_mode).lower(),
+            metrics_port=_number(env, "FAQBOT_METRICS_PORT", int, cls.metrics_port),
         )
 
     def check_can_serve(self) -> None:

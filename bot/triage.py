@@ -8,7 +8,7 @@ from bot import diagnosis, reply
 from bot.answer import MAX_ANSWERS, compose
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
-from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
+from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, extract_signatures, read_issue, reporter_language
 from bot.matcher import Evidence, Match, match_rules
 from bot.rules import RuleSet
 
@@ -41,6 +41,18 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Options:
+    """What a repository may change in triage (its `.github/faq-bot.yml`); the defaults change nothing."""
+
+    min_score: float = 0.0  # matches scoring lower are dropped (a regex match scores 100)
+    fallback_language: str = "en"  # the reply's language when the reporter's cannot be told
+    ask_for_environment: bool = True  # ask for collect_env when an answer's diagnoses need it
+
+
+DEFAULT_OPTIONS = Options()
+
+
+@dataclass(frozen=True)
 class _Reading:
     language: str
     text: IssueText
@@ -48,32 +60,37 @@ class _Reading:
     env: Environment
 
 
-def _read(issue: Issue) -> _Reading:
+def _read(issue: Issue, options: Options) -> _Reading:
     text = read_issue(issue)
     body = issue.body if isinstance(issue.body, str) else ""
-    return _Reading(detect_language(issue), text, extract_signatures(text), parse_environment(bounded_body(body)))
+    language = reporter_language(issue, options.fallback_language)
+    return _Reading(language, text, extract_signatures(text), parse_environment(bounded_body(body)))
 
 
-def triage(issue: Issue, rules: RuleSet) -> Verdict:
+def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
-    reading = _read(issue)
-    return _verdict(reading, match_rules(reading.text, reading.signatures, reading.env, rules))
+    reading = _read(issue, options)
+    matches = match_rules(reading.text, reading.signatures, reading.env, rules)
+    if options.min_score:
+        matches = tuple(m for m in matches if m.score >= options.min_score)
+    return _verdict(reading, matches, options)
 
 
-def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:
+def answer_rule(issue: Issue, rules: RuleSet, rule_id: str, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """The verdict a maintainer asked for with ``/faq RULE-ID``, matched or not.
 
-    Raises KeyError when ``rule_id`` names no rule.
+    A maintainer chose the rule: ``options.min_score`` does not apply. Raises KeyError when
+    ``rule_id`` names no rule.
     """
     rule = rules.get(rule_id)
     if rule is None:
         raise KeyError(rule_id)
-    reading = _read(issue)
+    reading = _read(issue, options)
     matched = [m for m in match_rules(reading.text, reading.signatures, reading.env, rules) if m.rule.id == rule_id]
     if not matched:
         evidence = _most_telling_line(reading)
         matched = [Match(rule, 0.0, evidence, "/faq " + rule_id)]
-    return _verdict(reading, tuple(matched))
+    return _verdict(reading, tuple(matched), options)
 
 
 def _most_telling_line(reading: _Reading) -> Evidence:
@@ -84,12 +101,13 @@ def _most_telling_line(reading: _Reading) -> Evidence:
     return Evidence(0, reading.text.lines[0])
 
 
-def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
+def _verdict(reading: _Reading, matches: tuple[Match, ...], options: Options) -> Verdict:
     if not matches:
         return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
     answered = [m.rule for m in matches[:MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
-    checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(answered, reading.language)
+    asks = options.ask_for_environment and reading.env.is_empty()
+    checks = diagnosis.environment_checks(answered, reading.language) if asks else []
     answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings, checks)
     return Verdict(
         reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches),

@@ -12,6 +12,7 @@ another (it hung longer than the lease) stops before it writes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -20,11 +21,14 @@ import sqlite3
 import threading
 import time
 
+from bot import metrics
+from bot.config_source import RepoConfigs
 from bot.events import PayloadError, Work, decode_work
 from bot.github import GitHubError, IssueClient, RateLimited, client_factory
 from bot.handlers import Context, handle
 from bot.jobs import Job, SqliteStore
-from bot.logs import configure_logging
+from bot.logs import configure_logging, log_context
+from bot.repo_config import RepoConfig
 from bot.rules import RuleSet, load_rules
 from bot.settings import Settings
 
@@ -101,6 +105,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.thread: threading.Thread | None = None
         self._clients = client_factory(settings, store)
+        self.configs = RepoConfigs(store, self.rules, RepoConfig(mode=settings.default_mode), settings.config_ttl)
         self._wake = threading.Event()
         self._last_alive = 0.0
 
@@ -131,34 +136,42 @@ class Worker:
         job = self.store.claim(self.settings.lease_seconds)
         if job is None:
             return False
-        with Lease(self.store, job, self.settings.lease_seconds, self._say_alive) as lease:
-            self._run(job, lease)
+        with log_context(job.delivery_id, job.issue_key), \
+                Lease(self.store, job, self.settings.lease_seconds, self._say_alive) as lease:
+            metrics.JOBS.inc(event=job.event, outcome=self._run(job, lease))
         return True
 
-    def _run(self, job: Job, lease: Lease) -> None:
+    def _run(self, job: Job, lease: Lease) -> str:
+        """Run the job and record its outcome; returns the outcome's name, for the metrics."""
         try:
             work = decode_work(job.payload, job.event)
             result = "ignored" if work is None else handle(work, self._context(job, work, lease))
         except LeaseLost as error:
             log.warning("%s; leaving it to that worker", error)
+            return "lease_lost"
         except RateLimited as error:
             log.warning("job %d (%s) rescheduled: %s", job.id, job.issue_key, error)
             self.store.reschedule(job, error.until, str(error))
+            return "rescheduled"
         except (GitHubError, PayloadError) as error:
             log.error("job %d (%s) failed: %s", job.id, job.issue_key, error)
             self.store.fail(job, str(error))
+            return "failed"
         except sqlite3.Error:
             raise  # not recorded: the job runs again when its lease runs out
         except Exception as error:  # a bug must not stop the worker or lose the job
             log.exception("job %d (%s) failed unexpectedly", job.id, job.issue_key)
             self.store.fail(job, f"{type(error).__name__}: {error}")
-        else:
-            log.info("job %d (%s): %s", job.id, job.issue_key, result)
-            self.store.complete(job, result)
+            return "failed"
+        log.info("job %d (%s): %s", job.id, job.issue_key, result)
+        self.store.complete(job, result)
+        return "done"
 
     def _context(self, job: Job, work: Work, lease: Lease) -> Context:
         client = FencedClient(self._clients(work.ref.installation_id), lease)
-        return Context(client, self.store, self.rules, job.recovering, self.settings.needs_environment_label)
+        repo_config = functools.cache(lambda: self.configs.load(work.ref.repo, client))
+        return Context(client, self.store, self.rules, job.recovering, self.settings.needs_environment_label,
+                       repo_config=repo_config, feedback=self.store)
 
     def _say_alive(self) -> None:
         if time.monotonic() - self._last_alive >= ALIVE_EVERY:
@@ -178,6 +191,8 @@ def run_worker(settings: Settings | None = None) -> int:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     worker = Worker(settings, SqliteStore.from_settings(settings))
+    if settings.metrics_port:
+        metrics.serve_metrics(settings.metrics_port, worker.store)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.settings import Settings
 from tests.fakegithub import FakeGitHub
+from tests.memory import MemoryAnswers, MemoryGitHub
 
 TOKEN = "ghp_faketoken"
 SECRET = "It's a Secret to Everybody"
@@ -48,3 +49,15 @@ def app_settings(settings, fake, app_key) -> Settings:
     fake.tokens.clear()
     fake.add_app(APP_ID, app_key[1])
     return dataclasses.replace(settings, github_token=None, app_id=APP_ID, app_private_key=app_key[0])
+
+
+@pytest.fixture
+def github() -> MemoryGitHub:
+    """The IssueClient protocol in memory, for tests of the handlers alone."""
+    return MemoryGitHub()
+
+
+@pytest.fixture
+def answers() -> MemoryAnswers:
+    """The AnswerStore and FeedbackStore protocols in memory."""
+    return MemoryAnswers()

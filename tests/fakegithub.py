@@ -1,7 +1,9 @@
 """A small stateful GitHub for tests: a real HTTP server on loopback that PyGithub talks to.
 
 It keeps issues' comments and labels, collaborator permissions, Apps and their installation tokens
-(it checks the App's RS256 JWT with the App's public key), records every request, and injects faults
+(it checks the App's RS256 JWT with the App's public key), files on each repository's default branch
+(the contents API), issues to list page by page (pull requests among them, as GitHub lists them),
+records every request, and injects faults
 (status codes with headers, dropped connections, slow or hanging answers, each before or after doing
 the work) from a queue. Response
 shapes follow the recorded responses in tests/fixtures/github/api/. It also builds and sends
@@ -10,6 +12,7 @@ webhook deliveries the way GitHub does (signed, over HTTP), from tests/fixtures/
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import http.client
@@ -27,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 
-from bot.webhook_auth import sign_delivery as sign
+from bot.deliver import send_delivery
 
 # Recorded GitHub payloads and API responses, kept in the repository (see its README).
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
@@ -45,6 +48,11 @@ def _recorded_body(name: str):
 _COMMENT = _recorded_body("issues.comments.get.json")
 _LABEL = _recorded_body("issues.labels.add.json")[0]
 _APP = _recorded_body("apps.get.composed.json")
+_FILE = _recorded_body("repos.contents.get.composed.json")
+_ISSUE, _PULL = _recorded_body("issues.list.composed.json")
+_REPO = _recorded_body("repos.get.pygithub.json")
+_INSTALLATION = _recorded_body("repos.installation.get.json")
+CONTENTS_INLINE_LIMIT = 1024 * 1024  # GitHub sends larger files' content only with the raw media type
 _NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 
 
@@ -88,6 +96,10 @@ class FakeGitHub:
         self.comments: dict[int, dict] = {}
         self.labels: dict[str, list[str]] = {}  # "owner/repo#n" -> names
         self.permissions: dict[tuple[str, str], tuple[str, str]] = {}
+        self.installations: dict[str, int] = {}  # repo -> the id of the App's installation on it
+        self.files: dict[tuple[str, str], str | bytes] = {}  # (repo, path) -> its content on the default branch
+        self.issues: dict[str, list[dict]] = {}  # repo -> issues and pull requests, as GitHub lists them
+        self.rate_limit: tuple[int, float] | None = None  # (remaining, reset epoch) sent with issue pages
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -132,6 +144,27 @@ class FakeGitHub:
         self.app_keys[str(app_id)] = public_key_pem
         self.apps[str(app_id)] = app
 
+    def put_file(self, repo: str, path: str, content: str | bytes) -> None:
+        """A file on the repository's default branch (as a maintainer's commit would leave it)."""
+        with self._lock:
+            self.files[(repo, path)] = content
+
+    def add_issue(self, repo: str, number: int, title: str, body: str | None, labels: tuple[str, ...] = (),
+                  author: str = "reporter", association: str = "NONE", pull_request: bool = False,
+                  created_at: str | None = None) -> dict:
+        """An issue (or a pull request) of the repository's past, for listing."""
+        issue = copy.deepcopy(_PULL if pull_request else _ISSUE)
+        kind = "pull" if pull_request else "issues"
+        issue.update(number=number, id=10_000_000 + number, title=title, body=body, state="closed",
+                     labels=[{**_LABEL, "name": name} for name in labels], author_association=association,
+                     created_at=created_at or _now(), updated_at=created_at or _now(),
+                     url=f"{self.url}/repos/{repo}/issues/{number}",
+                     html_url=f"https://github.com/{repo}/{kind}/{number}")
+        issue["user"] = {**issue["user"], "login": author, "type": "Bot" if author.endswith("[bot]") else "User"}
+        with self._lock:
+            self.issues.setdefault(repo, []).append(issue)
+        return issue
+
     def delete_comment(self, comment_id: int) -> bool:
         """A maintainer deletes a comment; False when there was none."""
         with self._lock:
@@ -154,6 +187,14 @@ class FakeGitHub:
         if method == "GET" and path == "/app":
             app_id = self._jwt_app(headers)
             return (200, {}, self.apps[app_id]) if app_id else self._bad_jwt()
+        if method == "GET" and (match := re.fullmatch(r"/repos/([^/]+/[^/]+)/installation", path)):
+            app_id = self._jwt_app(headers)
+            if app_id is None:
+                return self._bad_jwt()
+            installation = self.installations.get(match[1])
+            if installation is None:
+                return 404, {}, _NOT_FOUND
+            return 200, {}, {**_INSTALLATION, "id": installation, "app_id": int(app_id)}
         if not self._authorized(headers):
             return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
         author = self._author(headers)
@@ -167,6 +208,9 @@ class FakeGitHub:
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self._add_labels),
             ("DELETE", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels/([^/]+)", self._remove_label),
             ("GET", r"/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission", self._permission),
+            ("GET", r"/repos/([^/]+/[^/]+)", self._repository),
+            ("GET", r"/repos/([^/]+/[^/]+)/contents/(.+)", self._contents),
+            ("GET", r"/repos/([^/]+/[^/]+)/issues", self._list_issues),
         ]
         for route_method, pattern, action in routes:
             if method == route_method and (match := re.fullmatch(pattern, path)):
@@ -276,6 +320,54 @@ class FakeGitHub:
 
     def _label_objects(self, repo: str, names: list[str]) -> list[dict]:
         return [{**_LABEL, "name": name, "url": f"{self.url}/repos/{repo}/labels/{name}"} for name in names]
+
+    def _repository(self, repo: str, query: dict, body) -> tuple[int, dict, object]:
+        owner, name = repo.split("/")
+        return 200, {}, {**_REPO, "name": name, "full_name": repo, "default_branch": "main",
+                         "owner": {**_REPO["owner"], "login": owner}, "url": f"{self.url}/repos/{repo}"}
+
+    def _contents(self, repo: str, path: str, query: dict, body) -> tuple[int, dict, object]:
+        path = unquote(path)
+        if query.get("ref", ["main"])[0] != "main":
+            return 404, {}, {"message": f"No commit found for the ref {query['ref'][0]}",
+                             "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content"}
+        with self._lock:
+            content = self.files.get((repo, path))
+        if content is None:
+            return 404, {}, _NOT_FOUND
+        data = content.encode() if isinstance(content, str) else content
+        encoded = base64.b64encode(data).decode()
+        answer = {**_FILE, "name": path.rsplit("/", 1)[-1], "path": path, "size": len(data),
+                  "url": f"{self.url}/repos/{repo}/contents/{path}?ref=main",
+                  "content": "".join(encoded[i:i + 60] + "\n" for i in range(0, len(encoded), 60)),
+                  "encoding": "base64"}
+        if len(data) > CONTENTS_INLINE_LIMIT:
+            answer.update(content="", encoding="none")
+        return 200, {}, answer
+
+    def _list_issues(self, repo: str, query: dict, body) -> tuple[int, dict, object]:
+        """GitHub's filters and order: state (open), since (updated at or after), sort created, direction (desc)."""
+        with self._lock:
+            issues = list(self.issues.get(repo, []))
+        state = query.get("state", ["open"])[0]
+        if state != "all":
+            issues = [issue for issue in issues if issue["state"] == state]
+        if "since" in query:
+            issues = [issue for issue in issues if issue["updated_at"] >= query["since"][0]]
+        issues.sort(key=lambda issue: (issue["created_at"], issue["number"]),
+                    reverse=query.get("direction", ["desc"])[0] == "desc")
+        per_page = min(100, int(query.get("per_page", ["30"])[0]))
+        page = int(query.get("page", ["1"])[0])
+        last = max(1, -(-len(issues) // per_page))
+        headers = {}
+        base = f"{self.url}/repositories/1296269/issues?" + "&".join(
+            f"{key}={values[0]}" for key, values in sorted(query.items()) if key != "page")
+        if page < last:
+            headers["Link"] = f'<{base}&page={page + 1}>; rel="next", <{base}&page={last}>; rel="last"'
+        if self.rate_limit is not None:
+            headers.update({"X-RateLimit-Remaining": str(self.rate_limit[0]),
+                            "X-RateLimit-Reset": str(int(self.rate_limit[1]))})
+        return 200, headers, issues[(page - 1) * per_page: page * per_page]
 
     def _permission(self, repo: str, user: str, query: dict, body) -> tuple[int, dict, object]:
         permission, role = self.permissions.get((repo, user), ("read", "read"))
@@ -406,25 +498,5 @@ def deliver(url: str, event: str, payload: dict | bytes, secret: str | None, del
             timeout: float = 10) -> tuple[int, dict]:
     """POST a delivery like GitHub's hookshot; returns (status, JSON answer or {})."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/044aadd",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
-        "X-GitHub-Hook-ID": "292430182",
-    }
-    if secret is not None:
-        headers["X-Hub-Signature-256"] = sign(secret, body)
-    split = urlsplit(url)
-    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
-    try:
-        connection.request("POST", split.path or "/webhook", body=body, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-    finally:
-        connection.close()
-    try:
-        answer = json.loads(raw) if raw else {}
-    except ValueError:
-        answer = {}
-    return response.status, answer
+    return send_delivery(url, event, body, secret, delivery_id, timeout,
+                         headers={"User-Agent": "GitHub-Hookshot/044aadd", "X-GitHub-Hook-ID": "292430182"})

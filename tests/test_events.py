@@ -15,6 +15,7 @@ from bot.events import (
     encode_work,
     parse_command,
     parse_delivery,
+    read_command,
 )
 from bot.marker import MARKER
 from tests.fakegithub import example, unlabeled_payload
@@ -43,10 +44,53 @@ def comment(body: str, association: str = "OWNER", login: str = "Codertocat", us
         ("~~~\n/faq", None),
         ("    /faq", None),  # four spaces: a Markdown code block
         ("", None),
+        ("> the reporter wrote this\n\n/faq segfault", "segfault"),  # a reply quoting someone first
+        ("```\nlog\n```\n/faq", ""),  # a code block first: the commenter's own words follow it
+        ("````\n```\n/faq\n````", None),  # a longer fence holds a shorter one
+        ("> /faq segfault\nthanks", None),
     ],
 )
 def test_faq_command_parsing(body, expected):
     assert parse_command(body) == expected
+
+
+def test_a_subcommand_and_its_target_are_read():
+    assert read_command("/faq unmute segfault please") == ("unmute", "segfault")
+    assert read_command("/faq off") == ("off", "")
+    assert read_command("/faq") == ("", "")
+
+
+def edited_comment(body: str, before: str | None, association: str = "OWNER") -> dict:
+    payload = comment(body, association)
+    payload["action"] = "edited"
+    if before is not None:
+        payload["changes"] = {"body": {"from": before}}
+    return payload
+
+
+@pytest.mark.parametrize(("body", "before", "expected"), [
+    ("/faq segfault", "Thanks for the report.", ("segfault", "")),  # the edit added the command
+    ("/faq segfault", "/faq segfalt", ("segfault", "")),  # it corrected the command
+    ("/faq off", "/faq", ("off", "")),
+    ("/faq segfault\n\nlooks like it", "/faq segfault", None),  # the command was there before
+    ("/FAQ SEGFAULT", "/faq segfault", None),
+    ("Thanks, fixed.", "/faq segfault", None),  # the edit took it away: nothing to run
+    ("/faq segfault", None, None),  # GitHub says nothing changed in the text
+])
+def test_an_edited_comment_runs_only_a_command_the_edit_added(body, before, expected):
+    work = parse_delivery("issue_comment", edited_comment(body, before))
+    assert (work.argument, work.target) == expected if expected else work is None
+
+
+def test_a_deleted_comment_does_nothing():
+    payload = comment("/faq")
+    payload["action"] = "deleted"
+    assert parse_delivery("issue_comment", payload) is None
+
+
+def test_the_snapshot_says_who_reported_the_issue():
+    work = parse_delivery("issues", example("issues.opened"))
+    assert (work.issue.author, work.issue.author_association) == ("Codertocat", "OWNER")
 
 
 def test_opened_issue_becomes_triage_work_with_what_the_payload_says():

@@ -9,7 +9,17 @@ import time
 
 import pytest
 
-from bot.github import CommentGone, GitHubError, Permission, RateLimited, Unprocessable, client_factory
+from bot import metrics
+from bot.github import (
+    CommentGone,
+    GitHubError,
+    Permission,
+    RateLimited,
+    Unavailable,
+    UnreadableFile,
+    Unprocessable,
+    client_factory,
+)
 from bot.jobs import SqliteStore
 from tests.conftest import APP_ID
 from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
@@ -329,3 +339,55 @@ def test_dry_run_records_and_logs_without_calling_github(settings, fake, tmp_pat
     assert store.dry_run_records()[3][3] == ("faq",)
     assert "would remove label faq" in caplog.text and f"would delete comment {first}" in caplog.text
     assert fake.calls() == []
+
+
+# -- reading: a repository's config file, its past issues --------------------------------------------
+
+CONFIG = ".github/faq-bot.yml"
+
+
+def test_a_file_is_read_from_the_default_branch_and_a_missing_one_costs_one_request(client, fake):
+    assert client.get_file(REPO, CONFIG) is None
+    assert len(fake.calls("GET")) == 1  # a 404 is an answer here, not a lag to retry
+    fake.put_file(REPO, CONFIG, "version: 1\nmode: shadow  # 影子\n")
+    assert client.get_file(REPO, CONFIG) == "version: 1\nmode: shadow  # 影子\n"
+    assert fake.calls("GET")[-1].path == f"/repos/{REPO}/contents/{CONFIG}" and not fake.calls("GET")[-1].query
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("x" * (1024 * 1024 + 1), "1048577 bytes: more than the contents API sends"),
+    (b"\xff\xfe version", "not UTF-8 text"),
+])
+def test_a_file_that_cannot_be_read_as_text_says_why(client, fake, content, message):
+    fake.put_file(REPO, CONFIG, content)
+    with pytest.raises(UnreadableFile, match=message):
+        client.get_file(REPO, CONFIG)
+
+
+def test_issues_are_listed_a_page_a_request_pull_requests_marked_not_fetched(client, fake):
+    for number in range(1, 151):
+        fake.add_issue(REPO, number, f"issue {number}", "body", pull_request=number % 3 == 0,
+                       created_at=f"2024-01-{1 + number // 24:02d}T{number % 24:02d}:00:00Z")
+    first = client.list_issues(REPO, page=1)
+    second = client.list_issues(REPO, page=2)
+    assert [issue.number for issue in first.issues + second.issues] == list(range(1, 151))
+    assert first.has_next and not second.has_next
+    assert sum(issue.pull_request for issue in first.issues + second.issues) == 50
+    assert first.issues[0].url == f"https://github.com/{REPO}/issues/1" and first.issues[2].pull_request
+    assert len(fake.calls("GET")) == 2
+    assert fake.calls("GET")[0].query == {"state": ["all"], "sort": ["created"], "direction": ["asc"],
+                                           "per_page": ["100"], "page": ["1"]}
+
+
+def test_every_request_is_counted_by_call_and_status(client, fake):
+    before = metrics.GITHUB_REQUESTS.value(call="get_file", status="404")
+    fake.fail("GET", "/contents/", 502)
+    client.get_file(REPO, CONFIG)
+    assert metrics.GITHUB_REQUESTS.value(call="get_file", status="404") == before + 1
+    assert metrics.GITHUB_REQUESTS.value(call="get_file", status="502") >= 1
+
+
+def test_server_errors_that_outlast_the_retries_are_unavailable_not_final(client, fake):
+    fake.fail("GET", "/contents/", 503, times=10)
+    with pytest.raises(Unavailable):
+        client.get_file(REPO, CONFIG)

@@ -1,15 +1,14 @@
-"""The handlers alone, on small in-memory fakes of the GitHub client and the answer store."""
+"""The handlers alone, on small in-memory fakes of the GitHub client and the stores (tests/memory.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 
 import pytest
 
 from bot.events import AuthorComment, FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved
-from bot.github import BotComment, CommentGone, Permission
 from bot.handlers import Context, handle, read_command_word
-from bot.jobs import Answer, Conversation
+from bot.jobs import Conversation
 from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.rules import load_rules
 from bot.settings import DEFAULT_RULES
@@ -22,105 +21,12 @@ CHINESE_REPORT = "我装好以后运行训练脚本就报错了，请问怎么�
 UNRELATED = IssueSnapshot("How do I train on two GPUs?", "Is there a config for that?")
 
 
-@dataclass
-class MemoryGitHub:
-    """The IssueClient protocol over a dict of comments; records every write."""
-
-    comments: dict[int, str] = field(default_factory=dict)
-    labels: list[str] = field(default_factory=list)
-    writes: list[tuple] = field(default_factory=list)
-    maintainers: set[str] = field(default_factory=set)
-    next_id: int = 100
-
-    def find_bot_comment(self, repo, number, marker):
-        return next((BotComment(i, body) for i, body in self.comments.items() if marker in body), None)
-
-    def create_comment(self, repo, number, body):
-        self.next_id += 1
-        comment_id = self.next_id
-        self.comments[comment_id] = body
-        self.writes.append(("create", comment_id))
-        return comment_id
-
-    def edit_comment(self, repo, comment_id, body):
-        if comment_id not in self.comments:
-            raise CommentGone(f"edit comment {comment_id}: 404")
-        self.comments[comment_id] = body
-        self.writes.append(("edit", comment_id))
-
-    def add_labels(self, repo, number, labels):
-        self.labels += labels
-        self.writes.append(("labels", labels))
-
-    def remove_label(self, repo, number, label):
-        if label in self.labels:
-            self.labels.remove(label)
-        self.writes.append(("unlabel", label))
-
-    def get_permission(self, repo, user):
-        return Permission("write" if user in self.maintainers else "read")
-
-
-@dataclass
-class MemoryAnswers:
-    """The AnswerStore protocol in dicts."""
-
-    answers: dict[str, Answer] = field(default_factory=dict)
-    labels: dict[str, set[str]] = field(default_factory=dict)
-    notes: set[tuple[str, str]] = field(default_factory=set)
-    conversations: dict[str, Conversation] = field(default_factory=dict)
-    inputs: dict[str, dict[int, str]] = field(default_factory=dict)
-
-    def answer(self, issue_key):
-        return self.answers.get(issue_key)
-
-    def remember_answer(self, issue_key, comment_id, body, source="triage"):
-        self.answers[issue_key] = Answer(comment_id, body, source)
-
-    def mark_answer_deleted(self, issue_key):
-        old = self.answers[issue_key]
-        self.answers[issue_key] = Answer(old.comment_id, old.body, old.source, deleted=True)
-
-    def labels_not_to_add(self, issue_key):
-        return frozenset(self.labels.get(issue_key, ()))
-
-    def remember_labels_added(self, issue_key, labels):
-        self.labels.setdefault(issue_key, set()).update(labels)
-
-    def remember_label_removed(self, issue_key, label):
-        self.labels.setdefault(issue_key, set()).add(label)
-
-    def note_posted(self, issue_key, note):
-        return (issue_key, note) in self.notes
-
-    def remember_note(self, issue_key, note):
-        self.notes.add((issue_key, note))
-
-    def conversation(self, issue_key):
-        return self.conversations.get(issue_key, Conversation())
-
-    def save_conversation(self, issue_key, conversation):
-        self.conversations[issue_key] = conversation
-
-    def author_inputs(self, issue_key):
-        return sorted(self.inputs.get(issue_key, {}).items())
-
-    def remember_author_input(self, issue_key, comment_id, body):
-        self.inputs.setdefault(issue_key, {}).setdefault(comment_id, body)
-
-
-@pytest.fixture
-def github():
-    return MemoryGitHub()
-
-
-@pytest.fixture
-def answers():
-    return MemoryAnswers()
-
-
-def run(work, github, answers, recovering=False) -> str:
-    return handle(work, Context(github, answers, RULES, recovering))
+def run(work, github, answers, recovering=False, config=None) -> str:
+    """Handle ``work`` with the repository's ``config`` (a bot.config_source.LoadedConfig; None: defaults)."""
+    context = Context(github, answers, RULES, recovering, feedback=answers)
+    if config is not None:
+        context = dataclasses.replace(context, repo_config=lambda: config)
+    return handle(work, context)
 
 
 def opened(snapshot=ANSWERED):

@@ -1,4 +1,4 @@
-from bot.issue import Issue, detect_language, extract_signatures, read_issue
+from bot.issue import Issue, detect_language, extract_signatures, read_issue, reporter_language
 
 
 def signatures_of(body: str, title: str = ""):
@@ -167,3 +167,11 @@ def test_issue_template_lines_are_not_the_reporters_english():
         "用自己的数据训练时出现下面的错误，换了几个配置都一样\n"
     )
     assert detect_language(Issue("KeyError: 'MyDataset is not in the dataset registry'", body)) == "zh"
+
+def test_the_reporters_language_falls_back_only_when_nothing_tells_it():
+    traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1\nModuleNotFoundError: No module named 'mmcv'"
+    assert reporter_language(Issue("", traceback), "zh") == "zh"
+    assert reporter_language(Issue("mmcv error", traceback), "zh") == "zh"
+    assert reporter_language(Issue("", "I installed mmcv with pip and the import fails\n" + traceback), "zh") == "en"
+    assert reporter_language(Issue("", "安装以后运行就报错了，怎么办\n" + traceback), "en") == "zh"
+    assert reporter_language(Issue("", traceback)) == detect_language(Issue("", traceback)) == "en"

@@ -148,3 +148,13 @@ def test_a_label_github_would_refuse_is_refused_with_file_line_rule_and_field(tm
 
 def test_a_label_of_exactly_50_characters_is_accepted(tmp_path):
     assert make_rule(tmp_path, labels=["x" * 50]).labels == ("x" * 50,)
+
+
+def test_only_keeps_the_named_rules_in_order_even_when_one_supersedes_a_rule_left_out():
+    from bot.settings import DEFAULT_RULES
+
+    rules = load_rules(DEFAULT_RULES)
+    kept = rules.only(["libtorch-cuda-cu-missing", "segfault"])  # the first supersedes undefined-symbol
+    assert kept.ids == ("libtorch-cuda-cu-missing", "segfault")
+    assert kept.candidates({"segmentation", "fault"}) == [kept.get("segfault")]
+    assert rules.only(rules.ids) is rules

@@ -44,7 +44,16 @@ def test_opened_issue_is_answered_once_with_labels_in_exactly_two_calls(service,
     comments = fake.issue_comments(REPO, 1)
     assert len(comments) == 1 and MARKER in comments[0]["body"]
     assert fake.labels[f"{REPO}#1"]
-    assert [(r.method, r.path) for r in fake.calls()] == [("POST", COMMENTS), ("POST", f"/repos/{REPO}/issues/1/labels")]
+    # Besides the repository's config (no file here: the repository's, then its owner's .github), read
+    # once per FAQBOT_CONFIG_TTL, the answer costs its two writes.
+    config_reads = [("GET", f"/repos/{REPO}/contents/.github/faq-bot.yml"),
+                    ("GET", "/repos/Codertocat/.github/contents/.github/faq-bot.yml")]
+    assert [(r.method, r.path) for r in fake.calls()] == [
+        *config_reads, ("POST", COMMENTS), ("POST", f"/repos/{REPO}/issues/1/labels")]
+    service.send("issues", issue_payload(number=2), "d-2")
+    service.settle()
+    assert [(r.method, r.path) for r in fake.calls()][len(config_reads) + 2:] == [
+        ("POST", f"/repos/{REPO}/issues/2/comments"), ("POST", f"/repos/{REPO}/issues/2/labels")]
 
 
 def test_redelivery_does_not_post_twice(service, fake):
@@ -273,7 +282,7 @@ def test_gone_is_not_retried(service, fake):
     service.send("issues", issue_payload(), "d-1")
     service.settle()
     assert service.store.job_status("d-1")[0] == "failed"
-    assert len(fake.calls()) == 1
+    assert len(fake.calls("POST")) == 1 and fake.calls("PATCH") == []
 
 
 def test_over_long_comment_is_shortened_and_posted(service, fake):

@@ -7,7 +7,7 @@ import pytest
 from bot.issue import Issue
 from bot.marker import MARKER
 from bot.rules import load_rules
-from bot.triage import answer_rule, triage
+from bot.triage import Options, answer_rule, triage
 
 RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
 
@@ -107,3 +107,32 @@ def test_json_view_holds_what_the_cli_promises():
     assert set(view) >= {"matches", "labels", "language", "comment", "env", "diagnoses"}
     assert view["matches"][0]["rule"] == "cuda-invalid-config"
     assert view["matches"][0]["evidence"] == "RuntimeError: CUDA error: invalid configuration argument"
+
+
+# -- what a repository's config may change (bot.triage.Options) -------------------------------------
+
+
+def test_default_options_change_nothing():
+    issue = Issue("mmcv ops fail", "ModuleNotFoundError: No module named 'mmcv._ext'", "open-mmlab/mmcv")
+    assert triage(issue, RULES, Options()) == triage(issue, RULES)
+
+
+def test_min_score_drops_matches_below_it_but_not_a_maintainers_choice():
+    garbled = Issue("nms", "RuntimeError: nms is not compild with GPU support", "open-mmlab/mmcv")
+    assert [m.rule.id for m in triage(garbled, RULES, Options(min_score=95)).matches] == ["nms-no-gpu"]
+    assert triage(garbled, RULES, Options(min_score=99)).comment is None
+    assert answer_rule(garbled, RULES, "nms-no-gpu", Options(min_score=99)).comment is not None
+
+
+def test_the_fallback_language_answers_an_issue_without_prose():
+    only_error = Issue("", "ModuleNotFoundError: No module named 'mmcv._ext'", "open-mmlab/mmcv")
+    assert triage(only_error, RULES, Options(fallback_language="zh")).language == "zh"
+    english = Issue("The import fails right after I installed mmcv", only_error.body, "open-mmlab/mmcv")
+    assert triage(english, RULES, Options(fallback_language="zh")).language == "en"
+
+
+def test_without_asking_for_the_environment_the_answer_does_not_ask():
+    only_error = Issue("mmcv ops fail", "ModuleNotFoundError: No module named 'mmcv._ext'", "open-mmlab/mmcv")
+    assert triage(only_error, RULES).asks_environment
+    verdict = triage(only_error, RULES, Options(ask_for_environment=False))
+    assert not verdict.asks_environment and "Please add your environment" not in verdict.comment
