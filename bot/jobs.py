@@ -1,9 +1,10 @@
 """The durable job store: deliveries waiting to be acted on, and what the bot remembers per issue.
 
 SQLite in WAL mode, shared by every process of the service (gunicorn workers, `python -m bot worker`):
-a connection per thread, a busy timeout, and one short statement per transaction. A claim is a
-single `UPDATE ... RETURNING`, so two workers never get the same job; a claim is a lease, so a job
-held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
+a few connections per process, each lent to one thread for one operation, a busy timeout, and one
+short statement per transaction. A claim is a single `UPDATE ... RETURNING`, so two workers never
+get the same job; a claim is a lease, so a job held by a worker that died is claimed again once the
+lease runs out. Jobs of one issue run in
 delivery order (a later job waits while an earlier one is pending or running), so "opened" is
 answered before "edited" updates the answer.
 
@@ -13,16 +14,24 @@ A later issue adds PostgreSQL: `JobStore` and `AnswerStore` are the interfaces t
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 # A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
 MAX_CLAIMS = 5
+# Connections a store keeps open, per process. Fewer made gunicorn's threads queue here behind a
+# connection whose thread waits for SQLite's write lock or the interpreter lock (bench/RESULTS-webhook.md).
+POOL_SIZE = 8
+# Seconds to wait for a free connection, and for SQLite's write lock.
+BUSY_TIMEOUT = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -128,30 +137,120 @@ class AnswerStore(Protocol):
     def remember_labels(self, issue_key: str, labels: tuple[str, ...]) -> None: ...
 
 
+class _Rows:
+    """A statement's whole result, read before its connection went back: what a cursor would give."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._rows = iter(cursor.fetchall())
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchone(self) -> tuple | None:
+        return next(self._rows, None)
+
+    def fetchall(self) -> list[tuple]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self._rows
+
+
+class _Lent:
+    """What `SqliteStore._connection()` gives: a statement on a lent connection, or a block of them."""
+
+    def __init__(self, lend):
+        self._lend = lend
+        self._block = None
+
+    def execute(self, sql: str, parameters: tuple | dict = ()) -> _Rows:
+        with self._lend() as db:
+            return _Rows(db.execute(sql, parameters))
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._block = self._lend()
+        return self._block.__enter__()
+
+    def __exit__(self, *exc) -> bool | None:
+        return self._block.__exit__(*exc)
+
+
 class SqliteStore:
-    """JobStore and AnswerStore on one SQLite file."""
+    """JobStore and AnswerStore on one SQLite file.
+
+    Every method reaches the database through `self._connection()`, in one of two ways:
+
+    - one statement: `self._connection().execute(sql, parameters)`. Its rows are read in full and
+      the connection goes back at once; the result answers `fetchone()`, `fetchall()`, `rowcount`
+      and `lastrowid` as a cursor would.
+    - several statements on one connection (a transaction, or reads and a write that belong
+      together): `with self._connection() as db:`, where `db` is the sqlite3.Connection, this
+      thread's until the block ends. A store method called inside the block uses the same one.
+
+    At most POOL_SIZE connections are open per store, lent to one thread at a time and kept open
+    for the store's life. A connection per thread piled up: werkzeug's threaded server starts a
+    thread per request, and SQLite does not close the file of a connection closed while another
+    connection of the process holds a lock on it, so even closing them at thread end leaked.
+    """
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
         self.path = str(path)
         # NORMAL (with WAL): an acknowledged delivery survives any crash of the process, SIGKILL
         # included; FULL also survives a power cut, at an fsync per delivery.
         self._synchronous = synchronous
-        self._local = threading.local()
-        self._connection().executescript(_SCHEMA)
+        self._idle: list[sqlite3.Connection] = []  # open, lent to no thread
+        self._free = threading.BoundedSemaphore(POOL_SIZE)
+        self._idle_lock = threading.Lock()
+        self._local = threading.local()  # .db: the connection this thread holds, while it holds one
+        with self._connection() as db:
+            db.executescript(_SCHEMA)
+        self._file = _identity(self.path)
 
-    def _connection(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={self._synchronous}")
-            db.execute("PRAGMA busy_timeout=10000")
+    def _connection(self) -> _Lent:
+        return _Lent(self._lend)
+
+    @contextmanager
+    def _lend(self) -> Iterator[sqlite3.Connection]:
+        held = getattr(self._local, "db", None)
+        if held is not None:  # this thread holds one already: nesting must not wait on itself
+            yield held
+            return
+        if not self._free.acquire(timeout=BUSY_TIMEOUT):
+            raise sqlite3.OperationalError(f"no connection to {self.path} free after {BUSY_TIMEOUT:.0f} s")
+        try:
+            with self._idle_lock:
+                db = self._idle.pop() if self._idle else None
+            db = db or self._open()
             self._local.db = db
+            try:
+                yield db
+            finally:
+                self._local.db = None
+                if db.in_transaction:  # a block that raised between BEGIN and COMMIT
+                    db.rollback()
+                with self._idle_lock:
+                    self._idle.append(db)
+        finally:
+            self._free.release()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={self._synchronous}")
         return db
 
     def ping(self) -> None:
-        """Raise sqlite3.Error unless the database answers."""
-        self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0").fetchone()
+        """Raise sqlite3.Error unless the database answers from the file at self.path.
+
+        Open connections keep answering from a file deleted or replaced under them, and deliveries
+        stored there would be gone at the next start: that is no healthy service either.
+        """
+        self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0")
+        try:
+            same = _identity(self.path) == self._file
+        except OSError as error:
+            raise sqlite3.OperationalError(f"database file {self.path}: {error.strerror}") from None
+        if not same:
+            raise sqlite3.OperationalError(f"database file {self.path} was replaced under the open connections")
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -261,3 +360,8 @@ class SqliteStore:
             "SELECT issue_key, action, body, labels FROM dry_run_comments ORDER BY id"
         ).fetchall()
         return [(key, action, body, tuple(json.loads(labels))) for key, action, body, labels in rows]
+
+
+def _identity(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
