@@ -2,9 +2,10 @@
 
 SQLite in WAL mode, shared by every process of the service (gunicorn workers, `python -m bot worker`):
 a few connections per process, each lent to one thread for one operation, a busy timeout, and one
-short statement per transaction. A claim is a single `UPDATE ... RETURNING`, so two workers never
-get the same job; a claim is a lease, so a job held by a worker that died is claimed again once the
-lease runs out. Jobs of one issue run in
+short statement per transaction. A claim finds its job with reads, which in WAL wait for no writer
+and hold up none, then takes it with one conditional `UPDATE ... RETURNING` on its primary key: two
+workers never get the same job, and the write lock is held for one row. A claim is a lease, so a
+job held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
 delivery order (a later job waits while an earlier one is pending or running), so "opened" is
 answered before "edited" updates the answer.
 
@@ -50,7 +51,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at  REAL NOT NULL,
     updated_at  REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (status, run_after);
+-- (status, id): the claim walks pending jobs in delivery order and stops at the first ready one;
+-- the index it replaces, (status, run_after), had every pending job sorted for each claim.
+DROP INDEX IF EXISTS jobs_ready;
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
 CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
@@ -69,15 +73,27 @@ CREATE TABLE IF NOT EXISTS dry_run_comments (
 );
 """
 
-_CLAIM = """
+# An earlier job of the same issue still to run (or running) holds a job back.
+_EARLIER_UNFINISHED = """NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = jobs.issue_key AND e.id < jobs.id
+                                                    AND e.status IN ('pending', 'running'))"""
+
+# The claim's reads: the first job ready to run, in delivery order, and a lease that ran out.
+_NEXT_READY = f"""
+SELECT id FROM jobs WHERE status = 'pending' AND run_after <= :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+"""
+_ANY_EXPIRED = "SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < :now LIMIT 1"
+_EXPIRED = f"""
+SELECT id FROM jobs WHERE status = 'running' AND lease_until < :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+"""
+# Looks at most this many times: each miss means another worker has just taken a job.
+_CLAIM_TRIES = 50
+
+# The claim's one write: the job, if it is still there to take when the write lock is held.
+_CLAIM = f"""
 UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = :lease_until,
                 claim = :claim, updated_at = :now
-WHERE id = (
-    SELECT j.id FROM jobs j
-    WHERE ((j.status = 'pending' AND j.run_after <= :now) OR (j.status = 'running' AND j.lease_until < :now))
-      AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = j.issue_key AND e.id < j.id
-                                             AND e.status IN ('pending', 'running'))
-    ORDER BY j.id LIMIT 1)
+WHERE id = :id AND ((status = 'pending' AND run_after <= :now) OR (status = 'running' AND lease_until < :now))
+  AND {_EARLIER_UNFINISHED}
 RETURNING id, delivery_id, event, issue_key, payload, attempts, claim
 """
 
@@ -266,11 +282,22 @@ class SqliteStore:
 
     def claim(self, lease_seconds: float) -> Job | None:
         now = time.time()
-        db = self._connection()
-        db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
-                              "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
-        row = db.execute(_CLAIM, {"now": now, "lease_until": now + lease_seconds, "claim": uuid.uuid4().hex}).fetchone()
-        return Job(*row[:4], bytes(row[4]), row[5], row[6]) if row else None
+        values = {"now": now, "lease_until": now + lease_seconds, "claim": uuid.uuid4().hex}
+        with self._connection() as db:
+            looks = (_NEXT_READY,)
+            if db.execute(_ANY_EXPIRED, values).fetchone():  # rare: a worker died or hung
+                db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
+                                      "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
+                looks = (_EXPIRED, _NEXT_READY)
+            # Another worker may take the job between the look and the write; then look again.
+            for _ in range(_CLAIM_TRIES):
+                candidate = _first(db, looks, values)
+                if candidate is None:
+                    return None
+                row = db.execute(_CLAIM, {**values, "id": candidate[0]}).fetchone()
+                if row:
+                    return Job(*row[:4], bytes(row[4]), row[5], row[6])
+        return None
 
     def extend(self, job: Job, lease_seconds: float) -> bool:
         """Keep a long job (sleeping through a rate limit) from being claimed by another worker."""
@@ -360,6 +387,15 @@ class SqliteStore:
             "SELECT issue_key, action, body, labels FROM dry_run_comments ORDER BY id"
         ).fetchall()
         return [(key, action, body, tuple(json.loads(labels))) for key, action, body, labels in rows]
+
+
+def _first(db: sqlite3.Connection, looks: tuple[str, ...], values: dict) -> tuple | None:
+    """The first row that one of these reads gives, tried in their order."""
+    for look in looks:
+        row = db.execute(look, values).fetchone()
+        if row:
+            return row
+    return None
 
 
 def _identity(path: str) -> tuple[int, int]:

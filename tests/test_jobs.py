@@ -1,5 +1,6 @@
 """The durable job store: redelivery, claims and leases, failure and retry, per-issue memory."""
 
+import sqlite3
 import threading
 import time
 
@@ -110,3 +111,69 @@ def test_answer_memory(store):
     store.remember_answer("o/r#1", 42, "new text")
     answer = store.answer("o/r#1")
     assert (answer.comment_id, answer.body, answer.labels_added) == (42, "new text", ("installation",))
+
+
+def test_concurrent_workers_keep_each_issue_in_delivery_order(tmp_path):
+    # The claim looks for its job first and takes it after: between the two, another worker may
+    # take it, or finish the job ahead of it. Neither may let a job of an issue overtake another.
+    path = tmp_path / "jobs.sqlite3"
+    store = SqliteStore(path)
+    for n in range(240):
+        store.enqueue(f"d-{n}", "issues", f"o/r#{n % 12}", str(n).encode())
+    running: set[str] = set()
+    order: dict[str, list[int]] = {}
+    lock = threading.Lock()
+    broken: list[str] = []
+
+    def work():
+        mine = SqliteStore(path)
+        while (job := mine.claim(60)) is not None:
+            with lock:
+                if job.issue_key in running:
+                    broken.append(f"two jobs of {job.issue_key} at once")
+                running.add(job.issue_key)
+                order.setdefault(job.issue_key, []).append(int(job.payload))
+            time.sleep(0.0005)
+            with lock:
+                running.discard(job.issue_key)
+            mine.complete(job, "ok")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not broken
+    assert order == {f"o/r#{i}": list(range(i, 240, 12)) for i in range(12)}
+
+
+def test_a_retried_earlier_job_runs_before_a_later_one_whose_lease_ran_out(store):
+    store.enqueue("opened", "issues", "o/r#1", b"1")
+    store.enqueue("edited", "issues", "o/r#1", b"2")
+    store.fail(store.claim(60), "GitHub said 502")
+    store.claim(lease_seconds=0.05)  # "edited" starts, and its worker dies
+    assert store.retry() == 1  # "opened" is queued again
+    time.sleep(0.1)
+    first = store.claim(60)
+    assert first.delivery_id == "opened"
+    assert store.claim(60) is None  # "edited" waits for it, lease run out or not
+    store.complete(first, "posted")
+    second = store.claim(60)
+    assert second.delivery_id == "edited" and second.recovering
+
+
+def test_a_claim_that_finds_nothing_does_not_wait_for_the_write_lock(tmp_path):
+    # An idle worker looks every poll interval: looking must not queue behind (or hold up) enqueues.
+    path = tmp_path / "jobs.sqlite3"
+    store = SqliteStore(path)
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    store.complete(store.claim(60), "ok")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        started = time.monotonic()
+        assert store.claim(60) is None
+        assert time.monotonic() - started < 1
+    finally:
+        writer.rollback()
+        writer.close()
