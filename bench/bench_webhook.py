@@ -220,6 +220,35 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_seconds() -> tuple[float, float]:
+    """(busy, stolen): CPU seconds the machine's cores have run anything since boot, and those the
+    hypervisor gave to other machines while this one had work (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(n) for n in Path("/proc/stat").read_text().split()[1:9])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / ticks, steal / ticks
+
+
+class CpuMeter:
+    """CPU seconds each named process (with its children) and this process use from now on;
+    "others", what the rest of the machine used, and "stolen", what the hypervisor did not give this
+    machine: both near 0 on a quiet machine."""
+
+    def __init__(self, processes: dict[str, subprocess.Popen]):
+        self.processes = processes
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        return ({name: cpu_seconds(p.pid) for name, p in self.processes.items()}
+                | {"senders": time.process_time()} | dict(zip(("machine", "stolen"), machine_seconds())))
+
+    def used(self) -> dict[str, float]:
+        now = self._read()
+        used = {name: now[name] - self.start[name] for name in now}
+        machine, stolen = used.pop("machine"), used.pop("stolen")
+        return used | {"others": max(0.0, machine - sum(used.values())), "stolen": stolen}
+
+
 @dataclass
 class Result:
     receiver: str
@@ -245,10 +274,10 @@ def measure_floor(args: argparse.Namespace, folder: Path) -> Result:
     try:
         wait_listening(port_of(env), server)
         send_all(port_of(env), args.senders, range(1, args.warmup + 1), "floor warm-up")
-        before = {"web": cpu_seconds(server.pid), "senders": time.process_time()}
+        meter = CpuMeter({"web": server})
         phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries),
                          "floor")
-        cpu = {"web": cpu_seconds(server.pid) - before["web"], "senders": time.process_time() - before["senders"]}
+        cpu = meter.used()
     finally:
         stop([server])
     PROGRESS.done()
@@ -260,7 +289,7 @@ def unfinished(db: sqlite3.Connection) -> int:
 
 
 def wait_drained(db: sqlite3.Connection, label: str, timeout: float = 600) -> float:
-    """Seconds until no job is pending or running."""
+    """When (perf_counter) no job is pending or running any more."""
     deadline = time.perf_counter() + timeout
     while (left := unfinished(db)) and time.perf_counter() < deadline:
         PROGRESS.show(f"{label}: {left} jobs still to answer")
@@ -270,37 +299,45 @@ def wait_drained(db: sqlite3.Connection, label: str, timeout: float = 600) -> fl
     return time.perf_counter()
 
 
-def measure_bot(args: argparse.Namespace, folder: Path) -> Result:
+def measure_bot(args: argparse.Namespace, folder: Path, with_worker: bool = True) -> Result:
     env = {**base_env(folder), "FAQBOT_WRITE_INTERVAL": "0"}
     processes: list[subprocess.Popen] = []
+    components: dict[str, subprocess.Popen] = {}
     try:
-        if not args.dry_run:
+        if with_worker and not args.dry_run:
             fake = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_github.py"), TOKEN], cwd=ROOT,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             processes.append(fake)
             env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
         SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
-        web = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
-        worker = start([sys.executable, "-m", "bot", "worker"], env)
-        processes += [web, worker]
-        wait_listening(port_of(env), web)
+        components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
+        processes.append(components["web"])
+        if with_worker:
+            components["worker"] = start([sys.executable, "-m", "bot", "worker"], env)
+            processes.append(components["worker"])
+            if not args.dry_run:
+                components["fake GitHub"] = processes[0]
+        wait_listening(port_of(env), components["web"])
+        label = "bot" if with_worker else "bot, no worker"
         db = sqlite3.connect(env["FAQBOT_DB"], isolation_level=None)
-        send_all(port_of(env), args.senders, range(1, args.warmup + 1), "bot warm-up")
-        wait_drained(db, "bot warm-up")
-        components = {"web": web, "worker": worker} | ({} if args.dry_run else {"fake GitHub": processes[0]})
-        before = {name: cpu_seconds(p.pid) for name, p in components.items()} | {"senders": time.process_time()}
-        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries),
-                         "bot")
-        drained = wait_drained(db, "bot")
-        cpu = {name: cpu_seconds(p.pid) - before[name] for name, p in components.items()}
-        cpu["senders"] = time.process_time() - before["senders"]
+        send_all(port_of(env), args.senders, range(1, args.warmup + 1), f"{label} warm-up")
+        if with_worker:
+            wait_drained(db, f"{label} warm-up")
+        meter = CpuMeter(components)
+        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries), label)
+        cpu = meter.used()  # while sending: what the acknowledgements competed with
+        drain = wait_drained(db, label) - phase.last_ack if with_worker else None
         counts = dict(db.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())
         posted = db.execute("SELECT count(*) FROM jobs WHERE result LIKE 'posted comment%'").fetchone()[0]
         db.close()
     finally:
         stop(processes[::-1])
     PROGRESS.done()
-    return Result("bot", phase, cpu, max(0.0, drained - phase.last_ack), counts, posted)
+    return Result(label, phase, cpu, None if drain is None else max(0.0, drain), counts, posted)
+
+
+def measure_web_alone(args: argparse.Namespace, folder: Path) -> Result:
+    return measure_bot(args, folder, with_worker=False)
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -309,7 +346,7 @@ def measure_bot(args: argparse.Namespace, folder: Path) -> Result:
 def row(round_number: int, result: Result) -> str:
     phase = result.phase
     drain = "" if result.drain is None else f"{result.drain:.2f}"
-    cpu = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.cpu.items())
+    cpu = f"{phase.seconds:.1f} s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.cpu.items())
     return (f"| {round_number} | {result.receiver} | {phase.deliveries} | {phase.per_second:,.0f} "
             f"| {phase.percentile(0.5):.1f} | {phase.percentile(0.99):.1f} | {phase.not_202} | {drain} | {cpu} |")
 
@@ -320,6 +357,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="deliveries sent first, not measured")
     parser.add_argument("--senders", type=int, default=32, help="concurrent senders")
     parser.add_argument("--rounds", type=int, default=1, help="floor then bot, this many times")
+    parser.add_argument("--without-worker-too", action="store_true",
+                        help="then the bot once more with no worker running: what its web front does alone")
     parser.add_argument("--dry-run", action="store_true",
                         help="run the worker without credentials (stores its answers) instead of on the fake GitHub")
     args = parser.parse_args()
@@ -329,26 +368,31 @@ def main() -> int:
           f"senders, {os.cpu_count()} cores, FAQBOT_DB_SYNCHRONOUS={sync}, worker "
           f"{'dry run' if args.dry_run else 'on the fake GitHub'}\n", flush=True)
     print("| round | receiver | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 "
-          "| queue empty after last ack (s) | CPU seconds |")
+          "| queue empty after last ack (s) | CPU seconds used while sending |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
     verdicts = []
     for number in range(1, args.rounds + 1):
         results = []
-        for measure in (measure_floor, measure_bot):
+        for measure in (measure_floor, measure_bot) + ((measure_web_alone,) if args.without_worker_too else ()):
             with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as folder:
                 results.append(measure(args, Path(folder)))
             print(row(number, results[-1]), flush=True)
-        floor, bot = results
+        floor, bot = results[:2]
         p99_ratio = bot.phase.percentile(0.99) / floor.phase.percentile(0.99)
         rate_ratio = bot.phase.per_second / floor.phase.per_second
         answered = bot.counts == {"done": args.warmup + args.deliveries}
-        verdicts.append((number, p99_ratio, rate_ratio, answered, bot))
+        alone = ""
+        if len(results) == 3:
+            web = results[2].phase
+            alone = (f"; with no worker: p99 x{web.percentile(0.99) / floor.phase.percentile(0.99):.2f}, "
+                     f"accepted/s x{web.per_second / floor.phase.per_second:.2f}")
+        verdicts.append((number, p99_ratio, rate_ratio, answered, bot, alone))
     print()
-    for number, p99_ratio, rate_ratio, answered, bot in verdicts:
+    for number, p99_ratio, rate_ratio, answered, bot, alone in verdicts:
         met = p99_ratio <= MAX_P99_RATIO and rate_ratio >= MIN_RATE_RATIO and answered and not bot.phase.not_202
         print(f"round {number}: bot/floor p99 x{p99_ratio:.2f} (target <= {MAX_P99_RATIO}), accepted/s "
               f"x{rate_ratio:.2f} (target >= {MIN_RATE_RATIO}); jobs {bot.counts}, {bot.posted} comments posted; "
-              f"target {'met' if met else 'NOT met'}")
+              f"target {'met' if met else 'NOT met'}{alone}")
     return 0
 
 
