@@ -89,19 +89,25 @@ def test_concurrent_claims_never_share_a_job(tmp_path):
     for n in range(200):
         store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}")
     claimed: list[str] = []
+    run_workers(path, lambda job: claimed.append(job.delivery_id))
+    assert sorted(claimed) == sorted(f"d-{n}" for n in range(200))
+
+
+def run_workers(path, run, workers: int = 4) -> None:
+    """Workers in threads, each claiming with a store of its own (as another process would), running
+    each job with ``run`` and completing it, until none is left."""
 
     def work():
-        mine = SqliteStore(path)  # as another process would: its own connections
+        mine = SqliteStore(path)
         while (job := mine.claim(60)) is not None:
-            claimed.append(job.delivery_id)
+            run(job)
             mine.complete(job, "ok")
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(claimed) == sorted(f"d-{n}" for n in range(200))
 
 
 def test_answer_memory(store):
@@ -125,24 +131,17 @@ def test_concurrent_workers_keep_each_issue_in_delivery_order(tmp_path):
     lock = threading.Lock()
     broken: list[str] = []
 
-    def work():
-        mine = SqliteStore(path)
-        while (job := mine.claim(60)) is not None:
-            with lock:
-                if job.issue_key in running:
-                    broken.append(f"two jobs of {job.issue_key} at once")
-                running.add(job.issue_key)
-                order.setdefault(job.issue_key, []).append(int(job.payload))
-            time.sleep(0.0005)
-            with lock:
-                running.discard(job.issue_key)
-            mine.complete(job, "ok")
+    def run(job):
+        with lock:
+            if job.issue_key in running:
+                broken.append(f"two jobs of {job.issue_key} at once")
+            running.add(job.issue_key)
+            order.setdefault(job.issue_key, []).append(int(job.payload))
+        time.sleep(0.0005)
+        with lock:
+            running.discard(job.issue_key)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_workers(path, run)
     assert not broken
     assert order == {f"o/r#{i}": list(range(i, 240, 12)) for i in range(12)}
 
