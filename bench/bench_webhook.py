@@ -1,11 +1,22 @@
-"""Webhook service benchmark: acknowledgement rate and latency under gunicorn, and time to answer a burst.
+"""Webhook service benchmark: the bot's acknowledgements, with its worker running, against a floor.
 
-Runs everything on loopback: the fake GitHub (tests/fakegithub.py) in this process, gunicorn with
-the app, and `python -m bot worker` processes, all on one SQLite database. Pacing is off.
+One run measures, side by side, round after round:
 
-    .venv/bin/python bench/bench_webhook.py [--gunicorn-workers 2] [--workers 2] [--burst 1000]
+1. **the floor** (bench/floor_app.py): an HMAC check plus one SQLite insert, the least a durable
+   receiver can do, served by gunicorn with the service's gunicorn.conf.py;
+2. **the bot** as documented for production: `gunicorn -c gunicorn.conf.py 'bot.app:create_app()'`
+   plus one `python -m bot worker`, answering on a fake GitHub (tests/fakegithub.py, in a process of
+   its own) with pacing off (FAQBOT_WRITE_INTERVAL=0).
 
-Prints a markdown table. Each phase sends a bounded number of deliveries; nothing loops forever.
+Each gets the same signed deliveries from the same concurrent senders, each delivery on a new
+connection as GitHub sends them: first a warm-up that is not counted, then the measured deliveries.
+For the bot it also measures how long after the last acknowledgement the queue is empty, and checks
+that every job is done.
+
+    .venv/bin/python bench/bench_webhook.py [--deliveries 4000] [--senders 32] [--rounds 3]
+
+Prints a markdown table; progress goes to the terminal (stderr) when there is one. Everything runs
+on loopback and every phase sends a bounded number of deliveries.
 """
 
 from __future__ import annotations
@@ -14,13 +25,16 @@ import argparse
 import json
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +42,131 @@ sys.path.insert(0, str(ROOT))
 
 from bot.jobs import SqliteStore  # noqa: E402
 from bot.webhook_auth import sign_delivery as sign  # noqa: E402
-from tests.fakegithub import FakeGitHub, issue_payload  # noqa: E402
+from tests.fakegithub import MMCV_TRACEBACK, issue_payload  # noqa: E402
 
 SECRET = "bench-secret"
 TOKEN = "ghp_benchtoken"
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+CUDA_MISMATCH = json.loads((ROOT / "examples" / "issue-cuda-mismatch.json").read_text())
+QUESTION = ("### Describe the question\nHow do I train Faster R-CNN on my own dataset in COCO format?\n\n"
+            "I followed the tutorial but I am not sure how to set `num_classes` in the config.")
+# Targets, against the floor measured in the same run.
+MAX_P99_RATIO = 1.5
+MIN_RATE_RATIO = 0.8
+
+
+# -- deliveries ----------------------------------------------------------------------------------
+
+
+def delivery_payload(number: int) -> dict:
+    """A mix of what a repository sends: mostly new issues (an FAQ error, an FAQ error with its
+    environment, a question the bot stays silent on), and every tenth an edit of a recent issue."""
+    if number % 10 == 9:
+        return issue_payload("edited", title="import error (edited)", body=MMCV_TRACEBACK + "\n\nstill failing",
+                             number=number - 5)
+    kind = number % 3
+    if kind == 0:
+        return issue_payload(number=number)
+    if kind == 1:
+        return issue_payload(title=CUDA_MISMATCH["title"], body=CUDA_MISMATCH["body"], number=number)
+    return issue_payload(title="How to train on a custom dataset", body=QUESTION, number=number)
+
+
+def prepared(number: int) -> bytes:
+    """A signed delivery as raw HTTP request bytes.
+
+    Built and signed up front, and sent over a plain socket: the senders share the machine's two
+    cores with the service, so the less work they do per delivery, the less they distort it.
+    """
+    payload = delivery_payload(number)
+    body = json.dumps(payload).encode()
+    head = (f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: issues\r\nX-GitHub-Delivery: {uuid.uuid4()}\r\n"
+            f"X-Hub-Signature-256: {sign(SECRET, body)}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+def send(port: int, request: bytes) -> tuple[int, float, float]:
+    """One delivery on a new connection; (status, seconds until the whole answer, when it ended)."""
+    started = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    ended = time.perf_counter()
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, ended - started, ended
+
+
+class Progress:
+    """A line on the terminal, rewritten in place; silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\033[K{text}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+PROGRESS = Progress()
+
+
+@dataclass
+class Phase:
+    deliveries: int
+    seconds: float
+    latencies: list[float]
+    not_202: int
+    last_ack: float  # perf_counter
+
+    @property
+    def per_second(self) -> float:
+        return self.deliveries / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[round(fraction * (len(ordered) - 1))] * 1000
+
+
+def send_all(port: int, senders: int, numbers: range, label: str) -> Phase:
+    requests = [prepared(n) for n in numbers]
+    finished = 0
+    lock = threading.Lock()
+
+    def one(request: bytes) -> tuple[int, float, float]:
+        nonlocal finished
+        result = send(port, request)
+        with lock:
+            finished += 1
+        return result
+
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(0.25):
+            PROGRESS.show(f"{label}: {finished}/{len(requests)} acknowledged")
+
+    reporter = threading.Thread(target=report, daemon=True)
+    reporter.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        results = list(pool.map(one, requests))
+    stop.set()
+    reporter.join()
+    last_ack = max(ended for _, _, ended in results)
+    return Phase(len(requests), last_ack - started, [seconds for _, seconds, _ in results],
+                 sum(status != 202 for status, _, _ in results), last_ack)
+
+
+# -- processes -----------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -40,9 +175,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_listening(port: int, timeout: float = 20) -> None:
+def wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args} exited with {process.returncode}: {process.stderr.read().decode()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
@@ -51,106 +188,211 @@ def wait_listening(port: int, timeout: float = 20) -> None:
     raise SystemExit(f"nothing listens on port {port} after {timeout} s")
 
 
-def prepared(number: int) -> bytes:
-    """A signed issues.opened delivery for issue ``number``, as raw HTTP request bytes.
-
-    Built and signed up front, and sent over a plain socket: the senders share the machine's two
-    cores with the service, so the less work they do per delivery, the less they distort it.
-    """
-    body = json.dumps(issue_payload(number=number)).encode()
-    head = (f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: issues\r\nX-GitHub-Delivery: {uuid.uuid4()}\r\n"
-            f"X-Hub-Signature-256: {sign(SECRET, body)}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    return head.encode() + body
-
-
-def send(port: int, request: bytes) -> tuple[int, float]:
-    """One delivery on a new connection, as GitHub's hookshot does; (status, seconds until the whole answer)."""
-    started = time.perf_counter()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    elapsed = time.perf_counter() - started
-    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
-    return status, elapsed
-
-
-def accept_phase(port: int, concurrency: int, count: int, first_number: int) -> dict:
-    deliveries = [prepared(first_number + n) for n in range(count)]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda d: send(port, d), deliveries))
-    elapsed = time.perf_counter() - started
-    latencies = sorted(seconds for _, seconds in results)
-    return {
-        "concurrency": concurrency, "deliveries": count, "per_second": count / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000, "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
-        "not_202": sum(status != 202 for status, _ in results),
-    }
-
-
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (gunicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_seconds() -> tuple[float, float]:
+    """(busy, stolen): CPU seconds the machine's cores have run anything since boot, and those the
+    hypervisor gave to other machines while this one had work (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(n) for n in Path("/proc/stat").read_text().split()[1:9])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / ticks, steal / ticks
+
+
+class CpuMeter:
+    """CPU seconds each named process (with its children) and this process use from now on;
+    "others", what the rest of the machine used, and "stolen", what the hypervisor did not give this
+    machine: both near 0 on a quiet machine."""
+
+    def __init__(self, processes: dict[str, subprocess.Popen]):
+        self.processes = processes
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        return ({name: cpu_seconds(p.pid) for name, p in self.processes.items()}
+                | {"senders": time.process_time()} | dict(zip(("machine", "stolen"), machine_seconds())))
+
+    def used(self) -> dict[str, float]:
+        now = self._read()
+        used = {name: now[name] - self.start[name] for name in now}
+        machine, stolen = used.pop("machine"), used.pop("stolen")
+        return used | {"others": max(0.0, machine - sum(used.values())), "stolen": stolen}
+
+
+@dataclass
+class Result:
+    receiver: str
+    phase: Phase
+    cpu: dict[str, float] = field(default_factory=dict)
+    drain: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    posted: int = 0
+
+
+def base_env(folder: Path) -> dict[str, str]:
+    return {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "FAQBOT_DB": str(folder / "db.sqlite3"),
+            "FAQBOT_BIND": f"127.0.0.1:{free_port()}", "FAQBOT_LOG_LEVEL": "WARNING"}
+
+
+def port_of(env: dict[str, str]) -> int:
+    return int(env["FAQBOT_BIND"].rsplit(":", 1)[1])
+
+
+def measure_floor(args: argparse.Namespace, folder: Path) -> Result:
+    env = base_env(folder)
+    server = start([GUNICORN, "-c", "gunicorn.conf.py", "bench.floor_app:app"], env)
+    try:
+        wait_listening(port_of(env), server)
+        send_all(port_of(env), args.senders, range(1, args.warmup + 1), "floor warm-up")
+        meter = CpuMeter({"web": server})
+        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries),
+                         "floor")
+        cpu = meter.used()
+    finally:
+        stop([server])
+    PROGRESS.done()
+    return Result("floor", phase, cpu)
+
+
+def unfinished(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT count(*) FROM jobs WHERE status IN ('pending', 'running')").fetchone()[0]
+
+
+def wait_drained(db: sqlite3.Connection, label: str, timeout: float = 600) -> float:
+    """When (perf_counter) no job is pending or running any more."""
+    deadline = time.perf_counter() + timeout
+    while (left := unfinished(db)) and time.perf_counter() < deadline:
+        PROGRESS.show(f"{label}: {left} jobs still to answer")
+        time.sleep(0.01)
+    if left:
+        raise SystemExit(f"{label}: {left} jobs still unanswered after {timeout} s")
+    return time.perf_counter()
+
+
+def measure_bot(args: argparse.Namespace, folder: Path, with_worker: bool = True) -> Result:
+    env = {**base_env(folder), "FAQBOT_WRITE_INTERVAL": "0"}
+    processes: list[subprocess.Popen] = []
+    components: dict[str, subprocess.Popen] = {}
+    try:
+        if with_worker and not args.dry_run:
+            fake = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_github.py"), TOKEN], cwd=ROOT,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            processes.append(fake)
+            env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
+        SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
+        components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
+        processes.append(components["web"])
+        if with_worker:
+            components["worker"] = start([sys.executable, "-m", "bot", "worker"], env)
+            processes.append(components["worker"])
+            if not args.dry_run:
+                components["fake GitHub"] = processes[0]
+        wait_listening(port_of(env), components["web"])
+        label = "bot" if with_worker else "bot, no worker"
+        db = sqlite3.connect(env["FAQBOT_DB"], isolation_level=None)
+        send_all(port_of(env), args.senders, range(1, args.warmup + 1), f"{label} warm-up")
+        if with_worker:
+            wait_drained(db, f"{label} warm-up")
+        meter = CpuMeter(components)
+        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries), label)
+        cpu = meter.used()  # while sending: what the acknowledgements competed with
+        drain = wait_drained(db, label) - phase.last_ack if with_worker else None
+        counts = dict(db.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())
+        posted = db.execute("SELECT count(*) FROM jobs WHERE result LIKE 'posted comment%'").fetchone()[0]
+        db.close()
+    finally:
+        stop(processes[::-1])
+    PROGRESS.done()
+    return Result(label, phase, cpu, None if drain is None else max(0.0, drain), counts, posted)
+
+
+def measure_web_alone(args: argparse.Namespace, folder: Path) -> Result:
+    return measure_bot(args, folder, with_worker=False)
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def row(round_number: int, result: Result) -> str:
+    phase = result.phase
+    drain = "" if result.drain is None else f"{result.drain:.2f}"
+    cpu = f"{phase.seconds:.1f} s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.cpu.items())
+    return (f"| {round_number} | {result.receiver} | {phase.deliveries} | {phase.per_second:,.0f} "
+            f"| {phase.percentile(0.5):.1f} | {phase.percentile(0.99):.1f} | {phase.not_202} | {drain} | {cpu} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gunicorn-workers", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="`python -m bot worker` processes for the burst")
-    parser.add_argument("--burst", type=int, default=1000)
-    parser.add_argument("--per-phase", type=int, default=1000, help="deliveries per concurrency level")
+    parser.add_argument("--deliveries", type=int, default=4000, help="measured deliveries per receiver and round")
+    parser.add_argument("--warmup", type=int, default=300, help="deliveries sent first, not measured")
+    parser.add_argument("--senders", type=int, default=32, help="concurrent senders")
+    parser.add_argument("--rounds", type=int, default=1, help="floor then bot, this many times")
+    parser.add_argument("--without-worker-too", action="store_true",
+                        help="then the bot once more with no worker running: what its web front does alone")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="run the worker without credentials (stores its answers) instead of on the fake GitHub")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="faqbot-bench-"))
-    db = folder / "bench.sqlite3"
-    port = free_port()
-    with FakeGitHub(token=TOKEN) as fake:
-        env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.url,
-               "FAQBOT_DB": str(db), "FAQBOT_WRITE_INTERVAL": "0", "FAQBOT_LOG_LEVEL": "WARNING",
-               "FAQBOT_POLL_INTERVAL": "0.05"}
-        gunicorn = start([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.gunicorn_workers),
-                          "-b", f"127.0.0.1:{port}", "--backlog", "2048", "bot.app:create_app()"], env)
-        workers: list[subprocess.Popen] = []
-        try:
-            wait_listening(port)
-            SqliteStore(db)  # schema in place before the first sender
-            rows = []
-            number = 1
-            for concurrency in (1, 32, 128):
-                count = min(args.per_phase, 300) if concurrency == 1 else args.per_phase
-                rows.append(accept_phase(port, concurrency, count, number))
-                number += count
-            store = SqliteStore(db)
-            store._connection().execute("UPDATE jobs SET status = 'done'")  # the burst starts from an empty queue
-            fake.requests.clear()
-            workers = [start([sys.executable, "-m", "bot", "worker"], env)
-                       for _ in range(args.workers)]
-            time.sleep(1.0)  # workers load the rules
-            started = time.perf_counter()
-            burst = accept_phase(port, 32, args.burst, number)
-            deadline = time.monotonic() + 300
-            while store.counts().get("done", 0) < number - 1 + args.burst and time.monotonic() < deadline:
-                time.sleep(0.02)
-            answered = time.perf_counter() - started
-            counts = store.counts()
-        finally:
-            for process in [gunicorn, *workers]:
-                process.terminate()
-                process.wait(timeout=10)
-        comments = len(fake.calls("POST", r"/comments$"))
-
-    print(f"gunicorn workers: {args.gunicorn_workers} (sync), bot workers: {args.workers}, cores: {os.cpu_count()}, "
-          f"FAQBOT_DB_SYNCHRONOUS={os.environ.get('FAQBOT_DB_SYNCHRONOUS', 'NORMAL')}\n")
-    print("| concurrent senders | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for row in rows:
-        print(f"| {row['concurrency']} | {row['deliveries']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} "
-              f"| {row['p99_ms']:.1f} | {row['not_202']} |")
-    print(f"\nburst of {args.burst} deliveries (32 senders): accepted in {args.burst / burst['per_second']:.2f} s, "
-          f"all answered in {answered:.2f} s ({args.burst / answered:.0f} issues/s); comments posted: {comments}; "
-          f"job counts: {counts}")
+    sync = os.environ.get("FAQBOT_DB_SYNCHRONOUS", "NORMAL")
+    print(f"{args.deliveries} measured deliveries per receiver after {args.warmup} not counted, {args.senders} "
+          f"senders, {os.cpu_count()} cores, FAQBOT_DB_SYNCHRONOUS={sync}, worker "
+          f"{'dry run' if args.dry_run else 'on the fake GitHub'}\n", flush=True)
+    print("| round | receiver | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 "
+          "| queue empty after last ack (s) | CPU seconds used while sending |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
+    verdicts = []
+    for number in range(1, args.rounds + 1):
+        results = []
+        for measure in (measure_floor, measure_bot) + ((measure_web_alone,) if args.without_worker_too else ()):
+            with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as folder:
+                results.append(measure(args, Path(folder)))
+            print(row(number, results[-1]), flush=True)
+        floor, bot = results[:2]
+        p99_ratio = bot.phase.percentile(0.99) / floor.phase.percentile(0.99)
+        rate_ratio = bot.phase.per_second / floor.phase.per_second
+        answered = bot.counts == {"done": args.warmup + args.deliveries}
+        alone = ""
+        if len(results) == 3:
+            web = results[2].phase
+            alone = (f"; with no worker: p99 x{web.percentile(0.99) / floor.phase.percentile(0.99):.2f}, "
+                     f"accepted/s x{web.per_second / floor.phase.per_second:.2f}")
+        verdicts.append((number, p99_ratio, rate_ratio, answered, bot, alone))
+    print()
+    for number, p99_ratio, rate_ratio, answered, bot, alone in verdicts:
+        met = p99_ratio <= MAX_P99_RATIO and rate_ratio >= MIN_RATE_RATIO and answered and not bot.phase.not_202
+        print(f"round {number}: bot/floor p99 x{p99_ratio:.2f} (target <= {MAX_P99_RATIO}), accepted/s "
+              f"x{rate_ratio:.2f} (target >= {MIN_RATE_RATIO}); jobs {bot.counts}, {bot.posted} comments posted; "
+              f"target {'met' if met else 'NOT met'}{alone}")
     return 0
 
 

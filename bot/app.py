@@ -91,6 +91,7 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         try:
+            store.ping()  # also fails when the database file was deleted or replaced under the service
             health = store.queue_health()
         except sqlite3.Error as error:
             log.error("health check: database unreachable: %s", error)

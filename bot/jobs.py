@@ -1,9 +1,11 @@
 """The durable job store: deliveries waiting to be acted on, and what the bot remembers per issue.
 
 SQLite in WAL mode, shared by every process of the service (gunicorn workers, `python -m bot worker`):
-a connection per thread, a busy timeout, and one short statement per transaction. A claim is a
-single `UPDATE ... RETURNING`, so two workers never get the same job; a claim is a lease, so a job
-held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
+a few connections per process, each lent to one thread for one operation, a busy timeout, and one
+short statement per transaction. A claim finds its job with reads, which in WAL wait for no writer
+and hold up none, then takes it with one conditional `UPDATE ... RETURNING` on its primary key: two
+workers never get the same job, and the write lock is held for one row. A claim is a lease, so a
+job held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
 delivery order (a later job waits while an earlier one is pending or running), so "opened" is
 answered before "edited" updates the answer.
 
@@ -13,10 +15,13 @@ A later issue adds PostgreSQL: `JobStore` and `AnswerStore` are the interfaces t
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +31,9 @@ from bot.settings import Settings
 
 # A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
 MAX_CLAIMS = 5
+# Connections a store keeps open, per process. Fewer made gunicorn's threads queue here behind a
+# connection whose thread waits for SQLite's write lock or the interpreter lock (bench/RESULTS-webhook.md).
+POOL_SIZE = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -44,7 +52,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at  REAL NOT NULL,
     updated_at  REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (status, run_after);
+-- (status, id): the claim walks pending jobs in delivery order and stops at the first ready one;
+-- the index it replaces, (status, run_after), had every pending job sorted for each claim.
+DROP INDEX IF EXISTS jobs_ready;
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
 CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
@@ -95,15 +106,27 @@ CREATE TABLE IF NOT EXISTS dry_run_comments (
 );
 """
 
-_CLAIM = """
+# An earlier job of the same issue still to run (or running) holds a job back.
+_EARLIER_UNFINISHED = """NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = jobs.issue_key AND e.id < jobs.id
+                                                    AND e.status IN ('pending', 'running'))"""
+
+# The claim's reads: the first job ready to run, in delivery order, and a lease that ran out.
+_NEXT_READY = f"""
+SELECT id FROM jobs WHERE status = 'pending' AND run_after <= :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+"""
+_ANY_EXPIRED = "SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < :now LIMIT 1"
+_EXPIRED = f"""
+SELECT id FROM jobs WHERE status = 'running' AND lease_until < :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+"""
+# Looks at most this many times: each miss means another worker has just taken a job.
+_CLAIM_TRIES = 50
+
+# The claim's one write: the job, if it is still there to take when the write lock is held.
+_CLAIM = f"""
 UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = :lease_until,
                 claim = :claim, updated_at = :now
-WHERE id = (
-    SELECT j.id FROM jobs j
-    WHERE ((j.status = 'pending' AND j.run_after <= :now) OR (j.status = 'running' AND j.lease_until < :now))
-      AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = j.issue_key AND e.id < j.id
-                                             AND e.status IN ('pending', 'running'))
-    ORDER BY j.id LIMIT 1)
+WHERE id = :id AND ((status = 'pending' AND run_after <= :now) OR (status = 'running' AND lease_until < :now))
+  AND {_EARLIER_UNFINISHED}
 RETURNING id, delivery_id, event, issue_key, payload, attempts, claim
 """
 
@@ -190,19 +213,77 @@ class AnswerStore(Protocol):
     def remember_author_input(self, issue_key: str, comment_id: int, body: str) -> None: ...
 
 
+class _Rows:
+    """A statement's whole result, read before its connection went back: what a cursor would give."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._rows = iter(cursor.fetchall())
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchone(self) -> tuple | None:
+        return next(self._rows, None)
+
+    def fetchall(self) -> list[tuple]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self._rows
+
+
+class _Lent:
+    """What `SqliteStore._connection()` gives: a statement on a lent connection, or a block of them."""
+
+    def __init__(self, lend):
+        self._lend = lend
+        self._block = None
+
+    def execute(self, sql: str, parameters: tuple | dict = ()) -> _Rows:
+        with self._lend() as db:
+            return _Rows(db.execute(sql, parameters))
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._block = self._lend()
+        return self._block.__enter__()
+
+    def __exit__(self, *exc) -> bool | None:
+        return self._block.__exit__(*exc)
+
+
 class SqliteStore(ControlTables):
-    """JobStore and AnswerStore on one SQLite file (and FeedbackStore, with bot/control_store.py's tables)."""
+    """JobStore and AnswerStore on one SQLite file (and FeedbackStore, with bot/control_store.py's tables).
+
+    Every method reaches the database through `self._connection()`, in one of two ways:
+
+    - one statement: `self._connection().execute(sql, parameters)`. Its rows are read in full and
+      the connection goes back at once; the result answers `fetchone()`, `fetchall()`, `rowcount`
+      and `lastrowid` as a cursor would.
+    - several statements on one connection (a transaction, or reads and a write that belong
+      together): `with self._connection() as db:`, where `db` is the sqlite3.Connection, this
+      thread's until the block ends. A store method called inside the block uses the same one.
+
+    At most POOL_SIZE connections are open per store, lent to one thread at a time and kept open
+    for the store's life. A connection per thread piled up: werkzeug's threaded server starts a
+    thread per request, and SQLite does not close the file of a connection closed while another
+    connection of the process holds a lock on it, so even closing them at thread end leaked.
+    """
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL", busy_timeout: float = 10.0):
+        # busy_timeout: seconds to wait for a free connection, and for another process's write lock.
         self.path = str(path)
         # How long a statement waits for another process's write lock before raising "database is locked".
         self._busy_timeout = busy_timeout
         # NORMAL (with WAL): an acknowledged delivery survives any crash of the process, SIGKILL
         # included; FULL also survives a power cut, at an fsync per delivery.
         self._synchronous = synchronous
-        self._local = threading.local()
-        self._connection().executescript(_SCHEMA + CONTROL_SCHEMA)
+        self._idle: list[sqlite3.Connection] = []  # open, lent to no thread
+        self._free = threading.BoundedSemaphore(POOL_SIZE)
+        self._idle_lock = threading.Lock()
+        self._local = threading.local()  # .db: the connection this thread holds, while it holds one
+        with self._connection() as db:
+            db.executescript(_SCHEMA + CONTROL_SCHEMA)
         self._migrate()
+        self._file = _identity(self.path)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SqliteStore:
@@ -216,15 +297,52 @@ class SqliteStore(ControlTables):
             if column not in columns:
                 db.execute(f"ALTER TABLE answers ADD COLUMN {column} {definition}")
 
-    def _connection(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={self._synchronous}")
-            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+    def _connection(self) -> _Lent:
+        return _Lent(self._lend)
+
+    @contextmanager
+    def _lend(self) -> Iterator[sqlite3.Connection]:
+        held = getattr(self._local, "db", None)
+        if held is not None:  # this thread holds one already: nesting must not wait on itself
+            yield held
+            return
+        if not self._free.acquire(timeout=self._busy_timeout):
+            raise sqlite3.OperationalError(f"no connection to {self.path} free after {self._busy_timeout:.0f} s")
+        try:
+            with self._idle_lock:
+                db = self._idle.pop() if self._idle else None
+            db = db or self._open()
             self._local.db = db
+            try:
+                yield db
+            finally:
+                self._local.db = None
+                if db.in_transaction:  # a block that raised between BEGIN and COMMIT
+                    db.rollback()
+                with self._idle_lock:
+                    self._idle.append(db)
+        finally:
+            self._free.release()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={self._synchronous}")
         return db
+
+    def ping(self) -> None:
+        """Raise sqlite3.Error unless the database answers from the file at self.path.
+
+        Open connections keep answering from a file deleted or replaced under them, and deliveries
+        stored there would be gone at the next start: that is no healthy service either.
+        """
+        self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0")
+        try:
+            same = _identity(self.path) == self._file
+        except OSError as error:
+            raise sqlite3.OperationalError(f"database file {self.path}: {error.strerror}") from None
+        if not same:
+            raise sqlite3.OperationalError(f"database file {self.path} was replaced under the open connections")
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -240,11 +358,22 @@ class SqliteStore(ControlTables):
 
     def claim(self, lease_seconds: float) -> Job | None:
         now = time.time()
-        db = self._connection()
-        db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
-                              "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
-        row = db.execute(_CLAIM, {"now": now, "lease_until": now + lease_seconds, "claim": uuid.uuid4().hex}).fetchone()
-        return Job(*row[:4], bytes(row[4]), row[5], row[6]) if row else None
+        values = {"now": now, "lease_until": now + lease_seconds, "claim": uuid.uuid4().hex}
+        with self._connection() as db:
+            looks = (_NEXT_READY,)
+            if db.execute(_ANY_EXPIRED, values).fetchone():  # rare: a worker died or hung
+                db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
+                                      "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
+                looks = (_EXPIRED, _NEXT_READY)
+            # Another worker may take the job between the look and the write; then look again.
+            for _ in range(_CLAIM_TRIES):
+                candidate = _first(db, looks, values)
+                if candidate is None:
+                    return None
+                row = db.execute(_CLAIM, {**values, "id": candidate[0]}).fetchone()
+                if row:
+                    return Job(*row[:4], bytes(row[4]), row[5], row[6])
+        return None
 
     def extend(self, job: Job, lease_seconds: float) -> bool:
         """Keep a long job (sleeping through a rate limit) from being claimed by another worker."""
@@ -327,11 +456,12 @@ class SqliteStore(ControlTables):
         return frozenset(label for (label,) in rows)
 
     def remember_labels_added(self, issue_key: str, labels: tuple[str, ...]) -> None:
-        self._connection().executemany(
-            "INSERT INTO issue_labels (issue_key, label, state, updated_at) VALUES (?, ?, 'added', ?)"
-            " ON CONFLICT (issue_key, label) DO NOTHING",
-            [(issue_key, label, time.time()) for label in labels],
-        )
+        with self._connection() as db:
+            db.executemany(
+                "INSERT INTO issue_labels (issue_key, label, state, updated_at) VALUES (?, ?, 'added', ?)"
+                " ON CONFLICT (issue_key, label) DO NOTHING",
+                [(issue_key, label, time.time()) for label in labels],
+            )
 
     def remember_label_removed(self, issue_key: str, label: str) -> None:
         self._connection().execute(
@@ -416,3 +546,17 @@ class SqliteStore(ControlTables):
             "SELECT issue_key, action, body, labels FROM dry_run_comments ORDER BY id"
         ).fetchall()
         return [(key, action, body, tuple(json.loads(labels))) for key, action, body, labels in rows]
+
+
+def _first(db: sqlite3.Connection, looks: tuple[str, ...], values: dict) -> tuple | None:
+    """The first row that one of these reads gives, tried in their order."""
+    for look in looks:
+        row = db.execute(look, values).fetchone()
+        if row:
+            return row
+    return None
+
+
+def _identity(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino

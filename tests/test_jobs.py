@@ -1,5 +1,6 @@
 """The durable job store: redelivery, claims and leases, failure and retry, per-issue memory."""
 
+import sqlite3
 import threading
 import time
 
@@ -88,19 +89,25 @@ def test_concurrent_claims_never_share_a_job(tmp_path):
     for n in range(200):
         store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}")
     claimed: list[str] = []
+    run_workers(path, lambda job: claimed.append(job.delivery_id))
+    assert sorted(claimed) == sorted(f"d-{n}" for n in range(200))
+
+
+def run_workers(path, run, workers: int = 4) -> None:
+    """Workers in threads, each claiming with a store of its own (as another process would), running
+    each job with ``run`` and completing it, until none is left."""
 
     def work():
-        mine = SqliteStore(path)  # as another process would: its own connections
+        mine = SqliteStore(path)
         while (job := mine.claim(60)) is not None:
-            claimed.append(job.delivery_id)
+            run(job)
             mine.complete(job, "ok")
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(claimed) == sorted(f"d-{n}" for n in range(200))
 
 
 def test_answer_memory(store):
@@ -129,11 +136,68 @@ def test_notes_are_remembered_per_issue(store):
 
 
 def test_a_database_from_the_earlier_schema_is_upgraded(tmp_path):
-    import sqlite3
-
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE answers (issue_key TEXT PRIMARY KEY, comment_id INTEGER NOT NULL, body TEXT NOT NULL,"
                    " labels_added TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL)")
         db.execute("INSERT INTO answers VALUES ('o/r#1', 7, 'old answer', '[]', 0)")
     assert SqliteStore(path).answer("o/r#1") == Answer(7, "old answer", "triage", deleted=False)
+
+
+def test_concurrent_workers_keep_each_issue_in_delivery_order(tmp_path):
+    # The claim looks for its job first and takes it after: between the two, another worker may
+    # take it, or finish the job ahead of it. Neither may let a job of an issue overtake another.
+    path = tmp_path / "jobs.sqlite3"
+    store = SqliteStore(path)
+    for n in range(240):
+        store.enqueue(f"d-{n}", "issues", f"o/r#{n % 12}", str(n).encode())
+    running: set[str] = set()
+    order: dict[str, list[int]] = {}
+    lock = threading.Lock()
+    broken: list[str] = []
+
+    def run(job):
+        with lock:
+            if job.issue_key in running:
+                broken.append(f"two jobs of {job.issue_key} at once")
+            running.add(job.issue_key)
+            order.setdefault(job.issue_key, []).append(int(job.payload))
+        time.sleep(0.0005)
+        with lock:
+            running.discard(job.issue_key)
+
+    run_workers(path, run)
+    assert not broken
+    assert order == {f"o/r#{i}": list(range(i, 240, 12)) for i in range(12)}
+
+
+def test_a_retried_earlier_job_runs_before_a_later_one_whose_lease_ran_out(store):
+    store.enqueue("opened", "issues", "o/r#1", b"1")
+    store.enqueue("edited", "issues", "o/r#1", b"2")
+    store.fail(store.claim(60), "GitHub said 502")
+    store.claim(lease_seconds=0.05)  # "edited" starts, and its worker dies
+    assert store.retry() == 1  # "opened" is queued again
+    time.sleep(0.1)
+    first = store.claim(60)
+    assert first.delivery_id == "opened"
+    assert store.claim(60) is None  # "edited" waits for it, lease run out or not
+    store.complete(first, "posted")
+    second = store.claim(60)
+    assert second.delivery_id == "edited" and second.recovering
+
+
+def test_a_claim_that_finds_nothing_does_not_wait_for_the_write_lock(tmp_path):
+    # An idle worker looks every poll interval: looking must not queue behind (or hold up) enqueues.
+    path = tmp_path / "jobs.sqlite3"
+    store = SqliteStore(path)
+    store.enqueue("d-1", "issues", "o/r#1", b"{}")
+    store.complete(store.claim(60), "ok")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        started = time.monotonic()
+        assert store.claim(60) is None
+        assert time.monotonic() - started < 1
+    finally:
+        writer.rollback()
+        writer.close()
