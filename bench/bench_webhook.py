@@ -6,14 +6,18 @@ One run measures, side by side, round after round:
    receiver can do, served by gunicorn with the service's gunicorn.conf.py;
 2. **the bot** as documented for production: `gunicorn -c gunicorn.conf.py 'bot.app:create_app()'`
    plus one `python -m bot worker`, answering on a fake GitHub (tests/fakegithub.py, in a process of
-   its own) with pacing off (FAQBOT_WRITE_INTERVAL=0).
+   its own) with pacing off (FAQBOT_WRITE_INTERVAL=0);
+3. with --without-worker-too, the bot's web front once more with no worker running.
 
-Each gets the same signed deliveries from the same concurrent senders, each delivery on a new
-connection as GitHub sends them: first a warm-up that is not counted, then the measured deliveries.
-For the bot it also measures how long after the last acknowledgement the queue is empty, and checks
-that every job is done.
+All are up together for a round and get the same signed deliveries from the same concurrent
+senders, each delivery on a new connection as GitHub sends them: first a warm-up that is not
+counted, then the measured deliveries in chunks, one receiver's chunk after the other's, so that
+what else runs on the machine meanwhile falls on all alike. The bot's worker runs only while its
+bot is measured (it is stopped with SIGSTOP meanwhile), and works through its backlog from chunk to
+chunk. After the last chunk the bench measures how long after the bot's last acknowledgement its
+queue is empty, and checks that every job is done.
 
-    .venv/bin/python bench/bench_webhook.py [--deliveries 4000] [--senders 32] [--rounds 3]
+    .venv/bin/python bench/bench_webhook.py [--deliveries 4000] [--chunk 500] [--rounds 3] [--without-worker-too]
 
 Prints a markdown table; progress goes to the terminal (stderr) when there is one. Everything runs
 on loopback and every phase sends a bounded number of deliveries.
@@ -24,9 +28,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -249,150 +253,195 @@ class CpuMeter:
         return used | {"others": max(0.0, machine - sum(used.values())), "stolen": stolen}
 
 
-@dataclass
-class Result:
-    receiver: str
-    phase: Phase
-    cpu: dict[str, float] = field(default_factory=dict)
-    drain: float | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    posted: int = 0
-
-
 def base_env(folder: Path) -> dict[str, str]:
     return {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "FAQBOT_DB": str(folder / "db.sqlite3"),
-            "FAQBOT_BIND": f"127.0.0.1:{free_port()}", "FAQBOT_LOG_LEVEL": "WARNING"}
-
-
-def port_of(env: dict[str, str]) -> int:
-    return int(env["FAQBOT_BIND"].rsplit(":", 1)[1])
-
-
-def measure_floor(args: argparse.Namespace, folder: Path) -> Result:
-    env = base_env(folder)
-    server = start([GUNICORN, "-c", "gunicorn.conf.py", "bench.floor_app:app"], env)
-    try:
-        wait_listening(port_of(env), server)
-        send_all(port_of(env), args.senders, range(1, args.warmup + 1), "floor warm-up")
-        meter = CpuMeter({"web": server})
-        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries),
-                         "floor")
-        cpu = meter.used()
-    finally:
-        stop([server])
-    PROGRESS.done()
-    return Result("floor", phase, cpu)
+            "FAQBOT_BIND": f"127.0.0.1:{free_port()}", "FAQBOT_LOG_LEVEL": "WARNING", "FAQBOT_WRITE_INTERVAL": "0"}
 
 
 def unfinished(db: sqlite3.Connection) -> int:
     return db.execute("SELECT count(*) FROM jobs WHERE status IN ('pending', 'running')").fetchone()[0]
 
 
-def wait_drained(db: sqlite3.Connection, label: str, timeout: float = 600) -> float:
-    """When (perf_counter) no job is pending or running any more."""
-    deadline = time.perf_counter() + timeout
-    while (left := unfinished(db)) and time.perf_counter() < deadline:
-        PROGRESS.show(f"{label}: {left} jobs still to answer")
-        time.sleep(0.01)
-    if left:
-        raise SystemExit(f"{label}: {left} jobs still unanswered after {timeout} s")
-    return time.perf_counter()
+@dataclass
+class Receiver:
+    """A service under test, up for a whole round, sent its deliveries a chunk at a time."""
 
+    name: str
+    env: dict[str, str]
+    components: dict[str, subprocess.Popen]  # whose CPU is counted
+    processes: list[subprocess.Popen]  # all it started, to stop at the end
+    worker: subprocess.Popen | None = None
+    phases: list[Phase] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
+    drain: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    posted: int = 0
 
-def measure_bot(args: argparse.Namespace, folder: Path, with_worker: bool = True) -> Result:
-    env = {**base_env(folder), "FAQBOT_WRITE_INTERVAL": "0"}
-    processes: list[subprocess.Popen] = []
-    components: dict[str, subprocess.Popen] = {}
-    try:
-        if with_worker and not args.dry_run:
-            fake = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_github.py"), TOKEN], cwd=ROOT,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            processes.append(fake)
-            env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
-        SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
-        components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
-        processes.append(components["web"])
-        if with_worker:
-            components["worker"] = start([sys.executable, "-m", "bot", "worker"], env)
-            processes.append(components["worker"])
-            if not args.dry_run:
-                components["fake GitHub"] = processes[0]
-        wait_listening(port_of(env), components["web"])
-        label = "bot" if with_worker else "bot, no worker"
-        db = sqlite3.connect(env["FAQBOT_DB"], isolation_level=None)
-        send_all(port_of(env), args.senders, range(1, args.warmup + 1), f"{label} warm-up")
-        if with_worker:
-            wait_drained(db, f"{label} warm-up")
-        meter = CpuMeter(components)
-        phase = send_all(port_of(env), args.senders, range(args.warmup + 1, args.warmup + 1 + args.deliveries), label)
-        cpu = meter.used()  # while sending: what the acknowledgements competed with
-        drain = wait_drained(db, label) - phase.last_ack if with_worker else None
-        counts = dict(db.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())
-        posted = db.execute("SELECT count(*) FROM jobs WHERE result LIKE 'posted comment%'").fetchone()[0]
+    @property
+    def port(self) -> int:
+        return int(self.env["FAQBOT_BIND"].rsplit(":", 1)[1])
+
+    @property
+    def phase(self) -> Phase:
+        """All its measured chunks as one."""
+        return Phase(sum(p.deliveries for p in self.phases), sum(p.seconds for p in self.phases),
+                     [seconds for p in self.phases for seconds in p.latencies], sum(p.not_202 for p in self.phases),
+                     self.phases[-1].last_ack)
+
+    def send(self, numbers: range, senders: int, label: str) -> None:
+        meter = CpuMeter(self.components)
+        self.phases.append(send_all(self.port, senders, numbers, label))
+        for name, seconds in meter.used().items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + seconds
+
+    def queue(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.env["FAQBOT_DB"], isolation_level=None)
+
+    def wait_drained(self, timeout: float = 600) -> float:
+        """When (perf_counter) no job is pending or running any more."""
+        db = self.queue()
+        deadline = time.perf_counter() + timeout
+        while (left := unfinished(db)) and time.perf_counter() < deadline:
+            PROGRESS.show(f"{self.name}: {left} jobs still to answer")
+            time.sleep(0.01)
         db.close()
+        if left:
+            raise SystemExit(f"{self.name}: {left} jobs still unanswered after {timeout} s")
+        return time.perf_counter()
+
+    def pause_worker(self, paused: bool) -> None:
+        if self.worker is not None:
+            self.worker.send_signal(signal.SIGSTOP if paused else signal.SIGCONT)
+
+
+def start_floor(folder: Path) -> Receiver:
+    env = base_env(folder)
+    web = start([GUNICORN, "-c", "gunicorn.conf.py", "bench.floor_app:app"], env)
+    return Receiver("floor", env, {"web": web}, [web])
+
+
+def start_bot(folder: Path, with_worker: bool, dry_run: bool, worker_nice: int = 0) -> Receiver:
+    env = base_env(folder)
+    processes, components = [], {}
+    if with_worker and not dry_run:
+        fake = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_github.py"), TOKEN], cwd=ROOT,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        processes.append(fake)
+        env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
+    SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
+    components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
+    nice = ["nice", "-n", str(worker_nice)] if worker_nice else []
+    worker = start([*nice, sys.executable, "-m", "bot", "worker"], env) if with_worker else None
+    if worker is not None:
+        components["worker"] = worker
+        if not dry_run:
+            components["fake GitHub"] = processes[0]
+    processes += [components["web"]] + ([worker] if worker else [])
+    return Receiver("bot" if with_worker else "bot, no worker", env, components, processes, worker)
+
+
+def run_round(args: argparse.Namespace, folder: Path) -> list[Receiver]:
+    """Floor and bot (and the bot with no worker) up together, sent the same chunks in turn.
+
+    Chunks in turn, rather than all of one then all of the other, so that whatever else the machine
+    runs meanwhile falls on all of them alike. A bot's worker is stopped (SIGSTOP) while another
+    receiver is measured, and runs, with its backlog, while its own bot is.
+    """
+    receivers = [start_floor(folder / "floor"), start_bot(folder / "bot", True, args.dry_run, args.worker_nice)]
+    if args.without_worker_too:
+        receivers.append(start_bot(folder / "alone", False, args.dry_run))
+    try:
+        for receiver in receivers:
+            wait_listening(receiver.port, receiver.components["web"])
+            send_all(receiver.port, args.senders, range(1, args.warmup + 1), f"{receiver.name}: warm-up")
+            if receiver.worker is not None:
+                receiver.wait_drained()
+        first = args.warmup + 1
+        chunks = range(first, first + args.deliveries, args.chunk)
+        for number, start_at in enumerate(chunks, 1):
+            numbers = range(start_at, min(start_at + args.chunk, first + args.deliveries))
+            for receiver in receivers:
+                for other in receivers:
+                    other.pause_worker(other is not receiver)
+                receiver.send(numbers, args.senders, f"{receiver.name}: chunk {number}/{len(chunks)}")
+        for receiver in receivers:
+            receiver.pause_worker(False)
+            if receiver.worker is not None:
+                receiver.drain = max(0.0, receiver.wait_drained() - receiver.phase.last_ack)
+            if receiver.name.startswith("bot"):
+                db = receiver.queue()
+                receiver.counts = dict(db.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())
+                receiver.posted = db.execute("SELECT count(*) FROM jobs WHERE result LIKE 'posted comment%'").fetchone()[0]
+                db.close()
     finally:
-        stop(processes[::-1])
-    PROGRESS.done()
-    return Result(label, phase, cpu, None if drain is None else max(0.0, drain), counts, posted)
-
-
-def measure_web_alone(args: argparse.Namespace, folder: Path) -> Result:
-    return measure_bot(args, folder, with_worker=False)
+        for receiver in receivers:
+            receiver.pause_worker(False)
+        stop([process for receiver in receivers for process in receiver.processes[::-1]])
+        PROGRESS.done()
+    return receivers
 
 
 # -- report --------------------------------------------------------------------------------------
 
 
-def row(round_number: int, result: Result) -> str:
-    phase = result.phase
-    drain = "" if result.drain is None else f"{result.drain:.2f}"
-    cpu = f"{phase.seconds:.1f} s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.cpu.items())
-    return (f"| {round_number} | {result.receiver} | {phase.deliveries} | {phase.per_second:,.0f} "
+def row(round_number: int, receiver: Receiver) -> str:
+    phase = receiver.phase
+    drain = "" if receiver.drain is None else f"{receiver.drain:.2f}"
+    cpu = f"{phase.seconds:.1f} s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in receiver.cpu.items())
+    return (f"| {round_number} | {receiver.name} | {phase.deliveries} | {phase.per_second:,.0f} "
             f"| {phase.percentile(0.5):.1f} | {phase.percentile(0.99):.1f} | {phase.not_202} | {drain} | {cpu} |")
+
+
+def verdict(round_number: int, args: argparse.Namespace, receivers: list[Receiver]) -> str:
+    floor, bot = receivers[0].phase, receivers[1].phase
+    p99_ratio = bot.percentile(0.99) / floor.percentile(0.99)
+    rate_ratio = bot.per_second / floor.per_second
+    answered = receivers[1].counts == {"done": args.warmup + args.deliveries}
+    met = p99_ratio <= MAX_P99_RATIO and rate_ratio >= MIN_RATE_RATIO and answered and not bot.not_202
+    text = (f"round {round_number}: bot/floor p99 x{p99_ratio:.2f} (target <= {MAX_P99_RATIO}), accepted/s "
+            f"x{rate_ratio:.2f} (target >= {MIN_RATE_RATIO}); jobs {receivers[1].counts}, {receivers[1].posted} "
+            f"comments posted; target {'met' if met else 'NOT met'}")
+    if len(receivers) == 3:
+        alone = receivers[2].phase
+        text += (f"; with no worker: p99 x{alone.percentile(0.99) / floor.percentile(0.99):.2f}, "
+                 f"accepted/s x{alone.per_second / floor.per_second:.2f}")
+    return text
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=4000, help="measured deliveries per receiver and round")
+    parser.add_argument("--chunk", type=int, default=500, help="deliveries sent to one receiver before the next")
     parser.add_argument("--warmup", type=int, default=300, help="deliveries sent first, not measured")
     parser.add_argument("--senders", type=int, default=32, help="concurrent senders")
-    parser.add_argument("--rounds", type=int, default=1, help="floor then bot, this many times")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds, each with services started afresh")
     parser.add_argument("--without-worker-too", action="store_true",
-                        help="then the bot once more with no worker running: what its web front does alone")
+                        help="also the bot with no worker running: what its web front does alone")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="start the worker under `nice -n N` (not the documented setup: to see what priority does)")
     parser.add_argument("--dry-run", action="store_true",
                         help="run the worker without credentials (stores its answers) instead of on the fake GitHub")
     args = parser.parse_args()
 
     sync = os.environ.get("FAQBOT_DB_SYNCHRONOUS", "NORMAL")
-    print(f"{args.deliveries} measured deliveries per receiver after {args.warmup} not counted, {args.senders} "
-          f"senders, {os.cpu_count()} cores, FAQBOT_DB_SYNCHRONOUS={sync}, worker "
-          f"{'dry run' if args.dry_run else 'on the fake GitHub'}\n", flush=True)
+    print(f"{args.deliveries} measured deliveries per receiver in chunks of {args.chunk} taken in turn, after "
+          f"{args.warmup} not counted; {args.senders} senders, {os.cpu_count()} cores, FAQBOT_DB_SYNCHRONOUS={sync}, "
+          f"worker {'dry run' if args.dry_run else 'on the fake GitHub'}"
+          f"{f', under nice -n {args.worker_nice}' if args.worker_nice else ''}\n", flush=True)
     print("| round | receiver | deliveries | accepted/s | ack p50 (ms) | ack p99 (ms) | not 202 "
           "| queue empty after last ack (s) | CPU seconds used while sending |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
     verdicts = []
     for number in range(1, args.rounds + 1):
-        results = []
-        for measure in (measure_floor, measure_bot) + ((measure_web_alone,) if args.without_worker_too else ()):
-            with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as folder:
-                results.append(measure(args, Path(folder)))
-            print(row(number, results[-1]), flush=True)
-        floor, bot = results[:2]
-        p99_ratio = bot.phase.percentile(0.99) / floor.phase.percentile(0.99)
-        rate_ratio = bot.phase.per_second / floor.phase.per_second
-        answered = bot.counts == {"done": args.warmup + args.deliveries}
-        alone = ""
-        if len(results) == 3:
-            web = results[2].phase
-            alone = (f"; with no worker: p99 x{web.percentile(0.99) / floor.phase.percentile(0.99):.2f}, "
-                     f"accepted/s x{web.per_second / floor.phase.per_second:.2f}")
-        verdicts.append((number, p99_ratio, rate_ratio, answered, bot, alone))
+        with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as folder:
+            for name in ("floor", "bot", "alone"):
+                (Path(folder) / name).mkdir()
+            receivers = run_round(args, Path(folder))
+        for receiver in receivers:
+            print(row(number, receiver), flush=True)
+        verdicts.append(verdict(number, args, receivers))
     print()
-    for number, p99_ratio, rate_ratio, answered, bot, alone in verdicts:
-        met = p99_ratio <= MAX_P99_RATIO and rate_ratio >= MIN_RATE_RATIO and answered and not bot.phase.not_202
-        print(f"round {number}: bot/floor p99 x{p99_ratio:.2f} (target <= {MAX_P99_RATIO}), accepted/s "
-              f"x{rate_ratio:.2f} (target >= {MIN_RATE_RATIO}); jobs {bot.counts}, {bot.posted} comments posted; "
-              f"target {'met' if met else 'NOT met'}{alone}")
+    print("\n".join(verdicts))
     return 0
 
 
