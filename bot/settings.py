@@ -23,6 +23,7 @@
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
 | FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
 | FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
+| FAQBOT_WORKER_NICE | how much `python -m bot worker` lowers its CPU priority (`nice`), so that acknowledging deliveries on the same machine comes first; 0 keeps it | 10 |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 | FAQBOT_NEEDS_ENVIRONMENT_LABEL | label the issue carries while the bot waits for the reporter's environment; empty: none | needs-environment |
 | FAQBOT_HEALTH_MAX_PENDING_AGE | `/healthz` says 503 when a ready job has waited longer than this many seconds | 300 |
@@ -80,6 +81,7 @@ class Settings:
     inprocess_worker: bool = False
     db_synchronous: str = "NORMAL"
     db_busy_timeout: float = 5.0
+    worker_nice: int = 10
     needs_environment_label: str | None = "needs-environment"
     health_max_pending_age: float = 300.0
     health_worker_silence: float = 60.0
@@ -126,6 +128,7 @@ class Settings:
             inprocess_worker=env.get("FAQBOT_INPROCESS_WORKER", "").strip().lower() in _TRUE,
             db_synchronous=_choice(env, "FAQBOT_DB_SYNCHRONOUS", ("FULL", "NORMAL"), cls.db_synchronous),
             db_busy_timeout=_number(env, "FAQBOT_DB_BUSY_TIMEOUT", float, cls.db_busy_timeout),
+            worker_nice=min(19, _number(env, "FAQBOT_WORKER_NICE", int, cls.worker_nice)),
             needs_environment_label=env.get("FAQBOT_NEEDS_ENVIRONMENT_LABEL", cls.needs_environment_label).strip()
             or None,
             health_max_pending_age=_number(env, "FAQBOT_HEALTH_MAX_PENDING_AGE", float, cls.health_max_pending_age),

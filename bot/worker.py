@@ -190,6 +190,10 @@ def run_worker(settings: Settings | None = None) -> int:
     """`python -m bot worker`: run jobs until SIGTERM or Ctrl-C."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
+    if settings.worker_nice:
+        # Acknowledging a delivery has GitHub's 10 s to meet; an answer can wait a moment. On a
+        # machine shared with the web front, the worker yields the CPU to it.
+        os.nice(settings.worker_nice)
     worker = Worker(settings, SqliteStore.from_settings(settings))
     if settings.metrics_port:
         metrics.serve_metrics(settings.metrics_port, worker.store)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from bot.worker import Worker
 from tests.botservice import run_service
 from tests.fakegithub import REPO, comment_payload, issue_payload, unlabeled_payload
 
+ROOT = Path(__file__).resolve().parent.parent
 COMMENTS = rf"/repos/{REPO}/issues/1/comments"
 MMCV_ERROR = "ModuleNotFoundError: No module named 'mmcv._ext'"
 LABELS = rf"/repos/{REPO}/issues/1/labels"
@@ -236,3 +239,18 @@ def test_another_bots_copy_of_the_answer_is_never_edited(app_settings, fake):
         service.settle()
     assert fake.comments[copied]["body"].startswith(f"{MARKER}\n(translated)")
     assert fake.calls("PATCH") == [] and fake.calls("POST", COMMENTS) == []  # not the bot's: an edit stays silent
+
+
+def test_the_worker_process_yields_the_cpu_to_the_web_front(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "FAQBOT_"))}
+    env.update(FAQBOT_DB=str(tmp_path / "db.sqlite3"), FAQBOT_WORKER_NICE="7")
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while "worker" not in (line := worker.stderr.readline()) and time.monotonic() < deadline:
+            assert worker.poll() is None
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    finally:
+        worker.terminate()
+        worker.wait(10)
