@@ -248,7 +248,7 @@ def test_the_worker_process_yields_the_cpu_to_the_web_front(tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 15
-        while "worker" not in (line := worker.stderr.readline()) and time.monotonic() < deadline:
+        while "worker" not in worker.stderr.readline() and time.monotonic() < deadline:  # its start line
             assert worker.poll() is None
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
     finally:
