@@ -52,6 +52,22 @@ class IssueText:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
         return bisect_right(self.offsets, offset) - 1
 
+    def lines_holding(self, triggers: tuple[str, ...]) -> list[int]:
+        """The numbers of the lines holding one of the lowercase ``triggers``, in order.
+
+        One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
+        """
+        lowered = self.lowered
+        if len(lowered) != len(self.text):  # a few characters lowercase to two: offsets would drift
+            lowered = self.text
+        numbers: set[int] = set()
+        for trigger in triggers:
+            position = lowered.find(trigger)
+            while position != -1:
+                numbers.add(self.line_at(position))
+                position = lowered.find(trigger, position + len(trigger))
+        return sorted(numbers)
+
 
 # Full-width punctuation typed by Chinese input methods, typographic quotes and the like:
 # folded to ASCII so one pattern reads both.

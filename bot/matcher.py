@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.environment import Environment
+from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, IssueText
-from bot.rules import WORD, PhrasePattern, RegexPattern, Rule, RuleSet
+from bot.rules import FINDING_WORD, WORD, FindingPattern, PhrasePattern, RegexPattern, Rule, RuleSet
 
 REGEX_SCORE = 100.0
+# An error described in words, not pasted: weaker evidence, ranked after pasted errors.
+DESCRIBED_SCORE = 90.0
 # A line must be at least this fraction of a fuzzy phrase's length to be scored against it.
 MIN_PHRASE_COVERAGE = 0.8
 
@@ -27,6 +30,7 @@ class Match:
     score: float
     evidence: Evidence
     pattern: str  # the regex or phrase that matched, for maintainers debugging a rule
+    findings: tuple[Finding, ...] = ()  # what the rule's finding patterns accepted, for the reply
 
 
 class _Haystack:
@@ -35,10 +39,11 @@ class _Haystack:
     Many rules share anchors ("cannot open shared object"); each is looked up once per issue.
     """
 
-    def __init__(self, text: IssueText, signatures: tuple[ErrorSignature, ...]):
+    def __init__(self, text: IssueText, signatures: tuple[ErrorSignature, ...], findings: tuple[Finding, ...] = ()):
         self.text = text
         self.lowered = text.lowered
-        self.words = set(WORD.findall(self.lowered))
+        self.findings = findings
+        self.words = set(WORD.findall(self.lowered)) | {FINDING_WORD + found.kind for found in findings}
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
         lines = {0: text.lines[0]}
@@ -57,9 +62,17 @@ class _Haystack:
         return False
 
 
-def match_rules(text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
+def match_rules(
+    text: IssueText,
+    signatures: tuple[ErrorSignature, ...],
+    env: Environment,
+    rules: RuleSet,
+    findings: tuple[Finding, ...] | None = None,
+) -> tuple[Match, ...]:
     """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
-    haystack = _Haystack(text, signatures)
+    if findings is None:
+        findings = read_findings(text, env)
+    haystack = _Haystack(text, signatures, findings)
     matches = []
     for rule in rules.candidates(haystack.words):
         found = _best_hit(rule, haystack)
@@ -72,16 +85,46 @@ def match_rules(text: IssueText, signatures: tuple[ErrorSignature, ...], env: En
 
 
 def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
+    accepted = _accepted_findings(rule, haystack)
     for regex in rule.regexes:
         hit = _regex_hit(regex, haystack)
         if hit is not None:
-            return Match(rule, REGEX_SCORE, hit, regex.source)
+            return Match(rule, REGEX_SCORE, hit, regex.source, accepted)
+    if accepted:
+        first = min(accepted, key=lambda found: found.line)
+        evidence = Evidence(first.line, haystack.text.lines[first.line])
+        pattern = next(p.source for p in rule.findings if first.kind == p.kind and first.value in p.values)
+        return Match(rule, REGEX_SCORE, evidence, pattern, accepted)
     best: Match | None = None
     for phrase in rule.phrases:
         found = _phrase_hit(phrase, haystack)
         if found is not None and (best is None or found[0] > best.score):
             best = Match(rule, found[0], found[1], phrase.phrase)
-    return best
+    if best is not None:
+        return best
+    for described in rule.described:
+        hit = _regex_hit(described, haystack)
+        if hit is not None and _places(described, haystack):
+            return Match(rule, DESCRIBED_SCORE, hit, described.source)
+    return None
+
+
+def _accepted_findings(rule: Rule, haystack: _Haystack) -> tuple[Finding, ...]:
+    if not rule.findings:
+        return ()
+    return tuple(
+        found for found in haystack.findings
+        if any(found.kind == pattern.kind and found.value in pattern.values for pattern in rule.findings)
+    )
+
+
+def _places(described: RegexPattern, haystack: _Haystack) -> bool:
+    """A described error's own context: the step or library that places it, in text or project."""
+    project = haystack.text.project
+    return any(
+        _regex_hit(context, haystack) or (project and context.compiled.search(project))
+        for context in described.context
+    )
 
 
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
@@ -137,3 +180,96 @@ def env_allows(rule: Rule, env: Environment) -> bool:
         if version is not None and not allowed.contains(version):
             return False
     return True
+
+
+# --- why a rule did not answer (``triage --explain``) ----------------------------------------
+
+# A fuzzy score at least this high is a near miss worth reporting.
+EXPLAIN_MIN_SCORE = 70
+
+
+def explain(
+    text: IssueText,
+    signatures: tuple[ErrorSignature, ...],
+    env: Environment,
+    rules: RuleSet,
+    findings: tuple[Finding, ...] | None = None,
+) -> list[str]:
+    """One line for each rule that came close but did not answer, saying why."""
+    if findings is None:
+        findings = read_findings(text, env)
+    haystack = _Haystack(text, signatures, findings)
+    answered = {m.rule.id for m in match_rules(text, signatures, env, rules, findings)}
+    lines = []
+    for rule in rules.rules:
+        if rule.id in answered:
+            continue
+        reason = _why_not(rule, haystack, env, rules)
+        if reason:
+            lines.append(f"{rule.id}: {reason}")
+    return lines
+
+
+def _why_not(rule: Rule, haystack: _Haystack, env: Environment, rules: RuleSet) -> str | None:
+    found = _best_hit(rule, haystack)
+    if found is not None:
+        where = _where(found.evidence.line)
+        if not _context_holds(rule, haystack):
+            wanted = " | ".join(context.source for context in rule.context)
+            return f"matched {where}, but none of its context occurs in the issue or project name ({wanted})"
+        if not env_allows(rule, env):
+            return f"matched {where}, but the reported environment rules it out ({_conditions_text(rule, env)})"
+        other = next((m.rule.id for m in rules.rules if rule.id in m.supersedes and _best_hit(m, haystack)), "?")
+        return f"matched {where}, but {other} is more specific and supersedes it"
+    for pattern in rule.findings:
+        for finding in haystack.findings:
+            if finding.kind == pattern.kind:
+                detail = ", ".join(f"{name} {value}" for name, value in finding.fields if value)
+                return (f"{finding.kind} {_where(finding.line)} is {finding.value!r}"
+                        f"{' (' + detail + ')' if detail else ''}; this rule answers only "
+                        f"{', '.join(sorted(pattern.values))}")
+    for described in rule.described:
+        hit = _regex_hit(described, haystack)
+        if hit is not None:
+            wanted = " | ".join(context.source for context in described.context)
+            return f"an error described in words {_where(hit.line)}, but nothing places it ({wanted})"
+    near = _nearest_phrase(rule, haystack)
+    if near is not None:
+        phrase, score, line = near
+        return f"fuzzy phrase {phrase.phrase!r} scored {score:.0f} {_where(line)}, under its threshold {phrase.min_score:.0f}"
+    for regex in rule.regexes:
+        present = [anchor for anchor in regex.anchors if anchor in haystack.lowered]
+        if present:
+            line = haystack.text.line_at(haystack.lowered.find(present[0]))
+            return f"its keyword {present[0]!r} occurs {_where(line)}, but no pattern matched"
+    return None
+
+
+def _nearest_phrase(rule: Rule, haystack: _Haystack) -> tuple[PhrasePattern, float, int] | None:
+    best = None
+    for phrase in rule.phrases:
+        if not haystack.holds_any(phrase.anchors):
+            continue
+        wanted = utils.default_process(phrase.phrase)
+        shortest = len(wanted) * MIN_PHRASE_COVERAGE
+        lines = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= shortest}
+        found = process.extractOne(wanted, lines, scorer=fuzz.partial_ratio, score_cutoff=EXPLAIN_MIN_SCORE)
+        if found is not None and (best is None or found[1] > best[1]):
+            best = (phrase, found[1], found[2])
+    return best
+
+
+def _where(line: int) -> str:
+    return "in the title" if line == 0 else f"on line {line}"
+
+
+def _conditions_text(rule: Rule, env: Environment) -> str:
+    parts = []
+    if rule.conditions.platforms and env.platform:
+        parts.append(f"platform {env.platform}, needs {' or '.join(rule.conditions.platforms)}")
+    for attribute, allowed in rule.conditions.versions:
+        version = getattr(env, attribute, None)
+        if version is not None and not allowed.contains(version):
+            needs = ",".join(f"{op}{bound}" for op, bound in allowed.clauses)
+            parts.append(f"{attribute} {version}, needs {needs}")
+    return "; ".join(parts)

@@ -8,6 +8,7 @@ from typing import Iterable
 from bot import diagnosis
 from bot.diagnosis import Diagnosis, Message, MessageValue
 from bot.marker import MARKER, NOTE_MARKER
+from bot.findings import Finding
 from bot.matcher import Match
 
 # GitHub refuses comments longer than this (422).
@@ -41,6 +42,46 @@ TEXT = {
         ),
         "unknown_rule": "There is no FAQ rule `{rule}`. Known rules: {known}.",
         "truncated": "*(shortened to fit GitHub's comment size limit)*",
+        # What a finding of bot/findings.py means for this reporter (keys: Finding.message).
+        "hints": "**A hint**",
+        "cuda-error": "CUDA error {code} is `{name}` in the CUDA runtime's numbering of {numbering}.",
+        "symbol-pytorch": (
+            "The missing symbol `{symbol}` belongs to PyTorch (namespace `{scope}::`): the PyTorch you "
+            "run is not the one `{library}` was built with."
+        ),
+        "symbol-cxx-runtime": (
+            "The missing symbol `{symbol}` belongs to the C++ standard library (`{scope}::`): the "
+            "libstdc++ loaded at run time is older than the one `{library}` was built with."
+        ),
+        "symbol-cxx-version": (
+            "`{version}` is a version of the C++ runtime (libstdc++): the one loaded is older than the "
+            "one MMCV was built with."
+        ),
+        "symbol-cuda": (
+            "The missing symbol `{symbol}` belongs to the CUDA runtime: `{library}` was built for "
+            "another CUDA than the one it runs with."
+        ),
+        "symbol-mmcv-ops": (
+            "The missing symbol `{symbol}` is one of the compiled ops' own functions: `{library}` is "
+            "incomplete or from another build."
+        ),
+        "library-cuda": (
+            "`{library}` belongs to the CUDA toolkit{version}: MMCV or PyTorch was built for that CUDA, "
+            "and its runtime is not installed here (or not on the library path)."
+        ),
+        "library-pytorch": (
+            "`{library}` is one of PyTorch's libraries: MMCV was built against a PyTorch that has it, "
+            "and the PyTorch installed here does not."
+        ),
+        "already-registered-mmcv": (
+            "MMCV registers `{name}` itself (since MMCV {since}): this MMDetection is older than your "
+            "MMCV and registers it a second time."
+        ),
+        "hint-newer-release": (
+            "`{name}` is a class {library} registers from release {since} on, and you have "
+            "{library} {installed}: upgrade {library}, or use a config written for your release."
+        ),
+        "hint-did-you-mean": "`{name}` is not a class {library} registers. Did you mean `{suggestion}`?",
     },
     "zh": {
         "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
@@ -63,6 +104,32 @@ TEXT = {
         "nothing": "我没有找到与这个 issue 对应的常见问题条目（已检查标题、错误信息和环境信息）。维护者会来看一下。",
         "unknown_rule": "没有名为 `{rule}` 的 FAQ 规则。已有的规则：{known}。",
         "truncated": "*（为符合 GitHub 评论长度限制，内容已截短）*",
+        "hints": "**提示**",
+        "cuda-error": "CUDA 错误码 {code} 在 CUDA 运行时的编号中（{numbering}）是 `{name}`。",
+        "symbol-pytorch": (
+            "缺少的符号 `{symbol}` 属于 PyTorch（命名空间 `{scope}::`）：您运行的 PyTorch 不是编译 "
+            "`{library}` 时使用的那个。"
+        ),
+        "symbol-cxx-runtime": (
+            "缺少的符号 `{symbol}` 属于 C++ 标准库（`{scope}::`）：运行时加载的 libstdc++ 比编译 "
+            "`{library}` 时的旧。"
+        ),
+        "symbol-cxx-version": "`{version}` 是 C++ 运行时（libstdc++）的版本：加载的 libstdc++ 比编译 MMCV 时的旧。",
+        "symbol-cuda": "缺少的符号 `{symbol}` 属于 CUDA 运行时：`{library}` 编译时的 CUDA 与运行时的不同。",
+        "symbol-mmcv-ops": "缺少的符号 `{symbol}` 是编译算子自身的函数：`{library}` 不完整，或来自另一次编译。",
+        "library-cuda": (
+            "`{library}` 属于 CUDA toolkit{version}：MMCV 或 PyTorch 是针对这个 CUDA 编译的，但本机没有安装它"
+            "的运行时（或不在库路径中）。"
+        ),
+        "library-pytorch": "`{library}` 是 PyTorch 的库：编译 MMCV 时用的 PyTorch 带有它，而本机安装的 PyTorch 没有。",
+        "already-registered-mmcv": (
+            "MMCV 自己就注册了 `{name}`（从 MMCV {since} 起）：这个 MMDetection 比您的 MMCV 旧，又注册了一次。"
+        ),
+        "hint-newer-release": (
+            "`{name}` 是 {library} 从 {since} 版本起才注册的类，而您安装的是 {library} {installed}："
+            "请升级 {library}，或使用与您的版本对应的配置文件。"
+        ),
+        "hint-did-you-mean": "{library} 没有注册名为 `{name}` 的类。您是不是想写 `{suggestion}`？",
     },
 }
 
@@ -73,10 +140,13 @@ def render_answer(
     diagnoses: Iterable[Diagnosis] = (),
     env_checks: Iterable[str] = (),
     env_rows: Iterable[tuple[str, str]] = (),
+    hints: Iterable[Finding] = (),
 ) -> str:
     """The whole comment for matched rules; ``env_checks`` are phrases already in ``language``."""
     text = TEXT[language]
     matches = list(matches)[:MAX_ANSWERS]
+    if not matches:
+        return render_hints(language, hints)
     parts = [MARKER, text["intro_one"] if len(matches) == 1 else text["intro_many"]]
     # What the reporter's own facts show comes first: it is the specific answer, the FAQ's
     # steps below are the general one.
@@ -85,6 +155,9 @@ def render_answer(
         parts.append(text["diagnosis"] + "\n\n" + "\n".join(f"- {finding}" for finding in findings))
     for found in matches:
         parts.append(_answer_section(language, found))
+    hint_lines = [render_finding(hint, language) for hint in hints if hint.message]
+    if hint_lines:
+        parts.append(text["hints"] + "\n\n" + "\n".join(f"- {line}" for line in hint_lines))
     checks = list(dict.fromkeys(env_checks))
     if checks:
         parts.append(text["ask_env"].format(checks="; ".join(checks)))
@@ -93,6 +166,17 @@ def render_answer(
         parts.append(_environment_block(text["env_summary"], rows))
     parts.append(text["footer"])
     return "\n\n".join(parts) + "\n"
+
+
+def render_finding(finding: Finding, language: str) -> str:
+    """What a finding (a symbol's owner, a CUDA error's name, a hint) means, in ``language``."""
+    return TEXT[language][finding.message].format(**dict(finding.fields))
+
+
+def render_hints(language: str, hints: Iterable[Finding]) -> str:
+    """The comment for hints alone (a misspelt class name), which answer no FAQ entry."""
+    lines = [render_finding(hint, language) for hint in hints if hint.message]
+    return "\n\n".join([MARKER, *lines, TEXT[language]["footer"]]) + "\n"
 
 
 def render_message(message: Message, language: str) -> str:
@@ -115,10 +199,12 @@ def _answer_section(language: str, found: Match) -> str:
     rule = found.rule
     where = text["line_title"] if found.evidence.line == 0 else text["line_body"].format(line=found.evidence.line)
     quote = _code_block(found.evidence.text[:MAX_EVIDENCE_CHARS])
+    notes = dict.fromkeys(render_finding(finding, language) for finding in found.findings if finding.message)
+    found_text = f"{text['found']} ({where}):\n\n{quote}" + "".join(f"\n\n{note}" for note in notes)
     return "\n\n".join(
         [
             f"### {rule.title[language]}",
-            f"{text['found']} ({where}):\n\n{quote}",
+            found_text,
             f"{text['steps']}\n\n{rule.answer[language]}",
             text["faq"].format(url=rule.faq),
         ]

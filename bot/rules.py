@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from bot import findings as findings_module
 from bot import regex_safety
 from bot.diagnosis import DIAGNOSIS_IDS, WINDOWS_CASE_CONFIRMED
 from bot.version import Version, VersionRange, VersionRangeError, parse_range, parse_version
@@ -55,10 +56,35 @@ class RegexPattern:
     compiled: re.Pattern[str]
     anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
     keywords: tuple[str, ...] = ()  # whole words, one of which any match contains; () if none known
+    # A *described* error (put in words, not pasted) is weaker evidence: it counts only when one of
+    # its own context regexes also occurs (the step that fails, the library involved).
+    context: tuple[RegexPattern, ...] = ()
+    described: bool = False
 
     @property
     def source(self) -> str:
         return self.compiled.pattern
+
+
+@dataclass(frozen=True)
+class FindingPattern:
+    """What a reader of bot/findings.py found, e.g. an undefined symbol that belongs to PyTorch."""
+
+    kind: str
+    values: frozenset[str]
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return (FINDING_WORD + self.kind,)
+
+    @property
+    def source(self) -> str:
+        return f"finding: {self.kind} is {', '.join(sorted(self.values))}"
+
+
+# The matcher adds "finding:<kind>" to an issue's words for each kind found, so the keyword index
+# offers a rule with a finding pattern exactly when its kind was found.
+FINDING_WORD = "finding:"
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,8 @@ class Rule:
     priority: int = 0
     supersedes: tuple[str, ...] = ()
     path: str = ""
+    findings: tuple[FindingPattern, ...] = ()
+    described: tuple[RegexPattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +194,7 @@ def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]],
     by_keyword: dict[str, list[int]] = {}
     always = []
     for position, rule in enumerate(rules):
-        patterns = (*rule.regexes, *rule.phrases)
+        patterns = (*rule.regexes, *rule.phrases, *rule.findings, *rule.described)
         if any(not pattern.keywords for pattern in patterns):
             always.append(position)
             continue
@@ -245,7 +273,7 @@ def parse_rule(doc: _Doc) -> Rule:
         raise keys["id"].error("must be lowercase letters, digits and dashes")
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
-    regexes, phrases = _patterns(keys["patterns"])
+    regexes, phrases, findings, described = _patterns(keys["patterns"])
     diagnoses = _diagnoses(keys)
     examples = keys["examples"].mapping()
     return Rule(
@@ -255,6 +283,8 @@ def parse_rule(doc: _Doc) -> Rule:
         labels=tuple(_label(item) for item in keys["labels"].sequence()),
         regexes=regexes,
         phrases=phrases,
+        findings=findings,
+        described=described,
         answer=_bilingual(keys["answer"]),
         examples_match=_texts(examples, "match", keys["examples"]),
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
@@ -356,19 +386,59 @@ def _texts(keys: dict[str, _Doc], name: str, parent: _Doc) -> tuple[str, ...]:
     return texts
 
 
-def _patterns(doc: _Doc) -> tuple[tuple[RegexPattern, ...], tuple[PhrasePattern, ...]]:
-    regexes, phrases = [], []
+_PATTERN_SHAPES = (
+    "{regex: ...}, {phrase: ..., min_score: ...}, {described: ..., context: [...]} "
+    "or {finding: KIND, is: [VALUE, ...]}"
+)
+
+
+def _patterns(doc: _Doc):
+    regexes, phrases, findings, described = [], [], [], []
     for item in doc.sequence():
         keys = item.mapping()
         if "regex" in keys and set(keys) <= {"regex"}:
             regexes.append(_regex(keys["regex"]))
         elif "phrase" in keys and set(keys) <= {"phrase", "min_score"}:
             phrases.append(_phrase(keys["phrase"], keys.get("min_score")))
+        elif "described" in keys and set(keys) <= {"described", "context"}:
+            described.append(_described(keys["described"], keys.get("context"), item))
+        elif "finding" in keys and set(keys) <= {"finding", "is"}:
+            findings.append(_finding(keys["finding"], keys.get("is"), item))
         else:
-            raise item.error("each pattern is {regex: ...} or {phrase: ..., min_score: ...}")
-    if not regexes and not phrases:
+            raise item.error(f"each pattern is {_PATTERN_SHAPES}")
+    if not (regexes or phrases or findings or described):
         raise doc.error("needs at least one pattern")
-    return tuple(regexes), tuple(phrases)
+    return tuple(regexes), tuple(phrases), tuple(findings), tuple(described)
+
+
+def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
+    """An error put in words: weaker than a pasted one, so it must come with its own context."""
+    if context is None:
+        raise item.error("a described error needs its own 'context': what places it (the failing step, the library)")
+    places = tuple(_regex(entry) for entry in context.sequence())
+    if not places:
+        raise context.error("needs at least one context regex")
+    pattern = _regex(doc)
+    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, described=True)
+
+
+def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
+    kind = kind_doc.text()
+    if kind not in findings_module.KINDS:
+        raise kind_doc.error(f"unknown finding {kind!r} (known: {', '.join(findings_module.KINDS)})")
+    if values_doc is None:
+        raise item.error("a finding pattern needs 'is': the values that this rule answers")
+    allowed = findings_module.allowed_values(kind)
+    values = []
+    for entry in values_doc.sequence():
+        value = entry.text()
+        if value not in allowed:
+            shown = ", ".join(sorted(allowed)) if len(allowed) < 20 else "see rules/data/ and bot/findings.py"
+            raise entry.error(f"{kind} never has the value {value!r} (values: {shown})")
+        values.append(value)
+    if not values:
+        raise values_doc.error("needs at least one value")
+    return FindingPattern(kind, frozenset(values))
 
 
 def _regex(doc: _Doc) -> RegexPattern:

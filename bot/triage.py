@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from bot import diagnosis, reply
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
+from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
-from bot.matcher import Evidence, Match, match_rules
+from bot.matcher import Evidence, Match, explain, match_rules
 from bot.rules import RuleSet
 
 
@@ -21,14 +22,20 @@ class Verdict:
     diagnoses: tuple[Diagnosis, ...]
     labels: tuple[str, ...]
     comment: str | None  # None: the bot stays silent
+    # Hints answer no FAQ entry (a misspelt class name, a class newer than the installed release).
+    hints: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict:
         return {
             "language": self.language,
             "matches": [
-                {"rule": m.rule.id, "score": m.score, "evidence": m.evidence.text, "line": m.evidence.line}
+                {"rule": m.rule.id, "score": m.score, "evidence": m.evidence.text, "line": m.evidence.line,
+                 "findings": [_finding_json(f) for f in m.findings]}
                 for m in self.matches
             ],
+            "hints": [_finding_json(f) for f in self.hints],
+            "findings": [_finding_json(f) for f in self.findings],
             "labels": list(self.labels),
             "diagnoses": [{"id": d.id, "facts": dict(d.facts)} for d in self.diagnoses],
             "signatures": [{"kind": s.kind, "text": s.text, "line": s.line} for s in self.signatures],
@@ -37,24 +44,46 @@ class Verdict:
         }
 
 
+def _finding_json(finding: Finding) -> dict:
+    return {"kind": finding.kind, "value": finding.value, "line": finding.line, "fields": dict(finding.fields)}
+
+
 @dataclass(frozen=True)
 class _Reading:
     language: str
     text: IssueText
     signatures: tuple[ErrorSignature, ...]
     env: Environment
+    findings: tuple[Finding, ...]
 
 
 def _read(issue: Issue) -> _Reading:
     text = read_issue(issue)
     body = issue.body if isinstance(issue.body, str) else ""
-    return _Reading(detect_language(issue), text, extract_signatures(text), parse_environment(bounded_body(body)))
+    env = parse_environment(bounded_body(body))
+    return _Reading(detect_language(issue), text, extract_signatures(text), env, read_findings(text, env))
+
+
+def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
+    return match_rules(reading.text, reading.signatures, reading.env, rules, reading.findings)
 
 
 def triage(issue: Issue, rules: RuleSet) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _read(issue)
-    return _verdict(reading, match_rules(reading.text, reading.signatures, reading.env, rules))
+    return _verdict(reading, _match(reading, rules))
+
+
+def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
+    """For each rule that came close but did not answer, one line saying why; hints after."""
+    reading = _read(issue)
+    lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
+    hints = [f for f in reading.findings if f.hint]
+    return lines + [f"hint {_where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
+
+
+def _where(line: int) -> str:
+    return "in the title" if line == 0 else f"on line {line}"
 
 
 def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:
@@ -66,7 +95,7 @@ def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:
     if rule is None:
         raise KeyError(rule_id)
     reading = _read(issue)
-    matched = [m for m in match_rules(reading.text, reading.signatures, reading.env, rules) if m.rule.id == rule_id]
+    matched = [m for m in _match(reading, rules) if m.rule.id == rule_id]
     if not matched:
         evidence = _most_telling_line(reading)
         matched = [Match(rule, 0.0, evidence, "/faq " + rule_id)]
@@ -82,8 +111,10 @@ def _most_telling_line(reading: _Reading) -> Evidence:
 
 
 def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
+    hints = tuple(found for found in reading.findings if found.hint)
     if not matches:
-        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
+        comment = reply.render_hints(reading.language, hints) if hints else None
+        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), comment, hints, reading.findings)
     answered = [m.rule for m in matches[: reply.MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
     checks = [] if not reading.env.is_empty() else diagnosis.environment_checks(answered, reading.language)
@@ -93,7 +124,9 @@ def _verdict(reading: _Reading, matches: tuple[Match, ...]) -> Verdict:
         diagnoses=findings,
         env_checks=checks,
         env_rows=reading.env.as_rows(),
+        hints=hints,
     )
     return Verdict(
-        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment
+        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches), comment,
+        hints, reading.findings,
     )

@@ -1,0 +1,135 @@
+"""What an issue's errors say beyond their wording: CUDA error numbers, who a missing symbol or
+library belongs to, registry names MMCV, MMDetection and MMEngine really register (pure).
+
+Each reader turns a form of error into a ``Finding``: a kind, a value rules can ask for (a rule
+pattern ``finding: undefined-symbol`` with ``is: [pytorch, ...]``), and the fields the reply needs
+to say what it means for this reporter. A *hint* (a misspelt class name, a class newer than the
+installed release) is not an FAQ entry: it is reported apart from the matched rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import cuda_errors, registry_names
+from bot.cuda_errors import numbering_range
+from bot.environment import Environment
+from bot.issue import IssueText
+from bot.symbols import read_library, read_symbol
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # the reader: one of KINDS
+    value: str  # what a rule's ``finding`` pattern asks for
+    line: int  # 0 = the title
+    message: str = ""  # key of the reply's sentence about it ("" = nothing to add)
+    fields: tuple[tuple[str, str], ...] = ()  # the sentence's values
+    hint: bool = False  # stands apart from any FAQ entry
+
+    def field(self, name: str) -> str:
+        return dict(self.fields).get(name, "")
+
+
+# Every kind and the values its reader gives, for validating rules.
+KINDS: dict[str, tuple[str, ...]] = {
+    "cuda-error": (),  # values: the runtime API's enumerator names (rules/data/cuda_errors.csv)
+    "undefined-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "other", "unknown"),
+    "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
+    "already-registered": ("mmcv-class", "other"),
+    "registry-miss": ("unregistered", "newer-release", "misspelt"),
+}
+
+
+def allowed_values(kind: str) -> frozenset[str]:
+    if kind == "cuda-error":
+        return cuda_errors.known_runtime_names()
+    return frozenset(KINDS.get(kind, ()))
+
+
+def read_findings(text: IssueText, env: Environment) -> tuple[Finding, ...]:
+    """Every finding in the issue, in reading order within each kind."""
+    return (
+        *_cuda_errors(text, env),
+        *_undefined_symbols(text),
+        *_missing_libraries(text),
+        *registry_names.read_registry_errors(text, env),
+    )
+
+
+def _cuda_errors(text: IssueText, env: Environment) -> list[Finding]:
+    return [
+        Finding("cuda-error", error.name, error.line, "cuda-error" if error.code is not None else "",
+                (("code", "" if error.code is None else str(error.code)), ("name", error.name),
+                 ("numbering", numbering_range(error.numbering))))
+        for error in cuda_errors.read_cuda_errors(text, env)
+    ]
+
+
+# --- undefined symbols -------------------------------------------------------------------------
+
+_GLIBCXX = re.compile(r"\b((?:GLIBCXX|CXXABI)_[\d.]{1,12}\d)\W{0,2} not found")
+_SYMBOL_END = re.compile(r"[\s'\"`,;)(\]]")
+# The library that lacks the symbol: mmcv's or another OpenMMLab package's compiled ops ...
+_OPENMMLAB_PATH = re.compile(r"[/\\]mm[a-z0-9]{1,12}[/\\]|\bmmcv\b")
+# ... or PyTorch's own libraries: then PyTorch's installation is broken, not MMCV's build.
+_PYTORCH_PATH = re.compile(r"[/\\]torch[/\\](?:lib[/\\]|_C\b)|^(?:libtorch|libc10|libcaffe2)\w{0,20}\.so")
+
+
+def _undefined_symbols(text: IssueText) -> list[Finding]:
+    found = []
+    for number in text.lines_holding(("undefined symbol", "glibcxx_", "cxxabi_")):
+        line = text.lines[number]
+        version = _GLIBCXX.search(line)
+        if version:
+            found.append(Finding("undefined-symbol", "cxx-runtime", number, "symbol-cxx-version",
+                                 (("version", version[1]),)))
+            continue
+        at = line.lower().find("undefined symbol")
+        if at == -1:
+            continue
+        library = _library_before(line[:at])
+        rest = line[at + len("undefined symbol"):].lstrip(" :")
+        mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
+        found.append(_symbol_finding(mangled, library, number))
+    return found
+
+
+def _library_before(prefix: str) -> str:
+    """The library named before ": undefined symbol" ("/x/mmcv/_ext...so"), or ""."""
+    words = prefix.rstrip(" :").split()
+    last = words[-1].strip("'\"`") if words else ""
+    return last if ".so" in last or last.endswith(".pyd") else ""
+
+
+def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
+    if not mangled or mangled in (":", "..."):
+        return Finding("undefined-symbol", "unknown", line, "", (("library", library),))
+    symbol = read_symbol(mangled)
+    fields = (("symbol", symbol.name), ("scope", symbol.scope), ("library", library.rsplit("/", 1)[-1]))
+    base = library.replace("\\", "/").rsplit("/", 1)[-1]
+    if _PYTORCH_PATH.search(library):
+        return Finding("undefined-symbol", "pytorch-internal", line, "", fields)
+    if symbol.owner != "other":
+        return Finding("undefined-symbol", symbol.owner, line, f"symbol-{symbol.owner}", fields)
+    if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
+        return Finding("undefined-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
+    return Finding("undefined-symbol", "other", line, "", fields)
+
+
+# --- libraries that cannot be loaded -----------------------------------------------------------
+
+_CANNOT_OPEN = re.compile(r"([\w./\\+-]{1,300}\.so[\w.]{0,20}): ?cannot open shared object file")
+
+
+def _missing_libraries(text: IssueText) -> list[Finding]:
+    found = []
+    for number in text.lines_holding(("cannot open shared object",)):
+        for hit in _CANNOT_OPEN.finditer(text.lines[number]):
+            library = read_library(hit[1])
+            message = {"cuda-runtime": "library-cuda", "pytorch": "library-pytorch"}.get(library.owner, "")
+            version = f" {library.version}" if library.version else ""  # "the CUDA toolkit 10.1"
+            found.append(Finding("missing-library", library.owner, number, message,
+                                 (("library", library.file), ("version", version))))
+    return found

@@ -1,0 +1,166 @@
+"""Registry errors read against the names MMCV, MMDetection and MMEngine really register (pure).
+
+``X is not in the Y registry`` has three causes: the module defining X was never imported (the
+FAQ's answer; under MMEngine also a missing ``default_scope``), X is a built-in class newer than
+the installed release, or X misspells a class the library registers (``COCODataset``). And
+``X is already registered in Y`` for a class MMCV also registers is an old MMDetection beside a
+newer MMCV. ``rules/data/registered_names.csv`` lists who registers what, and since when.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.environment import Environment
+from bot.issue import IssueText
+from bot.reference_tables import DATA_DIR, DataFileError, _read_csv
+from bot.version import Version, parse_version
+
+if TYPE_CHECKING:
+    from bot.findings import Finding
+
+LIBRARIES = ("mmcv", "mmdet", "mmengine")
+
+
+@dataclass(frozen=True)
+class Registration:
+    library: str
+    registry: str  # the registry's variable, lowercased: "detectors", "conv_layers", "models"
+    name: str
+    first: Version  # the first release read that registers it
+    last: Version  # the last release read that registers it
+
+
+@dataclass(frozen=True)
+class NameTable:
+    by_name: dict[str, tuple[Registration, ...]]
+    by_folded: dict[str, str]  # lowercased, without "_" and "-" -> the registered spelling
+    releases: dict[str, tuple[Version, ...]]  # library -> the releases that were read
+
+
+def load_name_table(path: Path = DATA_DIR / "registered_names.csv") -> NameTable:
+    by_name: dict[str, list[Registration]] = {}
+    releases: dict[str, set[Version]] = {library: set() for library in LIBRARIES}
+    for number, (library, registry, name, first, last) in _read_csv(
+            path, ["library", "registry", "name", "first", "last"]):
+        versions = parse_version(first), parse_version(last)
+        if library not in LIBRARIES or not re.fullmatch(r"[A-Za-z_][\w.]{0,80}", name) \
+                or None in versions or not registry:
+            raise DataFileError(f"{path}:{number}: expected mmcv|mmdet|mmengine, a registry, a name and two "
+                                f"versions, found {library!r},{registry!r},{name!r},{first!r},{last!r}")
+        by_name.setdefault(name, []).append(Registration(library, registry, name, *versions))  # type: ignore[arg-type]
+        releases[library].update(versions)  # type: ignore[arg-type]
+    return NameTable(
+        {name: tuple(rows) for name, rows in by_name.items()},
+        {_fold(name): name for name in by_name},
+        {library: tuple(sorted(found)) for library, found in releases.items()},
+    )
+
+
+@cache
+def name_table() -> NameTable:
+    return load_name_table()
+
+
+def _fold(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+# mmcv 1.x: "'RefineRoIHead is not in the models registry'"; mmengine: "'CocoDataset is not in the
+# mmdet::dataset registry. Please check whether ..."; titles: "MyHead is not in the registry".
+_NOT_IN = re.compile(r"([\w.]{0,120})[\x27\"]? is not in the [\w:. -]{0,40}registry\b", re.IGNORECASE)
+# mmcv 1.x: "ConvWS is already registered in conv layer"; mmengine: "... in model at mmdet.models".
+_ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ", re.IGNORECASE)
+
+
+def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
+    from bot.findings import Finding
+
+    found: list[Finding] = []
+    for number in text.lines_holding(("registry", "already registered")):
+        line = text.lines[number]
+        for hit in _NOT_IN.finditer(line):
+            found.append(_not_in(hit[1].split(".")[-1], number, env, Finding))
+        for hit in _ALREADY.finditer(line):
+            rows = name_table().by_name.get(hit[1], ())
+            mmcv = [row for row in rows if row.library == "mmcv"]
+            if mmcv:
+                found.append(Finding("already-registered", "mmcv-class", number, "already-registered-mmcv",
+                                     (("name", hit[1]), ("since", str(min(row.first for row in mmcv))))))
+            else:
+                found.append(Finding("already-registered", "other", number, "", (("name", hit[1]),)))
+    return found
+
+
+def _not_in(name: str, line: int, env: Environment, finding):
+    table = name_table()
+    rows = table.by_name.get(name)
+    if rows:
+        newer = _newer_than_installed(rows, env)
+        if newer is not None:
+            row, installed = newer
+            return finding("registry-miss", "newer-release", line, "hint-newer-release",
+                           (("name", name), ("library", row.library), ("since", str(row.first)),
+                            ("installed", str(installed))), hint=True)
+        return finding("registry-miss", "unregistered", line, "", (("name", name),))
+    suggestion = _spelling_of(name, table)
+    if suggestion is not None:
+        library = table.by_name[suggestion][0].library
+        return finding("registry-miss", "misspelt", line, "hint-did-you-mean",
+                       (("name", name), ("suggestion", suggestion), ("library", library)), hint=True)
+    return finding("registry-miss", "unregistered", line, "", (("name", name),))
+
+
+def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> tuple[Registration, Version] | None:
+    """The registration that says X arrived after the installed release, when every one says so."""
+    verdict = None
+    oldest_read = name_table().releases
+    for row in rows:
+        installed = getattr(env, row.library, None)
+        # A class already in the oldest release read may be older still: no arrival to tell.
+        if installed is None or not installed < row.first or row.first == oldest_read[row.library][0]:
+            return None
+        verdict = verdict or (row, installed)
+    return verdict
+
+
+def _spelling_of(name: str, table: NameTable) -> str | None:
+    """The registered name ``name`` misspells: other case or separators, or one letter off.
+
+    Never a name that differs only in digits or by a prefix or suffix (``YOLOXHead2``,
+    ``SwinTransformerV3``, ``MyCocoDataset``): those are the reporter's own classes.
+    """
+    folded = _fold(name)
+    if len(folded) < 6:
+        return None
+    exact = table.by_folded.get(folded)
+    if exact is not None and exact != name:
+        return exact
+    for candidate_folded, candidate in table.by_folded.items():
+        if abs(len(candidate_folded) - len(folded)) <= 1 and _one_letter_off(folded, candidate_folded):
+            return candidate
+    return None
+
+
+def _one_letter_off(typed: str, real: str) -> bool:
+    """One letter substituted, dropped, added or two swapped; not digits, not at either end."""
+    if typed == real or typed.startswith(real) or real.startswith(typed) \
+            or typed.endswith(real) or real.endswith(typed):
+        return False
+    start = 0
+    while start < min(len(typed), len(real)) and typed[start] == real[start]:
+        start += 1
+    end_typed, end_real = len(typed), len(real)
+    while end_typed > start and end_real > start and typed[end_typed - 1] == real[end_real - 1]:
+        end_typed -= 1
+        end_real -= 1
+    typed_part, real_part = typed[start:end_typed], real[start:end_real]
+    if any(char.isdigit() for char in typed_part + real_part):
+        return False
+    if len(typed_part) <= 1 and len(real_part) <= 1:
+        return True
+    return len(typed_part) == len(real_part) == 2 and typed_part == real_part[::-1]
