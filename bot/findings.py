@@ -2,7 +2,7 @@
 library belongs to, registry names MMCV, MMDetection and MMEngine really register (pure).
 
 Each reader turns a form of error into a ``Finding``: a kind, a value rules can ask for (a rule
-pattern ``finding: undefined-symbol`` with ``is: [pytorch, ...]``), and the fields the reply needs
+pattern ``finding: missing-symbol`` with ``is: [pytorch, ...]``), and the fields the reply needs
 to say what it means for this reporter. A *hint* (a misspelt class name, a class newer than the
 installed release) is not an FAQ entry: it is reported apart from the matched rules.
 """
@@ -35,7 +35,7 @@ class Finding:
 # Every kind and the values its reader gives, for validating rules.
 KINDS: dict[str, tuple[str, ...]] = {
     "cuda-error": (),  # values: the runtime API's enumerator names (rules/data/cuda_errors.csv)
-    "undefined-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "other", "unknown"),
+    "missing-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "other", "unknown"),
     "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
     "already-registered": ("mmcv-class", "other"),
     "registry-miss": ("unregistered", "newer-release", "misspelt"),
@@ -83,7 +83,7 @@ def _undefined_symbols(text: IssueText) -> list[Finding]:
         line = text.lines[number]
         version = _GLIBCXX.search(line)
         if version:
-            found.append(Finding("undefined-symbol", "cxx-runtime", number, "symbol-cxx-version",
+            found.append(Finding("missing-symbol", "cxx-runtime", number, "symbol-cxx-version",
                                  (("version", version[1]),)))
             continue
         at = line.lower().find("undefined symbol")
@@ -105,17 +105,17 @@ def _library_before(prefix: str) -> str:
 
 def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
     if not mangled or mangled in (":", "..."):
-        return Finding("undefined-symbol", "unknown", line, "", (("library", library),))
+        return Finding("missing-symbol", "unknown", line, "", (("library", library),))
     symbol = read_symbol(mangled)
     fields = (("symbol", symbol.name), ("scope", symbol.scope), ("library", library.rsplit("/", 1)[-1]))
     base = library.replace("\\", "/").rsplit("/", 1)[-1]
     if _PYTORCH_PATH.search(library):
-        return Finding("undefined-symbol", "pytorch-internal", line, "", fields)
+        return Finding("missing-symbol", "pytorch-internal", line, "", fields)
     if symbol.owner != "other":
-        return Finding("undefined-symbol", symbol.owner, line, f"symbol-{symbol.owner}", fields)
+        return Finding("missing-symbol", symbol.owner, line, f"symbol-{symbol.owner}", fields)
     if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
-        return Finding("undefined-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
-    return Finding("undefined-symbol", "other", line, "", fields)
+        return Finding("missing-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
+    return Finding("missing-symbol", "other", line, "", fields)
 
 
 # --- libraries that cannot be loaded -----------------------------------------------------------

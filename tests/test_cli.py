@@ -40,7 +40,7 @@ def test_triage_of_an_unrelated_issue_is_silent():
 def test_eval_reports_precision_recall_and_wrong_cases(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     cases = [
-        {"id": "a", "title": "t", "body": "RuntimeError: CUDA error: invalid configuration argument", "expected": ["cuda-invalid-config"]},
+        {"id": "a", "title": "t", "body": "mmcv: RuntimeError: CUDA error: invalid configuration argument", "expected": ["cuda-invalid-config"]},
         {"id": "b", "title": "question", "body": "how to train?", "expected": []},
         {"id": "c", "title": "crash", "body": "it fails, see screenshot", "expected": ["segfault"]},
     ]
