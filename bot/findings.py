@@ -39,6 +39,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
     "already-registered": ("mmcv-class", "other"),
     "registry-miss": ("unregistered", "newer-release", "misspelt"),
+    "ops-missing": ("mmcv-2", "mmcv-1", "unknown"),
 }
 
 
@@ -55,6 +56,7 @@ def read_findings(text: IssueText, env: Environment) -> tuple[Finding, ...]:
         *_undefined_symbols(text),
         *_missing_libraries(text),
         *registry_names.read_registry_errors(text, env),
+        *_ops_missing(text, env),
     )
 
 
@@ -116,6 +118,35 @@ def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
     if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
         return Finding("missing-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
     return Finding("missing-symbol", "other", line, "", fields)
+
+
+# --- MMCV without its compiled ops -----------------------------------------------------------
+
+_NO_EXT = re.compile(r"No module named [\x27\"`]?mmcv\.(?:_ext|ops)\b")
+# MMEngine and MMDetection 3.x come only with MMCV 2.x; their paths in a traceback say so too.
+_MMENGINE_PATH = re.compile(r"[/\\]mmengine[/\\]")
+
+
+def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
+    """No module named 'mmcv._ext': which MMCV, since the package with ops changed its name in 2.0."""
+    for number in text.lines_holding(("no module named",)):
+        if _NO_EXT.search(text.lines[number]):
+            major = _mmcv_major(text, env)
+            if major is None:
+                return [Finding("ops-missing", "unknown", number)]
+            version = str(env.mmcv) if env.mmcv is not None else f"{major}.x"
+            return [Finding("ops-missing", f"mmcv-{major}", number, f"ops-missing-mmcv{major}", (("version", version),))]
+    return []
+
+
+def _mmcv_major(text: IssueText, env: Environment) -> int | None:
+    if env.mmcv is not None:
+        return 2 if env.mmcv.release[0] >= 2 else 1
+    if env.mmcv_package == "mmcv-lite" or env.mmengine is not None or (env.mmdet and env.mmdet.release[0] >= 3):
+        return 2
+    if env.mmcv_package == "mmcv-full" or (env.mmdet and env.mmdet.release[0] == 2):
+        return 1
+    return 2 if "mmengine" in text.lowered and _MMENGINE_PATH.search(text.text) else None
 
 
 # --- libraries that cannot be loaded -----------------------------------------------------------

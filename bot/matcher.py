@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.environment import Environment
 from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, IssueText
-from bot.rules import FINDING_WORD, WORD, FindingPattern, PhrasePattern, RegexPattern, Rule, RuleSet
+from bot.rules import FINDING_WORD, FindingPattern, PhrasePattern, RegexPattern, Rule, RuleSet
 
 REGEX_SCORE = 100.0
 # An error described in words, not pasted: weaker evidence, ranked after pasted errors.
@@ -43,7 +43,7 @@ class _Haystack:
         self.text = text
         self.lowered = text.lowered
         self.findings = findings
-        self.words = set(WORD.findall(self.lowered)) | {FINDING_WORD + found.kind for found in findings}
+        self.words = text.words | {FINDING_WORD + found.kind for found in findings}
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
         lines = {0: text.lines[0]}
@@ -51,12 +51,23 @@ class _Haystack:
             lines.setdefault(signature.line, text.lines[signature.line])
         self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
         self._present: dict[str, bool] = {}
+        self._lines: dict[str, list[int]] = {}
+
+    def lines_with(self, anchors: tuple[str, ...]) -> list[int]:
+        """The lines holding one of ``anchors``, in order (each anchor's lines found once per issue)."""
+        numbers: set[int] = set()
+        for anchor in anchors:
+            found = self._lines.get(anchor)
+            if found is None:
+                found = self._lines[anchor] = self.text.lines_holding((anchor,))
+            numbers.update(found)
+        return sorted(numbers)
 
     def holds_any(self, anchors: tuple[str, ...]) -> bool:
         for anchor in anchors:
             present = self._present.get(anchor)
             if present is None:
-                present = self._present[anchor] = anchor in self.lowered
+                present = self._present[anchor] = self.text.may_hold(anchor) and anchor in self.lowered
             if present:
                 return True
         return False
@@ -131,6 +142,13 @@ def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     if regex.anchors and not haystack.holds_any(regex.anchors):
         return None
     text = haystack.text
+    if regex.single_line and regex.anchors:
+        # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
+        # which a pattern opening with \b or a class would otherwise walk character by character.
+        for line in haystack.lines_with(regex.anchors):
+            if regex.compiled.search(text.lines[line]):
+                return Evidence(line, text.lines[line])
+        return None
     hit = regex.compiled.search(text.text)
     if hit is None:
         return None

@@ -28,6 +28,7 @@ class Screened:
 
     anchors: tuple[str, ...]  # lowercase literals: every match contains one of them
     keywords: tuple[str, ...]  # whole lowercase words: every match contains one; () if unknown
+    single_line: bool = False  # no match can span a newline: it may be searched line by line
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,44 @@ def check(source: str) -> Screened:
     anchors = tuple(sorted({literal.text for literal in literals}))
     words = [_whole_word(literal) for literal in literals]
     keywords = tuple(sorted(set(words))) if words and all(words) else ()
-    return Screened(anchors, keywords)
+    return Screened(anchors, keywords, not _may_match_newline(parsed.data))
+
+
+# Classes that contain "\n": \s, \W, \D and negated sets ([^x]). "." does not (no DOTALL).
+_NEWLINE_CATEGORIES = {sre.CATEGORY_SPACE, sre.CATEGORY_NOT_WORD, sre.CATEGORY_NOT_DIGIT,
+                       sre.CATEGORY_NOT_LINEBREAK, getattr(sre, "CATEGORY_LINEBREAK", None)}
+
+
+def _may_match_newline(items: list) -> bool:
+    for op, value in items:
+        if op == sre.LITERAL and value == 10 or op == sre.NOT_LITERAL and value != 10:
+            return True
+        if op == sre.IN:
+            if any(sub_op == sre.NEGATE for sub_op, _ in value):
+                return True
+            if any(sub_op == sre.CATEGORY and sub_value in _NEWLINE_CATEGORIES for sub_op, sub_value in value):
+                return True
+            if any(sub_op == sre.LITERAL and sub_value == 10 for sub_op, sub_value in value):
+                return True
+            if any(sub_op == sre.RANGE and sub_value[0] <= 10 <= sub_value[1] for sub_op, sub_value in value):
+                return True
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            if _may_match_newline(value[2]):
+                return True
+        elif op in (sre.SUBPATTERN, sre.ATOMIC_GROUP if hasattr(sre, "ATOMIC_GROUP") else None):
+            if _may_match_newline(value[-1] if op == sre.SUBPATTERN else value):
+                return True
+        elif op == sre.BRANCH:
+            if any(_may_match_newline(branch) for branch in value[1]):
+                return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if _may_match_newline(value[1]):
+                return True
+        elif op == sre.ANY:
+            continue
+        elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return True
+    return False
 
 
 _WORD = re.compile(r"[a-z0-9_]+")
@@ -141,13 +179,22 @@ def _required_literals(items: list) -> set[_Literal] | None:
     bounded_left = False
 
     def close_run(bounded_right: bool) -> None:
-        if len(run) >= MIN_ANCHOR_CHARS:
+        # Two CJK characters are a word as distinctive as three Latin letters ("闪退", "推理").
+        if len(run) >= MIN_ANCHOR_CHARS or (len(run) == 2 and all(ord(char) > 0x2E7F for char in run)):
             candidates.append({_Literal("".join(run).lower(), bounded_left, bounded_right)})
         run.clear()
 
     for op, value in items:
         if op == sre.LITERAL:
             run.append(chr(value))
+            continue
+        options = _literal_options(op, value) if run else None
+        if options:
+            # re factors "mmcv|mmdet" into "mm" + (cv|det): put the prefix back on each option.
+            prefix = "".join(run)
+            candidates.append({_Literal((prefix + option).lower(), bounded_left, False) for option in options})
+            run.clear()
+            bounded_left = False
             continue
         at_boundary = op == sre.AT and value == sre.AT_BOUNDARY
         close_run(bounded_right=at_boundary)
@@ -166,4 +213,28 @@ def _required_literals(items: list) -> set[_Literal] | None:
     close_run(bounded_right=False)
     if not candidates:
         return None
-    return max(candidates, key=lambda options: min(len(option.text) for option in options))
+    # The most distinctive set: its shortest literal longest, a CJK character counting as two letters.
+    return max(candidates, key=lambda options: min(_weight(option.text) for option in options))
+
+
+def _weight(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _literal_options(op, value) -> list[str] | None:
+    """The texts of an alternation made only of literals ("cv|det|engine"), else None."""
+    if op == sre.SUBPATTERN:
+        inner = value[-1]
+        if len(inner) != 1:
+            return None
+        op, value = inner[0]
+    if op == sre.IN and all(sub_op == sre.LITERAL for sub_op, _ in value):  # (?:a|b) becomes [ab]
+        return [chr(code) for _, code in value]
+    if op != sre.BRANCH:
+        return None
+    options = []
+    for branch in value[1]:
+        if not branch or any(item_op != sre.LITERAL for item_op, _ in branch):
+            return None
+        options.append("".join(chr(code) for _, code in branch))
+    return options

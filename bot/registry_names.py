@@ -10,7 +10,7 @@ newer MMCV. ``rules/data/registered_names.csv`` lists who registers what, and si
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +40,9 @@ class NameTable:
     by_name: dict[str, tuple[Registration, ...]]
     by_folded: dict[str, str]  # lowercased, without "_" and "-" -> the registered spelling
     releases: dict[str, tuple[Version, ...]]  # library -> the releases that were read
+    # each folded name with one letter deleted -> the folded names it comes from: a name one letter
+    # off shares a key with its original, so a look-up replaces a scan of every name
+    by_deletion: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_name_table(path: Path = DATA_DIR / "registered_names.csv") -> NameTable:
@@ -54,11 +57,21 @@ def load_name_table(path: Path = DATA_DIR / "registered_names.csv") -> NameTable
                                 f"versions, found {library!r},{registry!r},{name!r},{first!r},{last!r}")
         by_name.setdefault(name, []).append(Registration(library, registry, name, *versions))  # type: ignore[arg-type]
         releases[library].update(versions)  # type: ignore[arg-type]
+    folded = {_fold(name): name for name in by_name}
+    deletions: dict[str, set[str]] = {}
+    for key in folded:
+        for variant in _deletions(key):
+            deletions.setdefault(variant, set()).add(key)
     return NameTable(
         {name: tuple(rows) for name, rows in by_name.items()},
-        {_fold(name): name for name in by_name},
+        folded,
         {library: tuple(sorted(found)) for library, found in releases.items()},
+        {variant: tuple(sorted(keys)) for variant, keys in deletions.items()},
     )
+
+
+def _deletions(text: str) -> set[str]:
+    return {text, *(text[:i] + text[i + 1:] for i in range(len(text)))}
 
 
 @cache
@@ -81,11 +94,13 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
     from bot.findings import Finding
 
     found: list[Finding] = []
-    for number in text.lines_holding(("registry", "already registered")):
+    for number in text.lines_holding((" is not in the ", " already registered in ")):
         line = text.lines[number]
-        for hit in _NOT_IN.finditer(line):
+        lowered = line.lower()
+        # The regexes open with a class of names: only worth running on the lines that hold their text.
+        for hit in _NOT_IN.finditer(line) if " is not in the " in lowered else ():
             found.append(_not_in(hit[1].split(".")[-1], number, env, Finding))
-        for hit in _ALREADY.finditer(line):
+        for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
             if mmcv:
@@ -140,16 +155,16 @@ def _spelling_of(name: str, table: NameTable) -> str | None:
     exact = table.by_folded.get(folded)
     if exact is not None and exact != name:
         return exact
-    for candidate_folded, candidate in table.by_folded.items():
-        if abs(len(candidate_folded) - len(folded)) <= 1 and _one_letter_off(folded, candidate_folded):
-            return candidate
+    candidates = {key for variant in _deletions(folded) for key in table.by_deletion.get(variant, ())}
+    for candidate_folded in sorted(candidates):
+        if _one_letter_off(folded, candidate_folded):
+            return table.by_folded[candidate_folded]
     return None
 
 
 def _one_letter_off(typed: str, real: str) -> bool:
-    """One letter substituted, dropped, added or two swapped; not digits, not at either end."""
-    if typed == real or typed.startswith(real) or real.startswith(typed) \
-            or typed.endswith(real) or real.endswith(typed):
+    """One letter substituted, dropped, added or two swapped; never a digit, never an added prefix or suffix."""
+    if typed == real or typed.startswith(real) or typed.endswith(real):  # the reporter's own subclass
         return False
     start = 0
     while start < min(len(typed), len(real)) and typed[start] == real[start]:

@@ -82,6 +82,13 @@ TEXT = {
             "{library} {installed}: upgrade {library}, or use a config written for your release."
         ),
         "hint-did-you-mean": "`{name}` is not a class {library} registers. Did you mean `{suggestion}`?",
+        "ops-missing-mmcv2": (
+            "You have MMCV {version}: from MMCV 2.0 on the package with compiled ops is `mmcv` "
+            "(`mim install mmcv`), and `mmcv-lite` has none; `mmcv-full` is MMCV 1.x and does not fit."
+        ),
+        "ops-missing-mmcv1": (
+            "You have MMCV {version}: in MMCV 1.x the package with compiled ops is `mmcv-full`; `mmcv` 1.x has none."
+        ),
     },
     "zh": {
         "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
@@ -130,6 +137,11 @@ TEXT = {
             "请升级 {library}，或使用与您的版本对应的配置文件。"
         ),
         "hint-did-you-mean": "{library} 没有注册名为 `{name}` 的类。您是不是想写 `{suggestion}`？",
+        "ops-missing-mmcv2": (
+            "您安装的是 MMCV {version}：从 MMCV 2.0 起，带编译算子的包叫 `mmcv`（`mim install mmcv`），"
+            "`mmcv-lite` 不带算子；`mmcv-full` 是 MMCV 1.x 的包，并不适用。"
+        ),
+        "ops-missing-mmcv1": "您安装的是 MMCV {version}：MMCV 1.x 中带编译算子的包是 `mmcv-full`，`mmcv` 1.x 不带算子。",
     },
 }
 

@@ -60,6 +60,7 @@ class RegexPattern:
     # its own context regexes also occurs (the step that fails, the library involved).
     context: tuple[RegexPattern, ...] = ()
     described: bool = False
+    single_line: bool = False  # no match spans a newline: searched only on the lines holding an anchor
 
     @property
     def source(self) -> str:
@@ -419,7 +420,7 @@ def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
     if not places:
         raise context.error("needs at least one context regex")
     pattern = _regex(doc)
-    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, described=True)
+    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line)
 
 
 def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
@@ -451,7 +452,7 @@ def _regex(doc: _Doc) -> RegexPattern:
         screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexPattern(compiled, screened.anchors, screened.keywords)
+    return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line)
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:
