@@ -92,7 +92,10 @@ def _undefined_symbols(text: IssueText) -> list[Finding]:
         if at == -1:
             continue
         library = _library_before(line[:at])
-        rest = line[at + len("undefined symbol"):].lstrip(" :")
+        after = line[at + len("undefined symbol"):]
+        if not library and not after.lstrip(" ").startswith(":"):
+            continue  # prose about an error ("undefined symbols for architecture arm64"), not the error
+        rest = after.lstrip(" :")
         mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
         found.append(_symbol_finding(mangled, library, number))
     return found

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from bot.findings import Finding
 
 LIBRARIES = ("mmcv", "mmdet", "mmengine")
+# Shorter names are matched only when they differ in case or separators ("COCODataset").
+MIN_TYPO_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ def _spelling_of(name: str, table: NameTable) -> str | None:
     exact = table.by_folded.get(folded)
     if exact is not None and exact != name:
         return exact
+    if len(folded) < MIN_TYPO_CHARS:
+        return None  # "MyHead" is one letter from "DyHead": short names are too close to each other
     candidates = {key for variant in _deletions(folded) for key in table.by_deletion.get(variant, ())}
     for candidate_folded in sorted(candidates):
         if _one_letter_off(folded, candidate_folded):
@@ -174,6 +178,8 @@ def _one_letter_off(typed: str, real: str) -> bool:
         end_typed -= 1
         end_real -= 1
     typed_part, real_part = typed[start:end_typed], real[start:end_real]
+    if start < 2:
+        return False  # a different first letter is another name ("MyHead", "DyHead"), rarely a typo
     if any(char.isdigit() for char in typed_part + real_part):
         return False
     if len(typed_part) <= 1 and len(real_part) <= 1:
