@@ -15,6 +15,8 @@ MAX_TEXT_CHARS = 65_536
 # message worth answering is that long, and capping it bounds every regex's work per line.
 MAX_LINE_CHARS = 2_000
 MAX_SIGNATURES = 200
+# From this length on, a literal's inner words are looked up before the text is scanned for it.
+WORD_CHECK_MIN_CHARS = 8_192
 MAX_SIGNATURE_CHARS = 300
 
 
@@ -57,8 +59,11 @@ class IssueText:
     def may_hold(self, literal: str) -> bool:
         """False when ``literal`` surely does not occur: one of its inner words is not in the text.
 
-        A set look-up instead of a scan of the whole text, which costs tens of microseconds on 64 KB.
+        A set look-up instead of a scan of the whole text, which costs tens of microseconds on 64 KB;
+        on a short text the scan is cheaper than the look-up, and this always says True.
         """
+        if len(self.text) < WORD_CHECK_MIN_CHARS:
+            return True
         return all(word in self.words for word in inner_words(literal))
 
     def line_at(self, offset: int) -> int:
@@ -70,26 +75,29 @@ class IssueText:
 
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
-        lowered = self.lowered
-        if len(lowered) != len(self.text):  # a few characters lowercase to two: offsets would drift
-            lowered = self.text
+        lowered = self.searched
         numbers: set[int] = set()
         for trigger in triggers:
-            if not self.may_hold(trigger):
-                continue
-            for number in self._trigger_lines(lowered, trigger):
-                numbers.add(number)
+            position = lowered.find(trigger) if self.may_hold(trigger) else -1
+            if position != -1:
+                self._add_trigger_lines(lowered, trigger, position, numbers)
         return sorted(numbers)
 
-    def _trigger_lines(self, lowered: str, trigger: str):
-        """The lines holding ``trigger``, once each: the search goes on from the end of a found line."""
-        position = lowered.find(trigger)
+    @cached_property
+    def searched(self) -> str:
+        """``lowered``, or ``text`` where lowercasing changed the length (offsets would drift)."""
+        return self.lowered if len(self.lowered) == len(self.text) else self.text
+
+    def _add_trigger_lines(self, lowered: str, trigger: str, position: int, numbers: set[int]) -> None:
+        """The lines holding ``trigger`` from ``position`` on, once each: the search goes on from
+        the end of a found line."""
+        offsets, last = self.offsets, len(self.offsets) - 1
         while position != -1:
-            number = self.line_at(position)
-            yield number
-            if number + 1 >= len(self.offsets):
+            number = bisect_right(offsets, position) - 1
+            numbers.add(number)
+            if number >= last:
                 return
-            position = lowered.find(trigger, self.offsets[number + 1])
+            position = lowered.find(trigger, offsets[number + 1])
 
 
 # Every byte but [a-z0-9_] becomes a space (non-ASCII arrives as "?"): the text's words, split in C.
@@ -190,6 +198,7 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 _EXCEPTION_TRIGGERS = ("error", "exception", "warning")
+_TRIGGERS_BY_KIND = (("exception", _EXCEPTION_TRIGGERS), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
 
 
 def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
@@ -215,16 +224,16 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     str.find over the lowercased text is one fast scan per trigger; a case-insensitive
     alternation over the same 64 KB costs twenty times more.
     """
-    lowered = text.lowered
-    if len(lowered) != len(text.text):  # a few characters lowercase to two: offsets would drift
-        lowered = text.text
+    lowered = text.searched
     kinds_by_line: dict[int, set[str]] = {}
-    for kind, triggers in (("exception", _EXCEPTION_TRIGGERS), *((k, t) for k, t, _ in _SIGNATURE_KINDS)):
+    for kind, triggers in _TRIGGERS_BY_KIND:
+        lines: set[int] = set()
         for trigger in triggers:
-            if not text.may_hold(trigger):
-                continue
-            for number in text._trigger_lines(lowered, trigger):
-                kinds_by_line.setdefault(number, set()).add(kind)
+            position = lowered.find(trigger) if text.may_hold(trigger) else -1
+            if position != -1:
+                text._add_trigger_lines(lowered, trigger, position, lines)
+        for number in lines:
+            kinds_by_line.setdefault(number, set()).add(kind)
     return [(number, frozenset(kinds)) for number, kinds in sorted(kinds_by_line.items())]
 
 

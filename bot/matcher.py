@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.environment import Environment
 from bot.findings import Finding, read_findings
-from bot.issue import ErrorSignature, IssueText
+from bot.issue import WORD_CHECK_MIN_CHARS, ErrorSignature, IssueText
 from bot.rules import FINDING_WORD, FindingPattern, PhrasePattern, RegexPattern, Rule, RuleSet
 
 REGEX_SCORE = 100.0
@@ -43,6 +43,7 @@ class _Haystack:
         self.text = text
         self.lowered = text.lowered
         self.findings = findings
+        self.short = len(self.lowered) < WORD_CHECK_MIN_CHARS
         self.words = text.words | {FINDING_WORD + found.kind for found in findings}
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
@@ -67,7 +68,8 @@ class _Haystack:
         for anchor in anchors:
             present = self._present.get(anchor)
             if present is None:
-                present = self._present[anchor] = self.text.may_hold(anchor) and anchor in self.lowered
+                present = self._present[anchor] = anchor in self.lowered if self.short else (
+                    self.text.may_hold(anchor) and anchor in self.lowered)
             if present:
                 return True
         return False
@@ -85,7 +87,7 @@ def match_rules(
         findings = read_findings(text, env)
     haystack = _Haystack(text, signatures, findings)
     matches = []
-    for rule in rules.candidates(haystack.words):
+    for rule in rules.candidates(haystack.words, haystack.holds_any):
         found = _best_hit(rule, haystack)
         if found is None or not _context_holds(rule, haystack) or not env_allows(rule, env):
             continue

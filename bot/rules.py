@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
@@ -142,16 +142,23 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # keyword -> positions of the rules one of whose patterns needs it; rules with a
-    # pattern that has no keyword are tried on every issue.
+    # keyword -> positions of the rules one of whose patterns needs it; a rule with a pattern that
+    # has no keyword but literal anchors ("段错误") is tried when one of those occurs; a rule with a
+    # pattern that has neither is tried on every issue.
     by_keyword: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
+    by_anchor: tuple[tuple[tuple[str, ...], int], ...] = ()
 
-    def candidates(self, words: set[str]) -> list[Rule]:
-        """The rules that may match a text made of ``words``, in rule order."""
+    def candidates(self, words: set[str] | frozenset[str], holds: Callable[[tuple[str, ...]], bool] | None = None
+                   ) -> list[Rule]:
+        """The rules that may match a text made of ``words``, in rule order; ``holds(anchors)``
+        says whether the text holds one of the anchors (without it, anchor-gated rules are tried)."""
         positions = set(self.always)
         for word in words & self.by_keyword.keys():
             positions.update(self.by_keyword[word])
+        for anchors, position in self.by_anchor:
+            if position not in positions and (holds is None or holds(anchors)):
+                positions.add(position)
         return [self.rules[position] for position in sorted(positions)]
 
     @property
@@ -191,17 +198,21 @@ def build_ruleset(rules: Iterable[Rule]) -> RuleSet:
     return RuleSet(rules, *_keyword_index(rules))
 
 
-def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+def _keyword_index(rules: tuple[Rule, ...]):
     by_keyword: dict[str, list[int]] = {}
     always = []
+    by_anchor = []
     for position, rule in enumerate(rules):
         patterns = (*rule.regexes, *rule.phrases, *rule.findings, *rule.described)
-        if any(not pattern.keywords for pattern in patterns):
+        unindexed = [pattern for pattern in patterns if not pattern.keywords]
+        if any(not getattr(pattern, "anchors", ()) for pattern in unindexed):
             always.append(position)
             continue
+        if unindexed:
+            by_anchor.append((tuple(sorted({a for pattern in unindexed for a in pattern.anchors})), position))
         for word in {word for pattern in patterns for word in pattern.keywords}:
             by_keyword.setdefault(word, []).append(position)
-    return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always)
+    return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always), tuple(by_anchor)
 
 
 def load_rule_file(path: str | Path) -> Rule:
