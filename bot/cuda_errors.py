@@ -71,6 +71,7 @@ _NUMBERED = re.compile(
     r"|\bcuda ?error (\d{1,5})\b(?! ?(?:MiB|GiB|MB|GB|%|\.\d))",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _NAMED = re.compile(r"\b(cudaError[A-Z]\w{2,60}|CUDA_ERROR_[A-Z_]{2,60})\b")
 _TRIGGERS = ("cuda runtime error", "thcudacheck", "cuda error", "cudaerror", "cuda_error_")
 # The runtime that printed the number did not know it: the number is from the other numbering.
@@ -87,12 +88,15 @@ def read_cuda_errors(text: IssueText, env: Environment) -> tuple[CudaError, ...]
     found: list[CudaError] = []
     for number in numbers:
         line = text.lines[number]
-        for hit in _NUMBERED.finditer(line):
+        lowered = line.lower()
+        # Both patterns open with \b and an alternation, tried at every character: run each only
+        # on a line that can hold its match ("CUDA error: out of memory" holds neither).
+        for hit in _NUMBERED.finditer(line) if _DIGIT.search(line) else ():
             code = int(next(group for group in hit.groups() if group))
             resolved = _resolve(code, table, side, _UNRECOGNISED in line.lower())
             if resolved is not None:
                 found.append(CudaError(resolved[0], code, resolved[1], number))
-        for hit in _NAMED.finditer(line):
+        for hit in _NAMED.finditer(line) if "cudaerror" in lowered or "cuda_error_" in lowered else ():
             name = hit[1]
             runtime = table.driver_names.get(name) or (name if name in table.runtime_names else None)
             if runtime is not None:

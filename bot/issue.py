@@ -199,6 +199,13 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 )
 _EXCEPTION_TRIGGERS = ("error", "exception", "warning")
 _TRIGGERS_BY_KIND = (("exception", _EXCEPTION_TRIGGERS), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
+# A trigger that holds an earlier one ("cuda error" holds "error") is looked for only on that one's lines.
+_ALL_TRIGGERS = [trigger for _, triggers in _TRIGGERS_BY_KIND for trigger in triggers]
+_PARENT_TRIGGER = {
+    trigger: parents[0]
+    for position, trigger in enumerate(_ALL_TRIGGERS)
+    if (parents := [earlier for earlier in _ALL_TRIGGERS[:position] if earlier in trigger])
+}
 
 
 def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
@@ -225,13 +232,23 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     alternation over the same 64 KB costs twenty times more.
     """
     lowered = text.searched
+    offsets, last = text.offsets, len(text.offsets) - 1
+    found: dict[str, set[int]] = {}
     kinds_by_line: dict[int, set[str]] = {}
     for kind, triggers in _TRIGGERS_BY_KIND:
         lines: set[int] = set()
         for trigger in triggers:
-            position = lowered.find(trigger) if text.may_hold(trigger) else -1
-            if position != -1:
-                text._add_trigger_lines(lowered, trigger, position, lines)
+            parent = _PARENT_TRIGGER.get(trigger)
+            if parent is not None:  # "error:" can only be on a line holding "error": look there alone
+                holding = {n for n in found[parent]
+                           if trigger in lowered[offsets[n]:offsets[n + 1] if n < last else len(lowered)]}
+            else:
+                holding = set()
+                position = lowered.find(trigger) if text.may_hold(trigger) else -1
+                if position != -1:
+                    text._add_trigger_lines(lowered, trigger, position, holding)
+            found[trigger] = holding
+            lines |= holding
         for number in lines:
             kinds_by_line.setdefault(number, set()).add(kind)
     return [(number, frozenset(kinds)) for number, kinds in sorted(kinds_by_line.items())]
