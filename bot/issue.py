@@ -76,12 +76,13 @@ class IssueText:
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
         lowered = self.searched
+        long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
         numbers: set[int] = set()
         for trigger in triggers:
-            position = lowered.find(trigger) if self.may_hold(trigger) else -1
+            position = lowered.find(trigger) if not long_text or self.may_hold(trigger) else -1
             if position != -1:
                 self._add_trigger_lines(lowered, trigger, position, numbers)
-        return sorted(numbers)
+        return sorted(numbers) if numbers else []
 
     @cached_property
     def searched(self) -> str:
@@ -233,6 +234,7 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     """
     lowered = text.searched
     offsets, last = text.offsets, len(text.offsets) - 1
+    long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
     found: dict[str, set[int]] = {}
     kinds_by_line: dict[int, set[str]] = {}
     for kind, triggers in _TRIGGERS_BY_KIND:
@@ -244,7 +246,7 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
                            if trigger in lowered[offsets[n]:offsets[n + 1] if n < last else len(lowered)]}
             else:
                 holding = set()
-                position = lowered.find(trigger) if text.may_hold(trigger) else -1
+                position = lowered.find(trigger) if not long_text or text.may_hold(trigger) else -1
                 if position != -1:
                     text._add_trigger_lines(lowered, trigger, position, holding)
             found[trigger] = holding

@@ -233,35 +233,35 @@ def explain(
 def _why_not(rule: Rule, haystack: _Haystack, env: Environment, rules: RuleSet) -> str | None:
     found = _best_hit(rule, haystack)
     if found is not None:
-        where = _where(found.evidence.line)
+        place = where(found.evidence.line)
         if not _context_holds(rule, haystack):
             wanted = " | ".join(context.source for context in rule.context)
-            return f"matched {where}, but none of its context occurs in the issue or project name ({wanted})"
+            return f"matched {place}, but none of its context occurs in the issue or project name ({wanted})"
         if not env_allows(rule, env):
-            return f"matched {where}, but the reported environment rules it out ({_conditions_text(rule, env)})"
+            return f"matched {place}, but the reported environment rules it out ({_conditions_text(rule, env)})"
         other = next((m.rule.id for m in rules.rules if rule.id in m.supersedes and _best_hit(m, haystack)), "?")
-        return f"matched {where}, but {other} is more specific and supersedes it"
+        return f"matched {place}, but {other} is more specific and supersedes it"
     for pattern in rule.findings:
         for finding in haystack.findings:
             if finding.kind == pattern.kind:
                 detail = ", ".join(f"{name} {value}" for name, value in finding.fields if value)
-                return (f"{finding.kind} {_where(finding.line)} is {finding.value!r}"
+                return (f"{finding.kind} {where(finding.line)} is {finding.value!r}"
                         f"{' (' + detail + ')' if detail else ''}; this rule answers only "
                         f"{', '.join(sorted(pattern.values))}")
     for described in rule.described:
         hit = _regex_hit(described, haystack)
         if hit is not None:
             wanted = " | ".join(context.source for context in described.context)
-            return f"an error described in words {_where(hit.line)}, but nothing places it ({wanted})"
+            return f"an error described in words {where(hit.line)}, but nothing places it ({wanted})"
     near = _nearest_phrase(rule, haystack)
     if near is not None:
         phrase, score, line = near
-        return f"fuzzy phrase {phrase.phrase!r} scored {score:.0f} {_where(line)}, under its threshold {phrase.min_score:.0f}"
+        return f"fuzzy phrase {phrase.phrase!r} scored {score:.0f} {where(line)}, under its threshold {phrase.min_score:.0f}"
     for regex in rule.regexes:
         present = [anchor for anchor in regex.anchors if anchor in haystack.lowered]
         if present:
             line = haystack.text.line_at(haystack.lowered.find(present[0]))
-            return f"its keyword {present[0]!r} occurs {_where(line)}, but no pattern matched"
+            return f"its keyword {present[0]!r} occurs {where(line)}, but no pattern matched"
     return None
 
 
@@ -279,7 +279,8 @@ def _nearest_phrase(rule: Rule, haystack: _Haystack) -> tuple[PhrasePattern, flo
     return best
 
 
-def _where(line: int) -> str:
+def where(line: int) -> str:
+    """Where evidence stands, as explanations say it."""
     return "in the title" if line == 0 else f"on line {line}"
 
 

@@ -9,7 +9,7 @@ from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
 from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, detect_language, extract_signatures, read_issue
-from bot.matcher import Evidence, Match, explain, match_rules
+from bot.matcher import Evidence, Match, explain, match_rules, where
 from bot.rules import RuleSet
 
 
@@ -79,11 +79,7 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     reading = _read(issue)
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
     hints = [f for f in reading.findings if f.hint]
-    return lines + [f"hint {_where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
-
-
-def _where(line: int) -> str:
-    return "in the title" if line == 0 else f"on line {line}"
+    return lines + [f"hint {where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
 
 
 def answer_rule(issue: Issue, rules: RuleSet, rule_id: str) -> Verdict:
