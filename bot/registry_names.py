@@ -87,7 +87,12 @@ def _fold(name: str) -> str:
 
 # mmcv 1.x: "'RefineRoIHead is not in the models registry'"; mmengine: "'CocoDataset is not in the
 # mmdet::dataset registry. Please check whether ..."; titles: "MyHead is not in the registry".
-_NOT_IN = re.compile(r"([\w.]{0,120})[\x27\"]? is not in the [\w:. -]{0,40}registry\b", re.IGNORECASE)
+_NOT_IN = re.compile(r"([\w.]{0,120})[\x27\"]? is not in the ([\w:. -]{0,40})registry\b", re.IGNORECASE)
+# The registry's scope in MMEngine's message ("mmdet3d::model"); the table covers these alone.
+_SCOPE = re.compile(r"^\s*(\w+)::")
+COVERED_SCOPES = frozenset(LIBRARIES)
+# Projects whose own classes the table does not hold: their registry misses get no hint.
+_OTHER_LIBRARY = re.compile(r"^(?:mm(?!cv$|det$|detection$|engine$)\w+|OpenPCDet)$", re.IGNORECASE)
 # mmcv 1.x: "ConvWS is already registered in conv layer"; mmengine: "... in model at mmdet.models".
 _ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ", re.IGNORECASE)
 
@@ -101,7 +106,9 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
         lowered = line.lower()
         # The regexes open with a class of names: only worth running on the lines that hold their text.
         for hit in _NOT_IN.finditer(line) if " is not in the " in lowered else ():
-            found.append(_not_in(hit[1].split(".")[-1], number, env, Finding))
+            scope = _SCOPE.match(hit[2])
+            covered = scope[1].lower() in COVERED_SCOPES if scope else not _OTHER_LIBRARY.match(text.project)
+            found.append(_not_in(hit[1].split(".")[-1], number, env, Finding, covered))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
@@ -113,9 +120,13 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
     return found
 
 
-def _not_in(name: str, line: int, env: Environment, finding):
+def _not_in(name: str, line: int, env: Environment, finding, covered: bool = True):
+    """Which case a registry miss is; only the FAQ's case where the table does not cover the library
+    (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
     table = name_table()
     rows = table.by_name.get(name)
+    if not covered:
+        return finding("registry-miss", "unregistered", line, "", (("name", name),))
     if rows:
         newer = _newer_than_installed(rows, env)
         if newer is not None:

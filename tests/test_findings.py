@@ -108,6 +108,16 @@ def test_which_case_a_registry_miss_is(body, env_text, expected):
     assert values(body, "registry-miss", env) == [expected]
 
 
+def test_no_hint_for_libraries_the_table_does_not_cover():
+    body = "KeyError: 'COCODataset is not in the mmdet3d::dataset registry. Please check whether ...'"
+    assert values(body, "registry-miss") == ["unregistered"]
+    on_mmseg = read_findings(read_issue(Issue("", "KeyError: 'COCODataset is not in the dataset registry'",
+                                              "open-mmlab/mmsegmentation")), NO_ENV)
+    assert [f.value for f in on_mmseg] == ["unregistered"]
+    body = "KeyError: 'COCODataset is not in the mmdet::dataset registry. Please check whether ...'"
+    assert values(body, "registry-miss") == ["misspelt"]
+
+
 def test_hints_say_what_to_do():
     typo = findings("KeyError: 'COCODataset is not in the dataset registry'", kind="registry-miss")[0]
     assert typo.hint and dict(typo.fields)["suggestion"] == "CocoDataset"
