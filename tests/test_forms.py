@@ -62,6 +62,7 @@ def test_pytorch_warning_about_the_gpu_architecture():
     [
         ("运行 tools/train.py 时 段错误 (核心已转储)，mmcv-full 1.6.0", "", "segfault"),
         ("mmdet 2.28: training ends with 'exited with exit code 139'", "", "segfault"),
+        ("import mmcv.ops 之后程序打印 核心已转储 就退出了", "", "segfault"),
         ("the notebook kernel died when I ran inference_detector on the demo image", "Jupyter crash", "segfault"),
         ("多卡训练（dist_train.sh, 4 卡）冻结 stage 之后，报告说有的参数没有参与 loss 的计算", "", "ddp-unused-params"),
         ("With DistributedDataParallel on 8 GPUs some parameters did not take part in the loss after freezing the neck",
@@ -80,6 +81,7 @@ def test_a_placed_description_is_answered(body, title, rule):
         ("the kernel died during inference of my torchvision model", ""),  # not OpenMMLab code
         ("some parameters do not take part in the loss, is that fine?", "open-mmlab/mmdetection"),  # no DDP
         ("mmdet and mmcv seem incompatible somehow", ""),  # no version named
+        ("inference with mmdet: 已放弃 (核心已转储)", "open-mmlab/mmdetection"),  # SIGABRT, not a segfault
     ],
 )
 def test_a_description_that_nothing_places_is_silence(body, repo):
