@@ -62,6 +62,8 @@ class IssueText:
         A set look-up instead of a scan of the whole text, which costs tens of microseconds on 64 KB;
         on a short text the scan is cheaper than the look-up, and this always says True.
         """
+        if not literal.isascii() and self.text.isascii():
+            return False  # "段错误" in a log without a single non-ASCII character (isascii is O(1))
         if len(self.text) < WORD_CHECK_MIN_CHARS:
             return True
         return all(word in self.words for word in inner_words(literal))
@@ -198,8 +200,11 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"\b(?:fatal )?error C\d{4}\b.{0,200}|(?:^|[\s:)])(?:fatal )?error: .{1,300}", re.I),
     ),
 )
-_EXCEPTION_TRIGGERS = ("error", "exception", "warning")
-_TRIGGERS_BY_KIND = (("exception", _EXCEPTION_TRIGGERS), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
+# Exception endings are case-sensitive (_EXCEPTION_END): looked for in the text as written, so the
+# many lowercase "warning:" / "error:" lines of a build log are not tried for them.
+_EXCEPTION_TRIGGERS = ("Error", "Exception", "Warning")
+# "error" gives no kind: it is there so that the triggers holding it are looked for on its lines.
+_TRIGGERS_BY_KIND = (("", ("error",)), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
 # A trigger that holds an earlier one ("cuda error" holds "error") is looked for only on that one's lines.
 _ALL_TRIGGERS = [trigger for _, triggers in _TRIGGERS_BY_KIND for trigger in triggers]
 _PARENT_TRIGGER = {
@@ -237,6 +242,13 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
     found: dict[str, set[int]] = {}
     kinds_by_line: dict[int, set[str]] = {}
+    for trigger in _EXCEPTION_TRIGGERS:
+        position = text.text.find(trigger)
+        if position != -1:
+            exception_lines: set[int] = set()
+            text._add_trigger_lines(text.text, trigger, position, exception_lines)
+            for number in exception_lines:
+                kinds_by_line.setdefault(number, set()).add("exception")
     for kind, triggers in _TRIGGERS_BY_KIND:
         lines: set[int] = set()
         for trigger in triggers:
@@ -251,7 +263,7 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
                     text._add_trigger_lines(lowered, trigger, position, holding)
             found[trigger] = holding
             lines |= holding
-        for number in lines:
+        for number in lines if kind else ():
             kinds_by_line.setdefault(number, set()).add(kind)
     return [(number, frozenset(kinds)) for number, kinds in sorted(kinds_by_line.items())]
 

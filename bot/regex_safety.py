@@ -52,10 +52,17 @@ def check(source: str) -> Screened:
             "variable repeats one after another multiply the ways a failed match is retried "
             f"(more than {MAX_BACKTRACKING:,} per position): make them shorter or anchor them on literal text"
         )
-    literals = _required_literals(parsed.data) or set()
+    candidates = _candidate_sets(parsed.data)
+    literals = max(candidates, key=_distinctiveness) if candidates else set()
     anchors = tuple(sorted({literal.text for literal in literals}))
-    words = [_whole_word(literal) for literal in literals]
-    keywords = tuple(sorted(set(words))) if words and all(words) else ()
+    # The keywords may come from another required set than the anchors: "\\bparams?\\b.{0,40}used in"
+    # is searched for "used in" but indexed by "param" and "params".
+    keywords: tuple[str, ...] = ()
+    for options in sorted(candidates, key=_distinctiveness, reverse=True):
+        words = [_whole_word(literal) for literal in options]
+        if words and all(words):
+            keywords = tuple(sorted(set(words)))
+            break
     return Screened(anchors, keywords, not _may_match_newline(parsed.data))
 
 
@@ -174,25 +181,38 @@ def _is_wide(item: tuple) -> bool:
 
 def _required_literals(items: list) -> set[_Literal] | None:
     """The best set of literals one of which any match of ``items`` contains, or None."""
+    candidates = _candidate_sets(items)
+    if not candidates:
+        return None
+    # The most distinctive set: its shortest literal longest, a CJK character counting as two letters.
+    return max(candidates, key=_distinctiveness)
+
+
+def _distinctiveness(options: set[_Literal]) -> int:
+    return min(_weight(option.text) for option in options)
+
+
+def _candidate_sets(items: list) -> list[set[_Literal]]:
+    """Every set of literals one of which any match of ``items`` contains (one set per element)."""
     candidates: list[set[_Literal]] = []
     run: list[str] = []
     bounded_left = False
 
     def close_run(bounded_right: bool) -> None:
-        # Two CJK characters are a word as distinctive as three Latin letters ("闪退", "推理").
-        if len(run) >= MIN_ANCHOR_CHARS or (len(run) == 2 and all(ord(char) > 0x2E7F for char in run)):
+        if _long_enough("".join(run)):
             candidates.append({_Literal("".join(run).lower(), bounded_left, bounded_right)})
         run.clear()
 
-    for op, value in items:
+    for index, (op, value) in enumerate(items):
         if op == sre.LITERAL:
             run.append(chr(value))
             continue
-        options = _literal_options(op, value) if run else None
-        if options:
+        options = _literal_options(op, value)
+        if options and all(_long_enough("".join(run) + option) for option in options):
             # re factors "mmcv|mmdet" into "mm" + (cv|det): put the prefix back on each option.
             prefix = "".join(run)
-            candidates.append({_Literal((prefix + option).lower(), bounded_left, False) for option in options})
+            right = index + 1 < len(items) and _ends_a_word(items[index + 1])
+            candidates.append({_Literal((prefix + option).lower(), bounded_left, right) for option in options})
             run.clear()
             bounded_left = False
             continue
@@ -211,10 +231,19 @@ def _required_literals(items: list) -> set[_Literal] | None:
         if inner:
             candidates.append(inner)
     close_run(bounded_right=False)
-    if not candidates:
-        return None
-    # The most distinctive set: its shortest literal longest, a CJK character counting as two letters.
-    return max(candidates, key=lambda options: min(_weight(option.text) for option in options))
+    return candidates
+
+
+def _ends_a_word(item: tuple) -> bool:
+    """A \\b, or a literal that is no word character (" ", ":"), right after a literal: its word ends."""
+    op, value = item
+    return (op == sre.AT and value == sre.AT_BOUNDARY) or (op == sre.LITERAL and not _WORD.match(chr(value)))
+
+
+def _long_enough(text: str) -> bool:
+    """Long enough to be worth looking for: three letters, or two CJK characters ("闪退", "推理"),
+    which are a word as distinctive as three Latin letters."""
+    return len(text) >= MIN_ANCHOR_CHARS or (len(text) == 2 and all(ord(char) > 0x2E7F for char in text))
 
 
 def _weight(text: str) -> int:
@@ -234,7 +263,7 @@ def _literal_options(op, value) -> list[str] | None:
         return None
     options = []
     for branch in value[1]:
-        if not branch or any(item_op != sre.LITERAL for item_op, _ in branch):
+        if any(item_op != sre.LITERAL for item_op, _ in branch):
             return None
-        options.append("".join(chr(code) for _, code in branch))
+        options.append("".join(chr(code) for _, code in branch))  # "" where re factored "a|ab" into a(?:|b)
     return options

@@ -66,3 +66,17 @@ def test_two_cjk_characters_are_an_anchor_and_weigh_more_than_short_latin():
 )
 def test_patterns_that_cannot_span_a_newline_are_searched_line_by_line(pattern, single_line):
     assert check(pattern).single_line is single_line
+
+
+def test_keywords_may_come_from_another_required_part_than_the_anchors():
+    screened = check(r"\b(?:param|params|output|outputs)\b.{0,40}\btake part in\b")
+    assert screened.anchors == ("take part in",)
+    assert screened.keywords in (("output", "outputs", "param", "params"), ("take",))
+
+
+def test_a_literal_followed_by_a_space_ends_a_word():
+    assert check(r"\b(?:python|process) crashed").keywords
+
+
+def test_short_alternatives_are_no_anchor():
+    assert check(r"(?:ab|cd)x").anchors == ()
