@@ -67,13 +67,13 @@ class CudaError:
 _NUMBERED = re.compile(
     r"\bcuda runtime error \((\d{1,5})\)"
     r"|\bTHCudaCheck FAIL\b.{0,300}?\berror=(\d{1,5})\b"
-    r"|\bcuda ?error(?: code)?(?: ?[:#=]) ?(\d{1,5})\b(?! ?(?:MiB|GiB|MB|GB|%|\.\d))"
-    r"|\bcuda ?error (\d{1,5})\b(?! ?(?:MiB|GiB|MB|GB|%|\.\d))",
+    r"|\bcuda(?: driver| runtime)? ?error(?: code)?(?: ?[:#=]) ?(\d{1,5})\b(?! ?(?:MiB|GiB|MB|GB|%|\.\d))"
+    r"|\bcuda(?: driver| runtime)? ?error (\d{1,5})\b(?! ?(?:MiB|GiB|MB|GB|%|\.\d))",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
 _NAMED = re.compile(r"\b(cudaError[A-Z]\w{2,60}|CUDA_ERROR_[A-Z_]{2,60})\b")
-_TRIGGERS = ("cuda runtime error", "thcudacheck", "cuda error", "cudaerror", "cuda_error_")
+_TRIGGERS = ("cuda runtime error", "thcudacheck", "cuda error", "cuda driver error", "cudaerror", "cuda_error_")
 # The runtime that printed the number did not know it: the number is from the other numbering.
 _UNRECOGNISED = "unrecognized error code"
 

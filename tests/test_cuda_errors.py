@@ -30,6 +30,7 @@ def test_the_table_holds_both_numberings_of_the_faq_errors():
         ("THCudaCheck FAIL file=nms_kernel.cu line=103 error=48 : unrecognized error code", ["cudaErrorNoKernelImageForDevice"]),
         ("CUDA error 98 in deform_conv", ["cudaErrorInvalidDeviceFunction"]),
         ("CUDA error: 209", ["cudaErrorNoKernelImageForDevice"]),
+        ("CUDA driver error: 209", ["cudaErrorNoKernelImageForDevice"]),
         # the same meaning in both numberings
         ("cuda runtime error (9) : invalid configuration argument", ["cudaErrorInvalidConfiguration"]),
         # names: the runtime's enumerators and the driver API's

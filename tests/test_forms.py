@@ -68,6 +68,10 @@ def test_pytorch_warning_about_the_gpu_architecture():
         ("With DistributedDataParallel on 8 GPUs some parameters did not take part in the loss after freezing the neck",
          "", "ddp-unused-params"),
         ("I installed mmcv==1.7.2 but mmdet 3.2.0 says they are incompatible", "", "mmcv-mmdet-compat"),
+        ("is the mmcv version too high? mmcv 2.2.0, mmdet 3.3.0", "", "mmcv-mmdet-compat"),
+        ("dist_train.sh with 2 GPUs stops: the detector has unused parameters after I froze the neck", "",
+         "ddp-unused-params"),
+        ("mmdet test.py ends with returncode=-11", "", "segfault"),
     ],
 )
 def test_a_placed_description_is_answered(body, title, rule):
