@@ -143,19 +143,28 @@ def _places(described: RegexPattern, haystack: _Haystack) -> bool:
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     if regex.anchors and not haystack.holds_any(regex.anchors):
         return None
+    if not all(haystack.holds_any(group) for group in regex.also):
+        return None  # another required part's literals are nowhere in the issue
     text = haystack.text
     if regex.single_line and regex.anchors:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
         for line in haystack.lines_with(regex.anchors):
-            if regex.compiled.search(text.lines[line]):
-                return Evidence(line, text.lines[line])
+            content = text.lines[line]
+            if regex.also and not _holds_each(content.lower(), regex.also):
+                continue
+            if regex.compiled.search(content):
+                return Evidence(line, content)
         return None
     hit = regex.compiled.search(text.text)
     if hit is None:
         return None
     line = text.line_at(hit.start())
     return Evidence(line, text.lines[line])
+
+
+def _holds_each(lowered_line: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    return all(any(literal in lowered_line for literal in group) for group in groups)
 
 
 def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evidence] | None:

@@ -29,6 +29,8 @@ class Screened:
     anchors: tuple[str, ...]  # lowercase literals: every match contains one of them
     keywords: tuple[str, ...]  # whole lowercase words: every match contains one; () if unknown
     single_line: bool = False  # no match can span a newline: it may be searched line by line
+    # the other required parts' literals: a match also holds one literal of each of these groups
+    also: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,19 @@ def check(source: str) -> Screened:
             "variable repeats one after another multiply the ways a failed match is retried "
             f"(more than {MAX_BACKTRACKING:,} per position): make them shorter or anchor them on literal text"
         )
-    candidates = _candidate_sets(parsed.data)
-    literals = max(candidates, key=_distinctiveness) if candidates else set()
+    candidates = sorted(_candidate_sets(parsed.data), key=_distinctiveness, reverse=True)
+    literals = candidates[0] if candidates else set()
     anchors = tuple(sorted({literal.text for literal in literals}))
+    also = tuple(dict.fromkeys(tuple(sorted({literal.text for literal in options})) for options in candidates[1:]))
     # The keywords may come from another required set than the anchors: "\\bparams?\\b.{0,40}used in"
     # is searched for "used in" but indexed by "param" and "params".
     keywords: tuple[str, ...] = ()
-    for options in sorted(candidates, key=_distinctiveness, reverse=True):
+    for options in candidates:
         words = [_whole_word(literal) for literal in options]
         if words and all(words):
             keywords = tuple(sorted(set(words)))
             break
-    return Screened(anchors, keywords, not _may_match_newline(parsed.data))
+    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also)
 
 
 # Classes that contain "\n": \s, \W, \D and negated sets ([^x]). "." does not (no DOTALL).
@@ -247,7 +250,8 @@ def _long_enough(text: str) -> bool:
 
 
 def _weight(text: str) -> int:
-    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+    # A CJK bigram ("版本") is rarer in these issues than a four-letter name ("mmcv"): weigh it more.
+    return sum(3 if ord(char) > 0x2E7F else 1 for char in text)
 
 
 def _literal_options(op, value) -> list[str] | None:

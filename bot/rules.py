@@ -61,6 +61,7 @@ class RegexPattern:
     context: tuple[RegexPattern, ...] = ()
     described: bool = False
     single_line: bool = False  # no match spans a newline: searched only on the lines holding an anchor
+    also: tuple[tuple[str, ...], ...] = ()  # literal groups of the pattern's other required parts
 
     @property
     def source(self) -> str:
@@ -431,7 +432,8 @@ def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
     if not places:
         raise context.error("needs at least one context regex")
     pattern = _regex(doc)
-    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line)
+    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line,
+                        pattern.also)
 
 
 def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
@@ -463,7 +465,8 @@ def _regex(doc: _Doc) -> RegexPattern:
         screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line)
+    return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line,
+                        also=screened.also)
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:

@@ -146,3 +146,12 @@ def test_explain_says_why_near_rules_did_not_answer(tmp_path):
                "platform linux, needs win32" in line for line in lines)
     assert any(line.startswith("fuzzy-one: fuzzy phrase") and "under its threshold 99" in line for line in lines)
     assert any(line.startswith("keyword-only: its keyword") for line in lines)
+
+
+def test_a_line_missing_another_required_part_is_not_searched_and_nothing_is_lost(tmp_path):
+    rule = make_rule(tmp_path, patterns=[{"regex": r"\bmmcv\b.{0,40}\bremoved\b.{0,30}\brunner\b"}])
+    rules = build_ruleset([rule])
+    body = "\n".join(["the destructor was removed"] * 300 + ["mmcv 2.0 removed the runner"])
+    (found,) = matched(rules, body)
+    assert found.evidence.line == 301
+    assert matched(rules, "\n".join(["the destructor was removed"] * 300 + ["mmcv 2.0 is fine, runner too"])) == ()

@@ -80,3 +80,9 @@ def test_a_literal_followed_by_a_space_ends_a_word():
 
 def test_short_alternatives_are_no_anchor():
     assert check(r"(?:ab|cd)x").anchors == ()
+
+
+def test_every_required_part_gives_a_group_of_literals():
+    screened = check(r"\bmmcv\b.{0,40}\b(?:removed|deleted)\b.{0,30}\b(?:runner|parallel)\b")
+    assert screened.anchors == ("deleted", "removed")
+    assert set(screened.also) == {("parallel", "runner"), ("mmcv",)}
