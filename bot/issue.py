@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -56,17 +56,36 @@ class IssueText:
         literal whose inner words are missing need not be searched for."""
         return frozenset(self.lowered.encode("ascii", "replace").translate(_NOT_WORD_BYTES).decode("ascii").split())
 
-    def may_hold(self, literal: str) -> bool:
-        """False when ``literal`` surely does not occur: one of its inner words is not in the text.
+    def may_hold(self, literal: str, starts_word: bool = False, ends_word: bool = False) -> bool:
+        """False when ``literal`` surely does not occur, told from the text's words.
 
-        A set look-up instead of a scan of the whole text, which costs tens of microseconds on 64 KB;
-        on a short text the scan is cheaper than the look-up, and this always says True.
+        A word inside the literal must be a word of the text; one that starts a word (after a space
+        in the literal, or where the pattern puts \\b) must begin one, and one that ends a word must
+        end one. Set and sorted-list look-ups instead of a scan of the whole text, which costs tens
+        of microseconds on 64 KB; on a short text the scan is cheaper, and this always says True.
         """
         if not literal.isascii() and self.text.isascii():
             return False  # "段错误" in a log without a single non-ASCII character (isascii is O(1))
         if len(self.text) < WORD_CHECK_MIN_CHARS:
             return True
-        return all(word in self.words for word in inner_words(literal))
+        for token, starts, ends in word_tokens(literal, starts_word, ends_word):
+            if starts and ends:
+                if token not in self.words:
+                    return False
+            elif starts:
+                if not _has_prefix(self.sorted_words, token):
+                    return False
+            elif ends and not _has_prefix(self.sorted_reversed_words, token[::-1]):
+                return False
+        return True
+
+    @cached_property
+    def sorted_words(self) -> list[str]:
+        return sorted(self.words)
+
+    @cached_property
+    def sorted_reversed_words(self) -> list[str]:
+        return sorted(word[::-1] for word in self.words)
 
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
@@ -107,14 +126,26 @@ class IssueText:
 _NOT_WORD_BYTES = bytes(
     byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for byte in range(256)
 )
-_INNER_WORD = re.compile(r"(?<=[^a-z0-9_])[a-z0-9_]+(?=[^a-z0-9_])")
+_TOKEN = re.compile(r"[a-z0-9_]+")
 
 
 @lru_cache(maxsize=4096)
-def inner_words(literal: str) -> tuple[str, ...]:
-    """The words of a lowercase literal that are whole words wherever it occurs: those with a
-    non-word character on both sides inside the literal ("open" in "cannot open shared")."""
-    return tuple(_INNER_WORD.findall(literal))
+def word_tokens(literal: str, starts_word: bool = False, ends_word: bool = False) -> tuple[tuple[str, bool, bool], ...]:
+    """The words of a lowercase literal, each with whether it surely starts and ends a word of any
+    text holding the literal: "open" in "cannot open shared" does both; "cannot" only ends one,
+    unless the literal itself starts a word (``starts_word``: a \\b before it in the pattern)."""
+    tokens = []
+    for found in _TOKEN.finditer(literal):
+        starts = found.start() > 0 or starts_word
+        ends = found.end() < len(literal) or ends_word
+        if starts or ends:
+            tokens.append((found.group(0), starts, ends))
+    return tuple(tokens)
+
+
+def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
+    at = bisect_left(sorted_words, prefix)
+    return at < len(sorted_words) and sorted_words[at].startswith(prefix)
 
 
 # Full-width punctuation typed by Chinese input methods, typographic quotes and the like:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
@@ -11,6 +12,7 @@ from bot.findings import Finding, read_findings
 from bot.issue import WORD_CHECK_MIN_CHARS, ErrorSignature, IssueText
 from bot.rules import FINDING_WORD, FindingPattern, PhrasePattern, RegexPattern, Rule, RuleSet
 
+_UNBOUNDED = (False, False)
 REGEX_SCORE = 100.0
 # An error described in words, not pasted: weaker evidence, ranked after pasted errors.
 DESCRIBED_SCORE = 90.0
@@ -51,25 +53,29 @@ class _Haystack:
         for signature in signatures:
             lines.setdefault(signature.line, text.lines[signature.line])
         self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
-        self._present: dict[str, bool] = {}
+        self._present: dict[tuple[str, tuple[bool, bool]], bool] = {}
         self._lines: dict[str, list[int]] = {}
 
-    def lines_with(self, anchors: tuple[str, ...]) -> list[int]:
+    def lines_with(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> list[int]:
         """The lines holding one of ``anchors``, in order (each anchor's lines found once per issue)."""
         numbers: set[int] = set()
         for anchor in anchors:
+            if not self.holds_any((anchor,), bounds):
+                continue  # known absent (cached): no second scan
             found = self._lines.get(anchor)
             if found is None:
                 found = self._lines[anchor] = self.text.lines_holding((anchor,))
             numbers.update(found)
         return sorted(numbers)
 
-    def holds_any(self, anchors: tuple[str, ...]) -> bool:
+    def holds_any(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> bool:
+        """Whether the text holds one of ``anchors``; ``bounds`` says which start or end a word."""
         for anchor in anchors:
-            present = self._present.get(anchor)
+            edges = bounds.get(anchor, _UNBOUNDED) if bounds else _UNBOUNDED
+            present = self._present.get((anchor, edges))
             if present is None:
-                present = self._present[anchor] = anchor in self.lowered if self.short else (
-                    self.text.may_hold(anchor) and anchor in self.lowered)
+                present = self._present[(anchor, edges)] = anchor in self.lowered if self.short else (
+                    self.text.may_hold(anchor, *edges) and anchor in self.lowered)
             if present:
                 return True
         return False
@@ -141,15 +147,15 @@ def _places(described: RegexPattern, haystack: _Haystack) -> bool:
 
 
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
-    if regex.anchors and not haystack.holds_any(regex.anchors):
+    if regex.anchors and not haystack.holds_any(regex.anchors, regex.bounds):
         return None
-    if not all(haystack.holds_any(group) for group in regex.also):
+    if not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
         return None  # another required part's literals are nowhere in the issue
     text = haystack.text
     if regex.single_line and regex.anchors:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
-        for line in haystack.lines_with(regex.anchors):
+        for line in haystack.lines_with(regex.anchors, regex.bounds):
             content = text.lines[line]
             if regex.also and not _holds_each(content.lower(), regex.also):
                 continue

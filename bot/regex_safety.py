@@ -31,6 +31,8 @@ class Screened:
     single_line: bool = False  # no match can span a newline: it may be searched line by line
     # the other required parts' literals: a match also holds one literal of each of these groups
     also: tuple[tuple[str, ...], ...] = ()
+    # (literal, starts a word, ends a word) for the literals above: "\\bremove" is where a word starts
+    bounds: tuple[tuple[str, bool, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,12 @@ def check(source: str) -> Screened:
         if words and all(words):
             keywords = tuple(sorted(set(words)))
             break
-    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also)
+    edges: dict[str, tuple[bool, bool]] = {}
+    for literal in (literal for options in candidates for literal in options):
+        left, right = edges.get(literal.text, (True, True))  # a literal in two places: the weaker edges
+        edges[literal.text] = (left and literal.bounded_left, right and literal.bounded_right)
+    bounds = tuple((text, left, right) for text, (left, right) in sorted(edges.items()) if left or right)
+    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also, bounds)
 
 
 # Classes that contain "\n": \s, \W, \D and negated sets ([^x]). "." does not (no DOTALL).

@@ -62,6 +62,8 @@ class RegexPattern:
     described: bool = False
     single_line: bool = False  # no match spans a newline: searched only on the lines holding an anchor
     also: tuple[tuple[str, ...], ...] = ()  # literal groups of the pattern's other required parts
+    # literal -> (starts a word, ends a word), for the literals the pattern's \b bound
+    bounds: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -433,7 +435,7 @@ def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
         raise context.error("needs at least one context regex")
     pattern = _regex(doc)
     return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line,
-                        pattern.also)
+                        pattern.also, pattern.bounds)
 
 
 def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
@@ -466,7 +468,7 @@ def _regex(doc: _Doc) -> RegexPattern:
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
     return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line,
-                        also=screened.also)
+                        also=screened.also, bounds={text: (left, right) for text, left, right in screened.bounds})
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:

@@ -132,3 +132,15 @@ def test_a_chinese_aside_in_an_english_title_stays_english():
 
 def test_a_short_chinese_title_counts():
     assert detect_language(Issue("[Bug] 评估时报错", "")) == "zh"
+
+
+def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
+    from bot.issue import WORD_CHECK_MIN_CHARS
+
+    text = read_issue(Issue("", "the destructor was implicitly deleted\n" * (WORD_CHECK_MIN_CHARS // 30)))
+    assert text.may_hold("destructor was")  # "destructor" ends a word, "was" starts one
+    assert not text.may_hold("cannot open shared")  # "open" is no word of the text
+    assert not text.may_hold("remove", starts_word=True)  # no word starts with "remove"
+    assert text.may_hold("struct")  # inside "destructor": a literal with no bounds is never ruled out
+    assert not text.may_hold("struct", starts_word=True)
+    assert not text.may_hold("段错误")  # CJK in an ASCII-only text
