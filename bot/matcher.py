@@ -70,11 +70,14 @@ class _Haystack:
 
     def holds_any(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> bool:
         """Whether the text holds one of ``anchors``; ``bounds`` says which start or end a word."""
+        if self.short:  # a scan of a short text is cheaper than any look-up
+            lowered = self.lowered
+            return any(anchor in lowered for anchor in anchors)
         for anchor in anchors:
             edges = bounds.get(anchor, _UNBOUNDED) if bounds else _UNBOUNDED
             present = self._present.get((anchor, edges))
             if present is None:
-                present = self._present[(anchor, edges)] = anchor in self.lowered if self.short else (
+                present = self._present[(anchor, edges)] = (
                     self.text.may_hold(anchor, *edges) and anchor in self.lowered)
             if present:
                 return True
@@ -149,10 +152,12 @@ def _places(described: RegexPattern, haystack: _Haystack) -> bool:
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     if regex.anchors and not haystack.holds_any(regex.anchors, regex.bounds):
         return None
-    if not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
-        return None  # another required part's literals are nowhere in the issue
     text = haystack.text
-    if regex.single_line and regex.anchors:
+    if haystack.short:
+        pass  # a search of a short text costs less than narrowing it down first
+    elif not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
+        return None  # another required part's literals are nowhere in the issue
+    elif regex.single_line and regex.anchors:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
         for line in haystack.lines_with(regex.anchors, regex.bounds):
