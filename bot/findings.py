@@ -10,26 +10,15 @@ installed release) is not an FAQ entry: it is reported apart from the matched ru
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot import cuda_errors, registry_names
 from bot.cuda_errors import numbering_range
 from bot.environment import Environment
+from bot.finding import Finding
 from bot.issue import IssueText
 from bot.symbols import read_library, read_symbol
 
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # the reader: one of KINDS
-    value: str  # what a rule's ``finding`` pattern asks for
-    line: int  # 0 = the title
-    message: str = ""  # key of the reply's sentence about it ("" = nothing to add)
-    fields: tuple[tuple[str, str], ...] = ()  # the sentence's values
-    hint: bool = False  # stands apart from any FAQ entry
-
-    def field(self, name: str) -> str:
-        return dict(self.fields).get(name, "")
+__all__ = ["Finding", "KINDS", "allowed_values", "read_findings"]
 
 
 # Every kind and the values its reader gives, for validating rules.

@@ -13,15 +13,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from bot.environment import Environment
+from bot.finding import Finding
 from bot.issue import IssueText
 from bot.reference_tables import DATA_DIR, DataFileError, _read_csv
 from bot.version import Version, parse_version
-
-if TYPE_CHECKING:
-    from bot.findings import Finding
 
 LIBRARIES = ("mmcv", "mmdet", "mmengine")
 # Shorter names are matched only when they differ in case or separators ("COCODataset").
@@ -98,8 +94,7 @@ _ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ",
 
 
 def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
-    from bot.findings import Finding
-
+    """A finding for each registry miss and each class registered twice."""
     found: list[Finding] = []
     for number in text.lines_holding((" is not in the ", " already registered in ")):
         line = text.lines[number]
@@ -108,7 +103,7 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
         for hit in _NOT_IN.finditer(line) if " is not in the " in lowered else ():
             scope = _SCOPE.match(hit[2])
             covered = scope[1].lower() in COVERED_SCOPES if scope else not _OTHER_LIBRARY.match(text.project)
-            found.append(_not_in(hit[1].split(".")[-1], number, env, Finding, covered))
+            found.append(_not_in(hit[1].split(".")[-1], number, env, covered))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
@@ -120,27 +115,27 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
     return found
 
 
-def _not_in(name: str, line: int, env: Environment, finding, covered: bool = True):
+def _not_in(name: str, line: int, env: Environment, covered: bool = True) -> Finding:
     """Which case a registry miss is; only the FAQ's case where the table does not cover the library
     (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
     table = name_table()
     rows = table.by_name.get(name)
     if not covered:
-        return finding("registry-miss", "unregistered", line, "", (("name", name),))
+        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
     if rows:
         newer = _newer_than_installed(rows, env)
         if newer is not None:
             row, installed = newer
-            return finding("registry-miss", "newer-release", line, "hint-newer-release",
+            return Finding("registry-miss", "newer-release", line, "hint-newer-release",
                            (("name", name), ("library", row.library), ("since", str(row.first)),
                             ("installed", str(installed))), hint=True)
-        return finding("registry-miss", "unregistered", line, "", (("name", name),))
+        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
     suggestion = _spelling_of(name, table)
     if suggestion is not None:
         library = table.by_name[suggestion][0].library
-        return finding("registry-miss", "misspelt", line, "hint-did-you-mean",
+        return Finding("registry-miss", "misspelt", line, "hint-did-you-mean",
                        (("name", name), ("suggestion", suggestion), ("library", library)), hint=True)
-    return finding("registry-miss", "unregistered", line, "", (("name", name),))
+    return Finding("registry-miss", "unregistered", line, "", (("name", name),))
 
 
 def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> tuple[Registration, Version] | None:
