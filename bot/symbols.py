@@ -114,7 +114,12 @@ class _Reader:
                     return False
                 continue
             self.at += 1
-            if char in "INLXFZ":  # nested, template args, literal, expression, function type, local
+            if char == "L" and self.peek(2) != "_Z":  # a literal, L <type> <number> E: its digits are no name
+                end = self.text.find("E", self.at)
+                if end == -1:
+                    return False
+                self.at = end + 1
+            elif char in "INLXFZ":  # nested, template args, an external name (L_Z), expression, function, local
                 depth += 1
             elif char == "E":
                 depth -= 1

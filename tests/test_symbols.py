@@ -26,6 +26,9 @@ from bot.symbols import read_library, read_symbol
         ("_Z11nms_forwardRKN2at6TensorES2_f", "nms_forward", "other"),
         ("_ZN8pybind116detail11type_casterIN2at6TensorEvE4loadENS_6handleEb",
          "pybind11::detail::type_caster<…>::load", "other"),
+        # template arguments holding literals (Li1E) and substitutions (S0_)
+        ("_ZN2at6native6detail6kernelILi1EN3c104HalfEEEvRKNS_6TensorE", "at::native::detail::kernel<…>", "pytorch"),
+        ("_ZN3c104impl12boxed_kernelILb1ES0_EEvv", "c10::impl::boxed_kernel<…>", "pytorch"),
     ],
 )
 def test_the_outer_scope_says_whose_symbol_it_is(mangled, name, owner):
