@@ -54,6 +54,7 @@ class _Haystack:
             lines.setdefault(signature.line, text.lines[signature.line])
         self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
         self._present: dict[tuple[str, tuple[bool, bool]], bool] = {}
+        self._present_short: dict[str, bool] = {}
         self._lines: dict[str, list[int]] = {}
 
     def lines_with(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> list[int]:
@@ -70,9 +71,14 @@ class _Haystack:
 
     def holds_any(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> bool:
         """Whether the text holds one of ``anchors``; ``bounds`` says which start or end a word."""
-        if self.short:  # a scan of a short text is cheaper than any look-up
-            lowered = self.lowered
-            return any(anchor in lowered for anchor in anchors)
+        if self.short:  # a scan of a short text is cheaper than the word look-ups: no bounds
+            for anchor in anchors:
+                present = self._present_short.get(anchor)
+                if present is None:  # rules share anchors: each is looked for once per issue
+                    present = self._present_short[anchor] = anchor in self.lowered
+                if present:
+                    return True
+            return False
         for anchor in anchors:
             edges = bounds.get(anchor, _UNBOUNDED) if bounds else _UNBOUNDED
             present = self._present.get((anchor, edges))
@@ -107,8 +113,12 @@ def match_rules(
 
 
 def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
-    accepted = _accepted_findings(rule, haystack)
-    for regex in rule.regexes:
+    accepted = _accepted_findings(rule, haystack) if rule.findings else ()
+    holds_any = haystack.holds_any
+    tried = not rule.regex_anchors or holds_any(rule.regex_anchors, rule.regex_bounds)
+    for regex in rule.regexes if tried else ():
+        if regex.anchors and not holds_any(regex.anchors, regex.bounds):
+            continue  # the usual case, checked here: a call less per pattern
         hit = _regex_hit(regex, haystack)
         if hit is not None:
             return Match(rule, REGEX_SCORE, hit, regex.source, accepted)
@@ -124,7 +134,9 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
             best = Match(rule, found[0], found[1], phrase.phrase)
     if best is not None:
         return best
-    for described in rule.described:
+    for described in rule.described if tried else ():
+        if described.anchors and not holds_any(described.anchors, described.bounds):
+            continue
         hit = _regex_hit(described, haystack)
         if hit is not None and _places(described, haystack):
             return Match(rule, DESCRIBED_SCORE, hit, described.source)
@@ -132,8 +144,6 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
 
 
 def _accepted_findings(rule: Rule, haystack: _Haystack) -> tuple[Finding, ...]:
-    if not rule.findings:
-        return ()
     return tuple(
         found for found in haystack.findings
         if any(found.kind == pattern.kind and found.value in pattern.values for pattern in rule.findings)

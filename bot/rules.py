@@ -140,6 +140,28 @@ class Rule:
     path: str = ""
     findings: tuple[FindingPattern, ...] = ()
     described: tuple[RegexPattern, ...] = ()
+    # Every anchor of the regex and described patterns when each has some, else (): a text holding
+    # none of them matches none of those patterns, so they need not be tried one by one.
+    regex_anchors: tuple[str, ...] = field(init=False, default=())
+    regex_bounds: Mapping[str, tuple[bool, bool]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        patterns = (*self.regexes, *self.described)
+        anchors = _union_of_anchors(patterns)
+        bounds: dict[str, tuple[bool, bool]] = {}
+        for anchor in anchors:  # where patterns share a literal with other edges, the weaker ones
+            edges = [pattern.bounds.get(anchor, (False, False)) for pattern in patterns if anchor in pattern.anchors]
+            left, right = all(edge[0] for edge in edges), all(edge[1] for edge in edges)
+            if left or right:
+                bounds[anchor] = (left, right)
+        object.__setattr__(self, "regex_anchors", anchors)
+        object.__setattr__(self, "regex_bounds", bounds)
+
+
+def _union_of_anchors(patterns: tuple[RegexPattern, ...]) -> tuple[str, ...]:
+    if not patterns or any(not pattern.anchors for pattern in patterns):
+        return ()
+    return tuple(sorted({anchor for pattern in patterns for anchor in pattern.anchors}))
 
 
 @dataclass(frozen=True)
