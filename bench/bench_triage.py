@@ -69,8 +69,13 @@ def variant_rule(number: int, original: Rule) -> dict:
 
     The keyword index saves nothing on these: the worst case for growth.
     """
-    patterns = [{"regex": f"(?:{regex.source}).{{0,40}}variant{number}"} for regex in original.regexes]
+    # (a bounded gap such as .{0,40} before the word would multiply the original's own repeats past
+    # what rules check accepts: a literal " variantN" keeps the copy as safe as its original)
+    patterns = [{"regex": f"(?:{regex.source}) variant{number}"} for regex in original.regexes]
     patterns += [{"phrase": f"{phrase.phrase} variant{number}", "min_score": 99} for phrase in original.phrases]
+    patterns += [{"described": f"(?:{described.source}) variant{number}",
+                  "context": [context.source for context in described.context]} for described in original.described]
+    patterns += [{"finding": finding.kind, "is": sorted(finding.values)} for finding in original.findings]
     return {"patterns": patterns, "context": [context.source for context in original.context] or ["."]}
 
 

@@ -42,9 +42,16 @@ def _read_issue(source: str) -> Issue:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from bot.triage import triage
+    from bot.triage import explain_triage, triage
 
-    verdict = triage(_read_issue(args.file), _rules(args))
+    issue, rules = _read_issue(args.file), _rules(args)
+    verdict = triage(issue, rules)
+    if args.explain:
+        lines = explain_triage(issue, rules)
+        answered = ", ".join(m.rule.id for m in verdict.matches) or "none"
+        print(f"answered: {answered}", file=sys.stderr)
+        for line in lines or ["(no other rule came close)"]:
+            print(line, file=sys.stderr)
     if args.json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
     elif verdict.comment is None:
@@ -55,9 +62,10 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import evaluate, format_report, read_corpus
+    from bot.evaluate import evaluate_corpora, format_report, read_corpus
 
-    report = evaluate(read_corpus(args.corpus), _rules(args))
+    rules = _rules(args)
+    report = evaluate_corpora(((Path(path).name, list(read_corpus(path))) for path in args.corpus), rules)
     print(json.dumps(report.as_json(), indent=2) if args.json else format_report(report))
     return 0
 
@@ -290,10 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     triage = commands.add_parser("triage", help="triage one issue and print the comment")
     triage.add_argument("file", nargs="?", default="-", help="JSON {title, body} or markdown; - for stdin")
     triage.add_argument("--json", action="store_true", help="print matches, labels, language, env, comment")
+    triage.add_argument("--explain", action="store_true",
+                        help="also print (to stderr) why each rule that came close did not answer")
     triage.set_defaults(handler=cmd_triage)
 
-    evaluation = commands.add_parser("eval", help="precision and recall on a labelled corpus (JSON lines)")
-    evaluation.add_argument("corpus")
+    evaluation = commands.add_parser("eval", help="precision and recall on labelled corpora (JSON lines)")
+    evaluation.add_argument("corpus", nargs="+", help="one or more corpora: reported together and apart")
     evaluation.add_argument("--json", action="store_true")
     evaluation.set_defaults(handler=cmd_eval)
 

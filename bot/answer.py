@@ -18,6 +18,7 @@ from bot.diagnosis import Diagnosis, Message, MessageValue
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
+from bot.findings import Finding
 from bot.matcher import Match
 from bot.reference_tables import Project, project_named
 from bot.reporter import (
@@ -121,6 +122,7 @@ class Section:
     summary: Filled
     steps: tuple[Filled, ...]
     faq: str
+    notes: tuple[Finding, ...] = ()  # what the quoted error itself tells (a symbol's owner, a CUDA code's name)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Answer:
     sections: tuple[Section, ...]
     ask: Message | None  # the request for the environment, when it is missing and would help
     env_rows: tuple[tuple[str, str], ...]  # the facts of the environment the answer used
+    hints: tuple[Finding, ...] = ()  # answer no FAQ entry (a misspelt class name, a class newer than the release)
 
     @property
     def asks_environment(self) -> bool:
@@ -297,8 +300,14 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
 
 # --- the answer --------------------------------------------------------------------------------------
 
+def compose_hints(language: str, hints: Iterable[Finding]) -> Answer:
+    """The answer when no FAQ entry matched but the error says something sure (a misspelt class name)."""
+    return Answer(language, (), (), None, (), tuple(hint for hint in hints if hint.message))
+
+
 def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment,
-            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], checks: Iterable[str]) -> Answer:
+            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], checks: Iterable[str],
+            hints: Iterable[Finding] = ()) -> Answer:
     """The answer to this reporter for the matched rules (best first)."""
     matches = list(matches)[:MAX_ANSWERS]
     diagnoses = tuple(diagnoses)
@@ -316,8 +325,9 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         summary, *steps = (_filled(template, fills) for template in templates)
         for piece in (summary, *steps):
             used.update(piece.values)
+        notes = tuple(dict.fromkeys(finding for finding in found.findings if finding.message))
         sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
-                                _faq(rule, facts)))
+                                _faq(rule, facts), notes))
     findings = [diagnosis.message for diagnosis in diagnoses]
     range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
     if range_finding is not None:
@@ -330,7 +340,8 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
         ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
     rows = _env_rows(env, diagnoses, facts, used)
-    return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows))
+    return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows),
+                  tuple(hint for hint in hints if hint.message))
 
 
 def _faq(rule: Rule, facts: Facts) -> str:

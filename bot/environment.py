@@ -179,9 +179,14 @@ _PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}
 # "torch版本是1.8.0", "mmcv 的版本为 2.1.0": a version named in Chinese prose, anywhere in the line.
 _ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*(?:是|为|:)?\s*{_VER}(?!\w|\.\w)",
                          re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
-_PARTS = re.compile(r"\s*[,;，、]\s*")
+# Separators between items; the parts are stripped after the split (a pattern opening with \s*
+# would be tried at every character of a long nvcc command line).
+_PARTS = re.compile(r"[,;，、]")
+# What every pin has: "=" then a version ("torch==1.9.0"); its literal first character is found fast.
+_PIN_HINT = re.compile(r"=\s*v?\d")
 _MAX_LINE = 20_000  # a torch "Build settings" line is a few KB; longer lines are junk
 # Lines of free text examined for package versions: far more than any pip list, and a bound on
 # the time an adversarial body (a megabyte of "torch 1.2, mmcv==1.0" lines) can take.
@@ -380,7 +385,8 @@ class _Reader:
             handler(self, value, number)
         elif key.startswith("GPU "):
             self._gpu(key, value, number)
-        elif len(stripped) < 400 and self.free_text_budget and not stripped.startswith("File "):
+        elif len(stripped) < 400 and self.free_text_budget and not stripped.startswith("File ") \
+                and _DIGIT.search(stripped):  # every version read from free text has a digit
             lowered = stripped.lower()
             if _PACKAGE_HINT.search(lowered):
                 self.free_text_budget -= 1
@@ -466,12 +472,12 @@ class _Reader:
         if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
             self.secondary.offer("nvcc", _nvcc(line), number)
             return
-        for part in _PARTS.split(line):
+        for part in (part.strip() for part in _PARTS.split(line)):
             found = _ITEM.match(part)
             if found:
                 listed = _is_listing_row(found, part == line)
                 self._package(found["name"], found[3], found["build"] or "", listed, number)
-        if "=" in line:
+        if "=" in line and _PIN_HINT.search(line):
             for found in _PIN.finditer(line):
                 self._package(found[1], found[2], "", False, number)
         if "版本" in line:

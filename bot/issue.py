@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 # GitHub caps an issue body at 65,536 characters; anything longer is not a real issue body.
 # Keep its head and its tail: tracebacks end where logs end.
@@ -15,6 +15,8 @@ MAX_TEXT_CHARS = 65_536
 # message worth answering is that long, and capping it bounds every regex's work per line.
 MAX_LINE_CHARS = 2_000
 MAX_SIGNATURES = 200
+# From this length on, a literal's inner words are looked up before the text is scanned for it.
+WORD_CHECK_MIN_CHARS = 8_192
 MAX_SIGNATURE_CHARS = 300
 
 
@@ -60,9 +62,102 @@ class IssueText:
         """``text`` in lowercase, for literal look-ups: made once, shared by every reader."""
         return self.text.lower()
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The whole words ([a-z0-9_]+) of ``lowered``: the keyword index looks them up, and a
+        literal whose inner words are missing need not be searched for."""
+        return frozenset(self.lowered.encode("ascii", "replace").translate(_NOT_WORD_BYTES).decode("ascii").split())
+
+    def may_hold(self, literal: str, starts_word: bool = False, ends_word: bool = False) -> bool:
+        """False when ``literal`` surely does not occur, told from the text's words.
+
+        A word inside the literal must be a word of the text; one that starts a word (after a space
+        in the literal, or where the pattern puts \\b) must begin one, and one that ends a word must
+        end one. Set and sorted-list look-ups instead of a scan of the whole text, which costs tens
+        of microseconds on 64 KB; on a short text the scan is cheaper, and this always says True.
+        """
+        if not literal.isascii() and self.text.isascii():
+            return False  # "段错误" in a log without a single non-ASCII character (isascii is O(1))
+        if len(self.text) < WORD_CHECK_MIN_CHARS:
+            return True
+        for token, starts, ends in word_tokens(literal, starts_word, ends_word):
+            if starts and ends:
+                if token not in self.words:
+                    return False
+            elif starts:
+                if not _has_prefix(self.sorted_words, token):
+                    return False
+            elif ends and not _has_prefix(self.sorted_reversed_words, token[::-1]):
+                return False
+        return True
+
+    @cached_property
+    def sorted_words(self) -> list[str]:
+        return sorted(self.words)
+
+    @cached_property
+    def sorted_reversed_words(self) -> list[str]:
+        return sorted(word[::-1] for word in self.words)
+
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
         return bisect_right(self.offsets, offset) - 1
+
+    def lines_holding(self, triggers: tuple[str, ...]) -> list[int]:
+        """The numbers of the lines holding one of the lowercase ``triggers``, in order.
+
+        One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
+        """
+        lowered = self.searched
+        long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
+        numbers: set[int] = set()
+        for trigger in triggers:
+            position = lowered.find(trigger) if not long_text or self.may_hold(trigger) else -1
+            if position != -1:
+                self._add_trigger_lines(lowered, trigger, position, numbers)
+        return sorted(numbers) if numbers else []
+
+    @cached_property
+    def searched(self) -> str:
+        """``lowered``, or ``text`` where lowercasing changed the length (offsets would drift)."""
+        return self.lowered if len(self.lowered) == len(self.text) else self.text
+
+    def _add_trigger_lines(self, lowered: str, trigger: str, position: int, numbers: set[int]) -> None:
+        """The lines holding ``trigger`` from ``position`` on, once each: the search goes on from
+        the end of a found line."""
+        offsets, last = self.offsets, len(self.offsets) - 1
+        while position != -1:
+            number = bisect_right(offsets, position) - 1
+            numbers.add(number)
+            if number >= last:
+                return
+            position = lowered.find(trigger, offsets[number + 1])
+
+
+# Every byte but [a-z0-9_] becomes a space (non-ASCII arrives as "?"): the text's words, split in C.
+_NOT_WORD_BYTES = bytes(
+    byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for byte in range(256)
+)
+_TOKEN = re.compile(r"[a-z0-9_]+")
+
+
+@lru_cache(maxsize=4096)
+def word_tokens(literal: str, starts_word: bool = False, ends_word: bool = False) -> tuple[tuple[str, bool, bool], ...]:
+    """The words of a lowercase literal, each with whether it surely starts and ends a word of any
+    text holding the literal: "open" in "cannot open shared" does both; "cannot" only ends one,
+    unless the literal itself starts a word (``starts_word``: a \\b before it in the pattern)."""
+    tokens = []
+    for found in _TOKEN.finditer(literal):
+        starts = found.start() > 0 or starts_word
+        ends = found.end() < len(literal) or ends_word
+        if starts or ends:
+            tokens.append((found.group(0), starts, ends))
+    return tuple(tokens)
+
+
+def _has_prefix(sorted_words: list[str], prefix: str) -> bool:
+    at = bisect_left(sorted_words, prefix)
+    return at < len(sorted_words) and sorted_words[at].startswith(prefix)
 
 
 # Full-width punctuation typed by Chinese input methods, typographic quotes and the like:
@@ -73,11 +168,12 @@ _FOLD = str.maketrans(
         "＇": "'", "＂": '"', "‘": "'", "’": "'", "“": '"', "”": '"', "「": '"', "」": '"',
         "　": " ", "\t": " ", "\u00a0": " ", "\u200b": None, "\u200c": None, "\u200d": None,
         "\ufeff": None, "\r": None, "\x00": None,
+        # Control characters other than newline: binary junk pasted into an issue.
+        **{code: " " for code in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]},
     }
 )
-_SPACES = re.compile(r" {2,}")
-# Control characters other than newline: binary junk pasted into an issue.
-_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Written with its literal prefix ("  +", not " {2,}") so re scans for it at C speed: six times faster.
+_SPACES = re.compile("  +")
 
 
 def _normalise(text: str) -> str:
@@ -87,7 +183,7 @@ def _normalise(text: str) -> str:
     """
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text.translate(_FOLD)))
+    return _SPACES.sub(" ", text.translate(_FOLD))
 
 
 def bounded_body(body: str) -> str:
@@ -155,7 +251,18 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"\b(?:fatal )?error C\d{4}\b.{0,200}|(?:^|[\s:)])(?:fatal )?error: .{1,300}", re.I),
     ),
 )
-_EXCEPTION_TRIGGERS = ("error", "exception", "warning")
+# Exception endings are case-sensitive (_EXCEPTION_END): looked for in the text as written, so the
+# many lowercase "warning:" / "error:" lines of a build log are not tried for them.
+_EXCEPTION_TRIGGERS = ("Error", "Exception", "Warning")
+# "error" gives no kind: it is there so that the triggers holding it are looked for on its lines.
+_TRIGGERS_BY_KIND = (("", ("error",)), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
+# A trigger that holds an earlier one ("cuda error" holds "error") is looked for only on that one's lines.
+_ALL_TRIGGERS = [trigger for _, triggers in _TRIGGERS_BY_KIND for trigger in triggers]
+_PARENT_TRIGGER = {
+    trigger: parents[0]
+    for position, trigger in enumerate(_ALL_TRIGGERS)
+    if (parents := [earlier for earlier in _ALL_TRIGGERS[:position] if earlier in trigger])
+}
 
 
 def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
@@ -181,16 +288,34 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     str.find over the lowercased text is one fast scan per trigger; a case-insensitive
     alternation over the same 64 KB costs twenty times more.
     """
-    lowered = text.lowered
-    if len(lowered) != len(text.text):  # a few characters lowercase to two: offsets would drift
-        lowered = text.text
+    lowered = text.searched
+    offsets, last = text.offsets, len(text.offsets) - 1
+    long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
+    found: dict[str, set[int]] = {}
     kinds_by_line: dict[int, set[str]] = {}
-    for kind, triggers in (("exception", _EXCEPTION_TRIGGERS), *((k, t) for k, t, _ in _SIGNATURE_KINDS)):
+    for trigger in _EXCEPTION_TRIGGERS:
+        position = text.text.find(trigger)
+        if position != -1:
+            exception_lines: set[int] = set()
+            text._add_trigger_lines(text.text, trigger, position, exception_lines)
+            for number in exception_lines:
+                kinds_by_line.setdefault(number, set()).add("exception")
+    for kind, triggers in _TRIGGERS_BY_KIND:
+        lines: set[int] = set()
         for trigger in triggers:
-            position = lowered.find(trigger)
-            while position != -1:
-                kinds_by_line.setdefault(text.line_at(position), set()).add(kind)
-                position = lowered.find(trigger, position + len(trigger))
+            parent = _PARENT_TRIGGER.get(trigger)
+            if parent is not None:  # "error:" can only be on a line holding "error": look there alone
+                holding = {n for n in found[parent]
+                           if trigger in lowered[offsets[n]:offsets[n + 1] if n < last else len(lowered)]}
+            else:
+                holding = set()
+                position = lowered.find(trigger) if not long_text or text.may_hold(trigger) else -1
+                if position != -1:
+                    text._add_trigger_lines(lowered, trigger, position, holding)
+            found[trigger] = holding
+            lines |= holding
+        for number in lines if kind else ():
+            kinds_by_line.setdefault(number, set()).add(kind)
     return [(number, frozenset(kinds)) for number, kinds in sorted(kinds_by_line.items())]
 
 
@@ -208,16 +333,37 @@ def _signature_in(line: str, kinds: frozenset[str]) -> tuple[str, str] | None:
     return None
 
 
+def _exception_end(line: str) -> tuple[int, int] | None:
+    """Where ``_EXCEPTION_END`` first matches, found with str.find: the regex, opening with \\w,
+    is tried at every character of the line."""
+    best = None
+    for suffix in ("Error", "Exception", "Warning"):
+        at = line.find(suffix, 1)
+        while at != -1 and (best is None or at - 1 < best[0]):
+            end = at + len(suffix)
+            if _WORD_CHAR.match(line, at - 1) and not _WORD_CHAR.match(line, end):
+                colon = end + 1 if line.startswith(" :", end) else end
+                if line.startswith(":", colon):
+                    best = (at - 1, colon + 1)
+                    break
+            at = line.find(suffix, at + 1)
+    return best
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
 def _exception_in(line: str) -> str | None:
     """ "ModuleNotFoundError: No module named 'mmcv._ext'" from a line that ends a traceback."""
-    end = _EXCEPTION_END.search(line)
-    if end is None:
+    found = _exception_end(line)
+    if found is None:
         return None
-    start = end.start()
-    while start > 0 and line[start - 1] in _NAME_CHARS and end.start() - start < 120:
+    start, end = found
+    name_end = start
+    while start > 0 and line[start - 1] in _NAME_CHARS and name_end - start < 120:
         start -= 1
-    name_start = start + len(line[start:end.start()]) - len(line[start:end.start()].lstrip("._0123456789"))
-    return line[name_start : end.end() + 300].strip(" :")[:MAX_SIGNATURE_CHARS]
+    name_start = start + len(line[start:name_end]) - len(line[start:name_end].lstrip("._0123456789"))
+    return line[name_start : end + 300].strip(" :")[:MAX_SIGNATURE_CHARS]
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

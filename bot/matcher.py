@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.environment import Environment
-from bot.issue import ErrorSignature, IssueText
-from bot.rules import WORD, PhrasePattern, RegexPattern, Rule, RuleSet
+from bot.findings import Finding, read_findings
+from bot.issue import WORD_CHECK_MIN_CHARS, ErrorSignature, IssueText
+from bot.rules import FINDING_WORD, PhrasePattern, RegexPattern, Rule, RuleSet
 
+_UNBOUNDED = (False, False)
 REGEX_SCORE = 100.0
+# An error described in words, not pasted: weaker evidence, ranked after pasted errors.
+DESCRIBED_SCORE = 90.0
 # A line must be at least this fraction of a fuzzy phrase's length to be scored against it.
 MIN_PHRASE_COVERAGE = 0.8
 
@@ -27,6 +32,7 @@ class Match:
     score: float
     evidence: Evidence
     pattern: str  # the regex or phrase that matched, for maintainers debugging a rule
+    findings: tuple[Finding, ...] = ()  # what the rule's finding patterns accepted, for the reply
 
 
 class _Haystack:
@@ -35,33 +41,68 @@ class _Haystack:
     Many rules share anchors ("cannot open shared object"); each is looked up once per issue.
     """
 
-    def __init__(self, text: IssueText, signatures: tuple[ErrorSignature, ...]):
+    def __init__(self, text: IssueText, signatures: tuple[ErrorSignature, ...], findings: tuple[Finding, ...] = ()):
         self.text = text
         self.lowered = text.lowered
-        self.words = set(WORD.findall(self.lowered))
+        self.findings = findings
+        self.short = len(self.lowered) < WORD_CHECK_MIN_CHARS
+        self.words = text.words | {FINDING_WORD + found.kind for found in findings}
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
         lines = {0: text.lines[0]}
         for signature in signatures:
             lines.setdefault(signature.line, text.lines[signature.line])
         self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
-        self._present: dict[str, bool] = {}
+        self._present: dict[tuple[str, tuple[bool, bool]], bool] = {}
+        self._present_short: dict[str, bool] = {}
+        self._lines: dict[str, list[int]] = {}
 
-    def holds_any(self, anchors: tuple[str, ...]) -> bool:
+    def lines_with(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> list[int]:
+        """The lines holding one of ``anchors``, in order (each anchor's lines found once per issue)."""
+        numbers: set[int] = set()
         for anchor in anchors:
-            present = self._present.get(anchor)
+            if not self.holds_any((anchor,), bounds):
+                continue  # known absent (cached): no second scan
+            found = self._lines.get(anchor)
+            if found is None:
+                found = self._lines[anchor] = self.text.lines_holding((anchor,))
+            numbers.update(found)
+        return sorted(numbers)
+
+    def holds_any(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> bool:
+        """Whether the text holds one of ``anchors``; ``bounds`` says which start or end a word."""
+        if self.short:  # a scan of a short text is cheaper than the word look-ups: no bounds
+            for anchor in anchors:
+                present = self._present_short.get(anchor)
+                if present is None:  # rules share anchors: each is looked for once per issue
+                    present = self._present_short[anchor] = anchor in self.lowered
+                if present:
+                    return True
+            return False
+        for anchor in anchors:
+            edges = bounds.get(anchor, _UNBOUNDED) if bounds else _UNBOUNDED
+            present = self._present.get((anchor, edges))
             if present is None:
-                present = self._present[anchor] = anchor in self.lowered
+                present = self._present[(anchor, edges)] = (
+                    self.text.may_hold(anchor, *edges) and anchor in self.lowered)
             if present:
                 return True
         return False
 
 
-def match_rules(text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment, rules: RuleSet) -> tuple[Match, ...]:
+def match_rules(
+    text: IssueText,
+    signatures: tuple[ErrorSignature, ...],
+    env: Environment,
+    rules: RuleSet,
+    findings: tuple[Finding, ...] | None = None,
+) -> tuple[Match, ...]:
     """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
-    haystack = _Haystack(text, signatures)
+    if findings is None:
+        findings = read_findings(text, env)
+    haystack = _Haystack(text, signatures, findings)
     matches = []
-    for rule in rules.candidates(haystack.words):
+    for rule in rules.candidates(haystack.words, haystack.holds_any):
         found = _best_hit(rule, haystack)
         if found is None or not _context_holds(rule, haystack) or not env_allows(rule, env):
             continue
@@ -72,27 +113,79 @@ def match_rules(text: IssueText, signatures: tuple[ErrorSignature, ...], env: En
 
 
 def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
-    for regex in rule.regexes:
+    accepted = _accepted_findings(rule, haystack) if rule.findings else ()
+    holds_any = haystack.holds_any
+    tried = not rule.regex_anchors or holds_any(rule.regex_anchors, rule.regex_bounds)
+    for regex in rule.regexes if tried else ():
+        if regex.anchors and not holds_any(regex.anchors, regex.bounds):
+            continue  # the usual case, checked here: a call less per pattern
         hit = _regex_hit(regex, haystack)
         if hit is not None:
-            return Match(rule, REGEX_SCORE, hit, regex.source)
+            return Match(rule, REGEX_SCORE, hit, regex.source, accepted)
+    if accepted:
+        first = min(accepted, key=lambda found: found.line)
+        evidence = Evidence(first.line, haystack.text.lines[first.line])
+        pattern = next(p.source for p in rule.findings if first.kind == p.kind and first.value in p.values)
+        return Match(rule, REGEX_SCORE, evidence, pattern, accepted)
     best: Match | None = None
     for phrase in rule.phrases:
         found = _phrase_hit(phrase, haystack)
         if found is not None and (best is None or found[0] > best.score):
             best = Match(rule, found[0], found[1], phrase.phrase)
-    return best
+    if best is not None:
+        return best
+    for described in rule.described if tried else ():
+        if described.anchors and not holds_any(described.anchors, described.bounds):
+            continue
+        hit = _regex_hit(described, haystack)
+        if hit is not None and _places(described, haystack):
+            return Match(rule, DESCRIBED_SCORE, hit, described.source)
+    return None
+
+
+def _accepted_findings(rule: Rule, haystack: _Haystack) -> tuple[Finding, ...]:
+    return tuple(
+        found for found in haystack.findings
+        if any(found.kind == pattern.kind and found.value in pattern.values for pattern in rule.findings)
+    )
+
+
+def _places(described: RegexPattern, haystack: _Haystack) -> bool:
+    """A described error's own context: the step or library that places it, in text or project."""
+    project = haystack.text.project
+    return any(
+        _regex_hit(context, haystack) or (project and context.compiled.search(project))
+        for context in described.context
+    )
 
 
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
-    if regex.anchors and not haystack.holds_any(regex.anchors):
+    if regex.anchors and not haystack.holds_any(regex.anchors, regex.bounds):
         return None
     text = haystack.text
+    if haystack.short:
+        pass  # a search of a short text costs less than narrowing it down first
+    elif not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
+        return None  # another required part's literals are nowhere in the issue
+    elif regex.single_line and regex.anchors:
+        # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
+        # which a pattern opening with \b or a class would otherwise walk character by character.
+        for line in haystack.lines_with(regex.anchors, regex.bounds):
+            content = text.lines[line]
+            if regex.also and not _holds_each(content.lower(), regex.also):
+                continue
+            if regex.compiled.search(content):
+                return Evidence(line, content)
+        return None
     hit = regex.compiled.search(text.text)
     if hit is None:
         return None
     line = text.line_at(hit.start())
     return Evidence(line, text.lines[line])
+
+
+def _holds_each(lowered_line: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    return all(any(literal in lowered_line for literal in group) for group in groups)
 
 
 def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evidence] | None:
@@ -137,3 +230,97 @@ def env_allows(rule: Rule, env: Environment) -> bool:
         if version is not None and not allowed.contains(version):
             return False
     return True
+
+
+# --- why a rule did not answer (``triage --explain``) ----------------------------------------
+
+# A fuzzy score at least this high is a near miss worth reporting.
+EXPLAIN_MIN_SCORE = 70
+
+
+def explain(
+    text: IssueText,
+    signatures: tuple[ErrorSignature, ...],
+    env: Environment,
+    rules: RuleSet,
+    findings: tuple[Finding, ...] | None = None,
+) -> list[str]:
+    """One line for each rule that came close but did not answer, saying why."""
+    if findings is None:
+        findings = read_findings(text, env)
+    haystack = _Haystack(text, signatures, findings)
+    answered = {m.rule.id for m in match_rules(text, signatures, env, rules, findings)}
+    lines = []
+    for rule in rules.rules:
+        if rule.id in answered:
+            continue
+        reason = _why_not(rule, haystack, env, rules)
+        if reason:
+            lines.append(f"{rule.id}: {reason}")
+    return lines
+
+
+def _why_not(rule: Rule, haystack: _Haystack, env: Environment, rules: RuleSet) -> str | None:
+    found = _best_hit(rule, haystack)
+    if found is not None:
+        place = where(found.evidence.line)
+        if not _context_holds(rule, haystack):
+            wanted = " | ".join(context.source for context in rule.context)
+            return f"matched {place}, but none of its context occurs in the issue or project name ({wanted})"
+        if not env_allows(rule, env):
+            return f"matched {place}, but the reported environment rules it out ({_conditions_text(rule, env)})"
+        other = next((m.rule.id for m in rules.rules if rule.id in m.supersedes and _best_hit(m, haystack)), "?")
+        return f"matched {place}, but {other} is more specific and supersedes it"
+    for pattern in rule.findings:
+        for finding in haystack.findings:
+            if finding.kind == pattern.kind:
+                detail = ", ".join(f"{name} {value}" for name, value in finding.fields if value)
+                return (f"{finding.kind} {where(finding.line)} is {finding.value!r}"
+                        f"{' (' + detail + ')' if detail else ''}; this rule answers only "
+                        f"{', '.join(sorted(pattern.values))}")
+    for described in rule.described:
+        hit = _regex_hit(described, haystack)
+        if hit is not None:
+            wanted = " | ".join(context.source for context in described.context)
+            return f"an error described in words {where(hit.line)}, but nothing places it ({wanted})"
+    near = _nearest_phrase(rule, haystack)
+    if near is not None:
+        phrase, score, line = near
+        return f"fuzzy phrase {phrase.phrase!r} scored {score:.0f} {where(line)}, under its threshold {phrase.min_score:.0f}"
+    for regex in rule.regexes:
+        present = [anchor for anchor in regex.anchors if anchor in haystack.lowered]
+        if present:
+            line = haystack.text.line_at(haystack.lowered.find(present[0]))
+            return f"its keyword {present[0]!r} occurs {where(line)}, but no pattern matched"
+    return None
+
+
+def _nearest_phrase(rule: Rule, haystack: _Haystack) -> tuple[PhrasePattern, float, int] | None:
+    best = None
+    for phrase in rule.phrases:
+        if not haystack.holds_any(phrase.anchors):
+            continue
+        wanted = utils.default_process(phrase.phrase)
+        shortest = len(wanted) * MIN_PHRASE_COVERAGE
+        lines = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= shortest}
+        found = process.extractOne(wanted, lines, scorer=fuzz.partial_ratio, score_cutoff=EXPLAIN_MIN_SCORE)
+        if found is not None and (best is None or found[1] > best[1]):
+            best = (phrase, found[1], found[2])
+    return best
+
+
+def where(line: int) -> str:
+    """Where evidence stands, as explanations say it."""
+    return "in the title" if line == 0 else f"on line {line}"
+
+
+def _conditions_text(rule: Rule, env: Environment) -> str:
+    parts = []
+    if rule.conditions.platforms and env.platform:
+        parts.append(f"platform {env.platform}, needs {' or '.join(rule.conditions.platforms)}")
+    for attribute, allowed in rule.conditions.versions:
+        version = getattr(env, attribute, None)
+        if version is not None and not allowed.contains(version):
+            needs = ",".join(f"{op}{bound}" for op, bound in allowed.clauses)
+            parts.append(f"{attribute} {version}, needs {needs}")
+    return "; ".join(parts)

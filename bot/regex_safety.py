@@ -28,6 +28,11 @@ class Screened:
 
     anchors: tuple[str, ...]  # lowercase literals: every match contains one of them
     keywords: tuple[str, ...]  # whole lowercase words: every match contains one; () if unknown
+    single_line: bool = False  # no match can span a newline: it may be searched line by line
+    # the other required parts' literals: a match also holds one literal of each of these groups
+    also: tuple[tuple[str, ...], ...] = ()
+    # (literal, starts a word, ends a word) for the literals above: "\\bremove" is where a word starts
+    bounds: tuple[tuple[str, bool, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,61 @@ def check(source: str) -> Screened:
             "variable repeats one after another multiply the ways a failed match is retried "
             f"(more than {MAX_BACKTRACKING:,} per position): make them shorter or anchor them on literal text"
         )
-    literals = _required_literals(parsed.data) or set()
+    candidates = sorted(_candidate_sets(parsed.data), key=_distinctiveness, reverse=True)
+    literals = candidates[0] if candidates else set()
     anchors = tuple(sorted({literal.text for literal in literals}))
-    words = [_whole_word(literal) for literal in literals]
-    keywords = tuple(sorted(set(words))) if words and all(words) else ()
-    return Screened(anchors, keywords)
+    also = tuple(dict.fromkeys(tuple(sorted({literal.text for literal in options})) for options in candidates[1:]))
+    # The keywords may come from another required set than the anchors: "\\bparams?\\b.{0,40}used in"
+    # is searched for "used in" but indexed by "param" and "params".
+    keywords: tuple[str, ...] = ()
+    for options in candidates:
+        words = [_whole_word(literal) for literal in options]
+        if words and all(words):
+            keywords = tuple(sorted(set(words)))
+            break
+    edges: dict[str, tuple[bool, bool]] = {}
+    for literal in (literal for options in candidates for literal in options):
+        left, right = edges.get(literal.text, (True, True))  # a literal in two places: the weaker edges
+        edges[literal.text] = (left and literal.bounded_left, right and literal.bounded_right)
+    bounds = tuple((text, left, right) for text, (left, right) in sorted(edges.items()) if left or right)
+    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also, bounds)
+
+
+# Classes that contain "\n": \s, \W, \D and negated sets ([^x]). "." does not (no DOTALL).
+_NEWLINE_CATEGORIES = {sre.CATEGORY_SPACE, sre.CATEGORY_NOT_WORD, sre.CATEGORY_NOT_DIGIT,
+                       sre.CATEGORY_NOT_LINEBREAK, getattr(sre, "CATEGORY_LINEBREAK", None)}
+
+
+def _may_match_newline(items: list) -> bool:
+    for op, value in items:
+        if op == sre.LITERAL and value == 10 or op == sre.NOT_LITERAL and value != 10:
+            return True
+        if op == sre.IN:
+            if any(sub_op == sre.NEGATE for sub_op, _ in value):
+                return True
+            if any(sub_op == sre.CATEGORY and sub_value in _NEWLINE_CATEGORIES for sub_op, sub_value in value):
+                return True
+            if any(sub_op == sre.LITERAL and sub_value == 10 for sub_op, sub_value in value):
+                return True
+            if any(sub_op == sre.RANGE and sub_value[0] <= 10 <= sub_value[1] for sub_op, sub_value in value):
+                return True
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            if _may_match_newline(value[2]):
+                return True
+        elif op in (sre.SUBPATTERN, sre.ATOMIC_GROUP if hasattr(sre, "ATOMIC_GROUP") else None):
+            if _may_match_newline(value[-1] if op == sre.SUBPATTERN else value):
+                return True
+        elif op == sre.BRANCH:
+            if any(_may_match_newline(branch) for branch in value[1]):
+                return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if _may_match_newline(value[1]):
+                return True
+        elif op == sre.ANY:
+            continue
+        elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return True
+    return False
 
 
 _WORD = re.compile(r"[a-z0-9_]+")
@@ -136,18 +191,40 @@ def _is_wide(item: tuple) -> bool:
 
 def _required_literals(items: list) -> set[_Literal] | None:
     """The best set of literals one of which any match of ``items`` contains, or None."""
+    candidates = _candidate_sets(items)
+    if not candidates:
+        return None
+    # The most distinctive set: its shortest literal longest, a CJK character counting as two letters.
+    return max(candidates, key=_distinctiveness)
+
+
+def _distinctiveness(options: set[_Literal]) -> int:
+    return min(_weight(option.text) for option in options)
+
+
+def _candidate_sets(items: list) -> list[set[_Literal]]:
+    """Every set of literals one of which any match of ``items`` contains (one set per element)."""
     candidates: list[set[_Literal]] = []
     run: list[str] = []
     bounded_left = False
 
     def close_run(bounded_right: bool) -> None:
-        if len(run) >= MIN_ANCHOR_CHARS:
+        if _long_enough("".join(run)):
             candidates.append({_Literal("".join(run).lower(), bounded_left, bounded_right)})
         run.clear()
 
-    for op, value in items:
+    for index, (op, value) in enumerate(items):
         if op == sre.LITERAL:
             run.append(chr(value))
+            continue
+        options = _literal_options(op, value)
+        if options and all(_long_enough("".join(run) + option) for option in options):
+            # re factors "mmcv|mmdet" into "mm" + (cv|det): put the prefix back on each option.
+            prefix = "".join(run)
+            right = index + 1 < len(items) and _ends_a_word(items[index + 1])
+            candidates.append({_Literal((prefix + option).lower(), bounded_left, right) for option in options})
+            run.clear()
+            bounded_left = False
             continue
         at_boundary = op == sre.AT and value == sre.AT_BOUNDARY
         close_run(bounded_right=at_boundary)
@@ -164,6 +241,40 @@ def _required_literals(items: list) -> set[_Literal] | None:
         if inner:
             candidates.append(inner)
     close_run(bounded_right=False)
-    if not candidates:
+    return candidates
+
+
+def _ends_a_word(item: tuple) -> bool:
+    """A \\b, or a literal that is no word character (" ", ":"), right after a literal: its word ends."""
+    op, value = item
+    return (op == sre.AT and value == sre.AT_BOUNDARY) or (op == sre.LITERAL and not _WORD.match(chr(value)))
+
+
+def _long_enough(text: str) -> bool:
+    """Long enough to be worth looking for: three letters, or two CJK characters ("闪退", "推理"),
+    which are a word as distinctive as three Latin letters."""
+    return len(text) >= MIN_ANCHOR_CHARS or (len(text) == 2 and all(ord(char) > 0x2E7F for char in text))
+
+
+def _weight(text: str) -> int:
+    # A CJK bigram ("版本") is rarer in these issues than a four-letter name ("mmcv"): weigh it more.
+    return sum(3 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _literal_options(op, value) -> list[str] | None:
+    """The texts of an alternation made only of literals ("cv|det|engine"), else None."""
+    if op == sre.SUBPATTERN:
+        inner = value[-1]
+        if len(inner) != 1:
+            return None
+        op, value = inner[0]
+    if op == sre.IN and all(sub_op == sre.LITERAL for sub_op, _ in value):  # (?:a|b) becomes [ab]
+        return [chr(code) for _, code in value]
+    if op != sre.BRANCH:
         return None
-    return max(candidates, key=lambda options: min(len(option.text) for option in options))
+    options = []
+    for branch in value[1]:
+        if any(item_op != sre.LITERAL for item_op, _ in branch):
+            return None
+        options.append("".join(chr(code) for _, code in branch))  # "" where re factored "a|ab" into a(?:|b)
+    return options

@@ -11,6 +11,7 @@ from typing import Iterable
 from bot import answer, diagnosis
 from bot.answer import MAX_ANSWERS, PLACEHOLDER, Answer, Filled, Section
 from bot.diagnosis import Diagnosis, Message, MessageValue
+from bot.findings import Finding
 from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.matcher import Match
 
@@ -69,6 +70,53 @@ TEXT = {
         "help_none": "none",
         "unmuted": "Rule `{rule}` may answer again in this repository.",
         "not_muted": "Rule `{rule}` is not muted in this repository.",
+        # What a finding of bot/findings.py means for this reporter (keys: Finding.message).
+        "hints": "**A hint**",
+        "cuda-error": "CUDA error {code} is `{name}` in the CUDA runtime's numbering of {numbering}.",
+        "symbol-pytorch": (
+            "The missing symbol `{symbol}` belongs to PyTorch (namespace `{scope}::`): the PyTorch you "
+            "run is not the one `{library}` was built with."
+        ),
+        "symbol-cxx-runtime": (
+            "The missing symbol `{symbol}` belongs to the C++ standard library (`{scope}::`): the "
+            "libstdc++ loaded at run time is older than the one `{library}` was built with."
+        ),
+        "symbol-cxx-version": (
+            "`{version}` is a version of the C++ runtime (libstdc++): the one loaded is older than the "
+            "one MMCV was built with."
+        ),
+        "symbol-cuda": (
+            "The missing symbol `{symbol}` belongs to the CUDA runtime: `{library}` was built for "
+            "another CUDA than the one it runs with."
+        ),
+        "symbol-mmcv-ops": (
+            "The missing symbol `{symbol}` is one of the compiled ops' own functions: `{library}` is "
+            "incomplete or from another build."
+        ),
+        "library-cuda": (
+            "`{library}` belongs to the CUDA toolkit{version}: MMCV or PyTorch was built for that CUDA, "
+            "and its runtime is not installed here (or not on the library path)."
+        ),
+        "library-pytorch": (
+            "`{library}` is one of PyTorch's libraries: MMCV was built against a PyTorch that has it, "
+            "and the PyTorch installed here does not."
+        ),
+        "already-registered-mmcv": (
+            "MMCV registers `{name}` itself (since MMCV {since}): this MMDetection is older than your "
+            "MMCV and registers it a second time."
+        ),
+        "hint-newer-release": (
+            "`{name}` is a class {library} registers from release {since} on, and you have "
+            "{library} {installed}: upgrade {library}, or use a config written for your release."
+        ),
+        "hint-did-you-mean": "`{name}` is not a class {library} registers. Did you mean `{suggestion}`?",
+        "ops-missing-mmcv2": (
+            "You have MMCV {version}: from MMCV 2.0 on the package with compiled ops is `mmcv` "
+            "(`mim install mmcv`); `mmcv-lite` has none."
+        ),
+        "ops-missing-mmcv1": (
+            "You have MMCV {version}: in MMCV 1.x the package with compiled ops is `mmcv-full`; `mmcv` 1.x has none."
+        ),
     },
     "zh": {
         "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
@@ -112,6 +160,37 @@ TEXT = {
         "help_none": "无",
         "unmuted": "规则 `{rule}` 在这个仓库中可以重新作答了。",
         "not_muted": "规则 `{rule}` 在这个仓库中没有被静音。",
+        "hints": "**提示**",
+        "cuda-error": "CUDA 错误码 {code} 在 CUDA 运行时的编号中（{numbering}）是 `{name}`。",
+        "symbol-pytorch": (
+            "缺少的符号 `{symbol}` 属于 PyTorch（命名空间 `{scope}::`）：您运行的 PyTorch 不是编译 "
+            "`{library}` 时使用的那个。"
+        ),
+        "symbol-cxx-runtime": (
+            "缺少的符号 `{symbol}` 属于 C++ 标准库（`{scope}::`）：运行时加载的 libstdc++ 比编译 "
+            "`{library}` 时的旧。"
+        ),
+        "symbol-cxx-version": "`{version}` 是 C++ 运行时（libstdc++）的版本：加载的 libstdc++ 比编译 MMCV 时的旧。",
+        "symbol-cuda": "缺少的符号 `{symbol}` 属于 CUDA 运行时：`{library}` 编译时的 CUDA 与运行时的不同。",
+        "symbol-mmcv-ops": "缺少的符号 `{symbol}` 是编译算子自身的函数：`{library}` 不完整，或来自另一次编译。",
+        "library-cuda": (
+            "`{library}` 属于 CUDA toolkit{version}：MMCV 或 PyTorch 是针对这个 CUDA 编译的，但本机没有安装它"
+            "的运行时（或不在库路径中）。"
+        ),
+        "library-pytorch": "`{library}` 是 PyTorch 的库：编译 MMCV 时用的 PyTorch 带有它，而本机安装的 PyTorch 没有。",
+        "already-registered-mmcv": (
+            "MMCV 自己就注册了 `{name}`（从 MMCV {since} 起）：这个 MMDetection 比您的 MMCV 旧，又注册了一次。"
+        ),
+        "hint-newer-release": (
+            "`{name}` 是 {library} 从 {since} 版本起才注册的类，而您安装的是 {library} {installed}："
+            "请升级 {library}，或使用与您的版本对应的配置文件。"
+        ),
+        "hint-did-you-mean": "{library} 没有注册名为 `{name}` 的类。您是不是想写 `{suggestion}`？",
+        "ops-missing-mmcv2": (
+            "您安装的是 MMCV {version}：从 MMCV 2.0 起，带编译算子的包叫 `mmcv`（`mim install mmcv`），"
+            "`mmcv-lite` 不带算子。"
+        ),
+        "ops-missing-mmcv1": "您安装的是 MMCV {version}：MMCV 1.x 中带编译算子的包是 `mmcv-full`，`mmcv` 1.x 不带算子。",
     },
 }
 
@@ -120,6 +199,8 @@ def render(answer: Answer) -> str:
     """The whole comment: exactly what ``answer`` decided, in its language."""
     language = answer.language
     text = TEXT[language]
+    if not answer.sections:
+        return render_hints(language, answer.hints)
     parts = [MARKER, text["intro_one"] if len(answer.sections) == 1 else text["intro_many"]]
     # What the reporter's own facts show comes first: it is the specific answer.
     if answer.findings:
@@ -127,12 +208,26 @@ def render(answer: Answer) -> str:
         parts.append(f"{text['diagnosis']}\n\n{findings}")
     for section in answer.sections:
         parts.append(_section(language, section))
+    if answer.hints:
+        listed = "\n".join(f"- {render_finding(hint, language)}" for hint in answer.hints)
+        parts.append(f"{text['hints']}\n\n{listed}")
     if answer.ask is not None:
         parts.append(render_message(answer.ask, language))
     if answer.env_rows:
         parts.append(_environment_block(text["env_summary"], answer.env_rows))
     parts.append(text["footer"])
     return "\n\n".join(parts) + "\n"
+
+
+def render_finding(finding: Finding, language: str) -> str:
+    """What a finding (a symbol's owner, a CUDA error's name, a hint) means, in ``language``."""
+    return TEXT[language][finding.message].format(**dict(finding.fields))
+
+
+def render_hints(language: str, hints: Iterable[Finding]) -> str:
+    """The comment for hints alone (a misspelt class name), which answer no FAQ entry."""
+    lines = [render_finding(hint, language) for hint in hints if hint.message]
+    return "\n\n".join([MARKER, *lines, TEXT[language]["footer"]]) + "\n"
 
 
 def render_message(message: Message, language: str) -> str:
@@ -161,6 +256,7 @@ def _section(language: str, section: Section) -> str:
     parts = [
         f"### {section.title}",
         f"{text['found']} ({where}):\n\n{_code_block(section.quote)}",
+        *(render_finding(note, language) for note in section.notes),
     ]
     summary = _fill(section.summary, language)
     steps = "\n".join(f"{number}. {_fill(step, language)}" for number, step in enumerate(section.steps, 1))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from bot import findings as findings_module
 from bot import regex_safety
 from bot.version import Version, VersionRange, VersionRangeError, parse_range, parse_version
 
@@ -90,10 +91,39 @@ class RegexPattern:
     compiled: re.Pattern[str]
     anchors: tuple[str, ...]  # lowercase literals, one of which any match must contain
     keywords: tuple[str, ...] = ()  # whole words, one of which any match contains; () if none known
+    # A *described* error (put in words, not pasted) is weaker evidence: it counts only when one of
+    # its own context regexes also occurs (the step that fails, the library involved).
+    context: tuple[RegexPattern, ...] = ()
+    described: bool = False
+    single_line: bool = False  # no match spans a newline: searched only on the lines holding an anchor
+    also: tuple[tuple[str, ...], ...] = ()  # literal groups of the pattern's other required parts
+    # literal -> (starts a word, ends a word), for the literals the pattern's \b bound
+    bounds: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
         return self.compiled.pattern
+
+
+@dataclass(frozen=True)
+class FindingPattern:
+    """What a reader of bot/findings.py found, e.g. an undefined symbol that belongs to PyTorch."""
+
+    kind: str
+    values: frozenset[str]
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return (FINDING_WORD + self.kind,)
+
+    @property
+    def source(self) -> str:
+        return f"finding: {self.kind} is {', '.join(sorted(self.values))}"
+
+
+# The matcher adds "finding:<kind>" to an issue's words for each kind found, so the keyword index
+# offers a rule with a finding pattern exactly when its kind was found.
+FINDING_WORD = "finding:"
 
 
 @dataclass(frozen=True)
@@ -152,21 +182,52 @@ class Rule:
     priority: int = 0
     supersedes: tuple[str, ...] = ()
     path: str = ""
+    findings: tuple[FindingPattern, ...] = ()
+    described: tuple[RegexPattern, ...] = ()
+    # Every anchor of the regex and described patterns when each has some, else (): a text holding
+    # none of them matches none of those patterns, so they need not be tried one by one.
+    regex_anchors: tuple[str, ...] = field(init=False, default=())
+    regex_bounds: Mapping[str, tuple[bool, bool]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        patterns = (*self.regexes, *self.described)
+        anchors = _union_of_anchors(patterns)
+        bounds: dict[str, tuple[bool, bool]] = {}
+        for anchor in anchors:  # where patterns share a literal with other edges, the weaker ones
+            edges = [pattern.bounds.get(anchor, (False, False)) for pattern in patterns if anchor in pattern.anchors]
+            left, right = all(edge[0] for edge in edges), all(edge[1] for edge in edges)
+            if left or right:
+                bounds[anchor] = (left, right)
+        object.__setattr__(self, "regex_anchors", anchors)
+        object.__setattr__(self, "regex_bounds", bounds)
+
+
+def _union_of_anchors(patterns: tuple[RegexPattern, ...]) -> tuple[str, ...]:
+    if not patterns or any(not pattern.anchors for pattern in patterns):
+        return ()
+    return tuple(sorted({anchor for pattern in patterns for anchor in pattern.anchors}))
 
 
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # keyword -> positions of the rules one of whose patterns needs it; rules with a
-    # pattern that has no keyword are tried on every issue.
+    # keyword -> positions of the rules one of whose patterns needs it; a rule with a pattern that
+    # has no keyword but literal anchors ("段错误") is tried when one of those occurs; a rule with a
+    # pattern that has neither is tried on every issue.
     by_keyword: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
+    by_anchor: tuple[tuple[tuple[str, ...], int], ...] = ()
 
-    def candidates(self, words: set[str]) -> list[Rule]:
-        """The rules that may match a text made of ``words``, in rule order."""
+    def candidates(self, words: set[str] | frozenset[str], holds: Callable[[tuple[str, ...]], bool] | None = None
+                   ) -> list[Rule]:
+        """The rules that may match a text made of ``words``, in rule order; ``holds(anchors)``
+        says whether the text holds one of the anchors (without it, anchor-gated rules are tried)."""
         positions = set(self.always)
         for word in words & self.by_keyword.keys():
             positions.update(self.by_keyword[word])
+        for anchors, position in self.by_anchor:
+            if position not in positions and (holds is None or holds(anchors)):
+                positions.add(position)
         return [self.rules[position] for position in sorted(positions)]
 
     @property
@@ -217,17 +278,21 @@ def build_ruleset(rules: Iterable[Rule]) -> RuleSet:
     return RuleSet(rules, *_keyword_index(rules))
 
 
-def _keyword_index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+def _keyword_index(rules: tuple[Rule, ...]):
     by_keyword: dict[str, list[int]] = {}
     always = []
+    by_anchor = []
     for position, rule in enumerate(rules):
-        patterns = (*rule.regexes, *rule.phrases)
-        if any(not pattern.keywords for pattern in patterns):
+        patterns = (*rule.regexes, *rule.phrases, *rule.findings, *rule.described)
+        unindexed = [pattern for pattern in patterns if not pattern.keywords]
+        if any(not getattr(pattern, "anchors", ()) for pattern in unindexed):
             always.append(position)
             continue
+        if unindexed:
+            by_anchor.append((tuple(sorted({a for pattern in unindexed for a in pattern.anchors})), position))
         for word in {word for pattern in patterns for word in pattern.keywords}:
             by_keyword.setdefault(word, []).append(position)
-    return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always)
+    return {word: tuple(positions) for word, positions in by_keyword.items()}, tuple(always), tuple(by_anchor)
 
 
 def load_rule_file(path: str | Path) -> Rule:
@@ -300,7 +365,7 @@ def parse_rule(doc: _Doc) -> Rule:
         raise keys["id"].error("must be lowercase letters, digits and dashes")
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
-    regexes, phrases = _patterns(keys["patterns"])
+    regexes, phrases, findings, described = _patterns(keys["patterns"])
     diagnoses = _diagnoses(keys)
     examples = keys["examples"].mapping()
     return Rule(
@@ -310,6 +375,8 @@ def parse_rule(doc: _Doc) -> Rule:
         labels=tuple(_label(item) for item in keys["labels"].sequence()),
         regexes=regexes,
         phrases=phrases,
+        findings=findings,
+        described=described,
         answer=_with_placeholders(keys["answer"], _bilingual(keys["answer"])),
         examples_match=_texts(examples, "match", keys["examples"]),
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
@@ -452,19 +519,60 @@ def _texts(keys: dict[str, _Doc], name: str, parent: _Doc) -> tuple[str, ...]:
     return texts
 
 
-def _patterns(doc: _Doc) -> tuple[tuple[RegexPattern, ...], tuple[PhrasePattern, ...]]:
-    regexes, phrases = [], []
+_PATTERN_SHAPES = (
+    "{regex: ...}, {phrase: ..., min_score: ...}, {described: ..., context: [...]} "
+    "or {finding: KIND, is: [VALUE, ...]}"
+)
+
+
+def _patterns(doc: _Doc):
+    regexes, phrases, findings, described = [], [], [], []
     for item in doc.sequence():
         keys = item.mapping()
         if "regex" in keys and set(keys) <= {"regex"}:
             regexes.append(_regex(keys["regex"]))
         elif "phrase" in keys and set(keys) <= {"phrase", "min_score"}:
             phrases.append(_phrase(keys["phrase"], keys.get("min_score")))
+        elif "described" in keys and set(keys) <= {"described", "context"}:
+            described.append(_described(keys["described"], keys.get("context"), item))
+        elif "finding" in keys and set(keys) <= {"finding", "is"}:
+            findings.append(_finding(keys["finding"], keys.get("is"), item))
         else:
-            raise item.error("each pattern is {regex: ...} or {phrase: ..., min_score: ...}")
-    if not regexes and not phrases:
+            raise item.error(f"each pattern is {_PATTERN_SHAPES}")
+    if not (regexes or phrases or findings or described):
         raise doc.error("needs at least one pattern")
-    return tuple(regexes), tuple(phrases)
+    return tuple(regexes), tuple(phrases), tuple(findings), tuple(described)
+
+
+def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
+    """An error put in words: weaker than a pasted one, so it must come with its own context."""
+    if context is None:
+        raise item.error("a described error needs its own 'context': what places it (the failing step, the library)")
+    places = tuple(_regex(entry) for entry in context.sequence())
+    if not places:
+        raise context.error("needs at least one context regex")
+    pattern = _regex(doc)
+    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line,
+                        pattern.also, pattern.bounds)
+
+
+def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
+    kind = kind_doc.text()
+    if kind not in findings_module.KINDS:
+        raise kind_doc.error(f"unknown finding {kind!r} (known: {', '.join(findings_module.KINDS)})")
+    if values_doc is None:
+        raise item.error("a finding pattern needs 'is': the values that this rule answers")
+    allowed = findings_module.allowed_values(kind)
+    values = []
+    for entry in values_doc.sequence():
+        value = entry.text()
+        if value not in allowed:
+            shown = ", ".join(sorted(allowed)) if len(allowed) < 20 else "see rules/data/ and bot/findings.py"
+            raise entry.error(f"{kind} never has the value {value!r} (values: {shown})")
+        values.append(value)
+    if not values:
+        raise values_doc.error("needs at least one value")
+    return FindingPattern(kind, frozenset(values))
 
 
 def _regex(doc: _Doc) -> RegexPattern:
@@ -477,7 +585,8 @@ def _regex(doc: _Doc) -> RegexPattern:
         screened = regex_safety.check(source)
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
-    return RegexPattern(compiled, screened.anchors, screened.keywords)
+    return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line,
+                        also=screened.also, bounds={text: (left, right) for text, left, right in screened.bounds})
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import diagnosis, reply
-from bot.answer import MAX_ANSWERS, compose
+from bot.answer import MAX_ANSWERS, compose, compose_hints
 from bot.diagnosis import Diagnosis
 from bot.environment import Environment, parse_environment
+from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, extract_signatures, read_issue, reporter_language
-from bot.matcher import Evidence, Match, match_rules
+from bot.matcher import Evidence, Match, explain, match_rules, where
 from bot.rules import RuleSet
 
 
@@ -23,14 +24,20 @@ class Verdict:
     labels: tuple[str, ...]
     comment: str | None  # None: the bot stays silent
     asks_environment: bool = False  # the comment asks the reporter for their collect_env output
+    # Hints answer no FAQ entry (a misspelt class name, a class newer than the installed release).
+    hints: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict:
         return {
             "language": self.language,
             "matches": [
-                {"rule": m.rule.id, "score": m.score, "evidence": m.evidence.text, "line": m.evidence.line}
+                {"rule": m.rule.id, "score": m.score, "evidence": m.evidence.text, "line": m.evidence.line,
+                 "findings": [_finding_json(f) for f in m.findings]}
                 for m in self.matches
             ],
+            "hints": [_finding_json(f) for f in self.hints],
+            "findings": [_finding_json(f) for f in self.findings],
             "labels": list(self.labels),
             "diagnoses": [{"id": d.id, "facts": dict(d.facts)} for d in self.diagnoses],
             "signatures": [{"kind": s.kind, "text": s.text, "line": s.line} for s in self.signatures],
@@ -38,6 +45,10 @@ class Verdict:
             "asks_environment": self.asks_environment,
             "comment": self.comment,
         }
+
+
+def _finding_json(finding: Finding) -> dict:
+    return {"kind": finding.kind, "value": finding.value, "line": finding.line, "fields": dict(finding.fields)}
 
 
 @dataclass(frozen=True)
@@ -58,22 +69,36 @@ class _Reading:
     text: IssueText
     signatures: tuple[ErrorSignature, ...]
     env: Environment
+    findings: tuple[Finding, ...]
 
 
 def _read(issue: Issue, options: Options) -> _Reading:
     text = read_issue(issue)
     body = issue.body if isinstance(issue.body, str) else ""
     language = reporter_language(issue, options.fallback_language)
-    return _Reading(language, text, extract_signatures(text), parse_environment(bounded_body(body)))
+    env = parse_environment(bounded_body(body))
+    return _Reading(language, text, extract_signatures(text), env, read_findings(text, env))
+
+
+def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
+    return match_rules(reading.text, reading.signatures, reading.env, rules, reading.findings)
 
 
 def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _read(issue, options)
-    matches = match_rules(reading.text, reading.signatures, reading.env, rules)
+    matches = _match(reading, rules)
     if options.min_score:
         matches = tuple(m for m in matches if m.score >= options.min_score)
     return _verdict(reading, matches, options)
+
+
+def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
+    """For each rule that came close but did not answer, one line saying why; hints after."""
+    reading = _read(issue, DEFAULT_OPTIONS)
+    lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
+    hints = [f for f in reading.findings if f.hint]
+    return lines + [f"hint {where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
 
 
 def answer_rule(issue: Issue, rules: RuleSet, rule_id: str, options: Options = DEFAULT_OPTIONS) -> Verdict:
@@ -86,7 +111,7 @@ def answer_rule(issue: Issue, rules: RuleSet, rule_id: str, options: Options = D
     if rule is None:
         raise KeyError(rule_id)
     reading = _read(issue, options)
-    matched = [m for m in match_rules(reading.text, reading.signatures, reading.env, rules) if m.rule.id == rule_id]
+    matched = [m for m in _match(reading, rules) if m.rule.id == rule_id]
     if not matched:
         evidence = _most_telling_line(reading)
         matched = [Match(rule, 0.0, evidence, "/faq " + rule_id)]
@@ -102,14 +127,18 @@ def _most_telling_line(reading: _Reading) -> Evidence:
 
 
 def _verdict(reading: _Reading, matches: tuple[Match, ...], options: Options) -> Verdict:
+    hints = tuple(found for found in reading.findings if found.hint and found.message)
     if not matches:
-        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), None)
+        comment = reply.render(compose_hints(reading.language, hints)) if hints else None
+        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), comment, False, hints,
+                       reading.findings)
     answered = [m.rule for m in matches[:MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
     asks = options.ask_for_environment and reading.env.is_empty()
     checks = diagnosis.environment_checks(answered, reading.language) if asks else []
-    answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings, checks)
+    answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings, checks,
+                     hints)
     return Verdict(
         reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches),
-        reply.render(answer), answer.asks_environment,
+        reply.render(answer), answer.asks_environment, hints, reading.findings,
     )

@@ -49,7 +49,7 @@ def test_binary_junk_is_silence():
 
 
 def test_unbalanced_code_fences_do_not_hide_the_error():
-    body = "```\n```python\nRuntimeError: CUDA error: invalid configuration argument\n~~~\n"
+    body = "```\n```python\nRuntimeError: CUDA error: invalid configuration argument\n~~~\n(mmcv 1.7.0)\n"
     assert [m.rule.id for m in timed_triage(Issue("", body)).matches] == ["cuda-invalid-config"]
 
 

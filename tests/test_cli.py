@@ -40,7 +40,7 @@ def test_triage_of_an_unrelated_issue_is_silent():
 def test_eval_reports_precision_recall_and_wrong_cases(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     cases = [
-        {"id": "a", "title": "t", "body": "RuntimeError: CUDA error: invalid configuration argument", "expected": ["cuda-invalid-config"]},
+        {"id": "a", "title": "t", "body": "mmcv: RuntimeError: CUDA error: invalid configuration argument", "expected": ["cuda-invalid-config"]},
         {"id": "b", "title": "question", "body": "how to train?", "expected": []},
         {"id": "c", "title": "crash", "body": "it fails, see screenshot", "expected": ["segfault"]},
     ]
@@ -71,3 +71,24 @@ def test_a_bad_corpus_line_is_named(tmp_path):
     corpus.write_text('{"id": "a", "title": "t", "body": "b", "expected": []}\nnot json\n')
     done = run("eval", str(corpus))
     assert done.returncode == 2 and f"{corpus}:2:" in done.stderr
+
+
+def test_eval_reports_several_corpora_together_and_apart(tmp_path):
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_text(json.dumps({"id": "a", "title": "t", "body": "RuntimeError: nms is not compiled with GPU support",
+                                 "expected": ["nms-no-gpu"]}) + "\n")
+    second.write_text(json.dumps({"id": "b", "title": "t", "body": "KeyError: 'COCODataset is not in the dataset registry'",
+                                  "expected": []}) + "\n")
+    text = run("eval", str(first), str(second)).stdout
+    assert "one.jsonl (1 cases): precision: 1.000  recall: 1.000" in text
+    assert "two.jsonl (1 cases): precision: 1.000  recall: 1.000" in text
+    assert "hints (no FAQ entry, not counted above): 1" in text and "suggestion=CocoDataset" in text
+    view = json.loads(run("eval", str(first), str(second), "--json").stdout)
+    assert view["cases_total"] == 2 and set(view["corpora"]) == {"one.jsonl", "two.jsonl"}
+
+
+def test_triage_explain_prints_why_rules_did_not_answer():
+    body = "the Jupyter kernel died, mmdet 3.1\n"
+    done = run("triage", "--explain", "-", stdin=body)
+    assert "answered: none" in done.stderr
+    assert "segfault: an error described in words on line 1, but nothing places it" in done.stderr

@@ -175,3 +175,15 @@ def test_the_reporters_language_falls_back_only_when_nothing_tells_it():
     assert reporter_language(Issue("", "I installed mmcv with pip and the import fails\n" + traceback), "zh") == "en"
     assert reporter_language(Issue("", "安装以后运行就报错了，怎么办\n" + traceback), "en") == "zh"
     assert reporter_language(Issue("", traceback)) == detect_language(Issue("", traceback)) == "en"
+
+
+def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
+    from bot.issue import WORD_CHECK_MIN_CHARS
+
+    text = read_issue(Issue("", "the destructor was implicitly deleted\n" * (WORD_CHECK_MIN_CHARS // 30)))
+    assert text.may_hold("destructor was")  # "destructor" ends a word, "was" starts one
+    assert not text.may_hold("cannot open shared")  # "open" is no word of the text
+    assert not text.may_hold("remove", starts_word=True)  # no word starts with "remove"
+    assert text.may_hold("struct")  # inside "destructor": a literal with no bounds is never ruled out
+    assert not text.may_hold("struct", starts_word=True)
+    assert not text.may_hold("段错误")  # CJK in an ASCII-only text

@@ -103,3 +103,55 @@ def test_a_fragment_of_a_phrase_is_not_evidence(tmp_path):
     assert matched(rules, "", title="prior iteration") == ()
     typo = "RuntimeError: Expected to have finished reduction in the prior iteraton before starting"
     assert matched(rules, typo) != ()
+
+
+def test_a_described_error_needs_its_own_context(tmp_path):
+    rule = make_rule(tmp_path, patterns=[{"described": r"\bkernel died\b", "context": [r"\binference\b"]}])
+    rules = build_ruleset([rule])
+    (found,) = matched(rules, "the kernel died during inference")
+    assert found.score < 100  # weaker than a pasted error
+    assert matched(rules, "the kernel died") == ()
+
+
+def test_a_finding_pattern_matches_the_values_it_names(tmp_path):
+    rule = make_rule(tmp_path, patterns=[{"finding": "cuda-error", "is": ["cudaErrorNoKernelImageForDevice"]}])
+    rules = build_ruleset([rule])
+    (found,) = matched(rules, "ok\nTHCudaCheck FAIL file=a.cu line=1 error=209 : unrecognized error code")
+    assert found.evidence.line == 2 and found.findings[0].field("code") == "209"
+    assert matched(rules, "THCudaCheck FAIL file=a.cu line=1 error=700 : an illegal memory access") == ()
+
+
+def test_line_by_line_search_finds_what_a_whole_text_search_finds(tmp_path):
+    rule = make_rule(tmp_path, patterns=[{"regex": r"\b(?:mmcv|mmdet)\b.{0,20}\bbroke\b"}])
+    rules = build_ruleset([rule])
+    body = "\n".join(["mmcv is fine"] * 500 + ["then mmdet suddenly broke"])
+    (found,) = matched(rules, body)
+    assert found.evidence.line == 501
+
+
+def test_explain_says_why_near_rules_did_not_answer(tmp_path):
+    from bot.matcher import explain
+
+    rules = build_ruleset([
+        make_rule(tmp_path, "needs-context", context=[r"\bmmcv\b"]),
+        make_rule(tmp_path, "windows-only", conditions={"platform": ["win32"]}),
+        make_rule(tmp_path, "fuzzy-one", patterns=[{"phrase": "DemoError: the widgit gaer broke", "min_score": 99}]),
+        make_rule(tmp_path, "keyword-only", patterns=[{"regex": r"DemoError: the widget \d{3} broke"}]),
+    ])
+    text = read_issue(Issue("", "DemoError: the widget gear broke\nsys.platform: linux"))
+    env = parse_environment("sys.platform: linux")
+    lines = explain(text, extract_signatures(text), env, rules)
+    assert any(line.startswith("needs-context: matched on line 1, but none of its context occurs") for line in lines)
+    assert any(line.startswith("windows-only: matched on line 1, but the reported environment rules it out") and
+               "platform linux, needs win32" in line for line in lines)
+    assert any(line.startswith("fuzzy-one: fuzzy phrase") and "under its threshold 99" in line for line in lines)
+    assert any(line.startswith("keyword-only: its keyword") for line in lines)
+
+
+def test_a_line_missing_another_required_part_is_not_searched_and_nothing_is_lost(tmp_path):
+    rule = make_rule(tmp_path, patterns=[{"regex": r"\bmmcv\b.{0,40}\bremoved\b.{0,30}\brunner\b"}])
+    rules = build_ruleset([rule])
+    body = "\n".join(["the destructor was removed"] * 300 + ["mmcv 2.0 removed the runner"])
+    (found,) = matched(rules, body)
+    assert found.evidence.line == 301
+    assert matched(rules, "\n".join(["the destructor was removed"] * 300 + ["mmcv 2.0 is fine, runner too"])) == ()

@@ -41,3 +41,48 @@ def test_repeats_that_multiply_their_retries_are_refused():
     with pytest.raises(UnsafePattern, match="multiply"):
         check(r"\w{0,1000}\w{0,1000}x")
     check(r"KeyError: .{0,200} is not in the \w{1,40} registry")  # 201 x 40: fine
+
+
+def test_a_factored_alternation_keeps_its_whole_words_as_anchors():
+    # re turns "mmcv|mmdet|mmengine" into "mm" + (cv|det|engine): the anchors are the whole names
+    assert check(r"\b(?:mmcv|mmdet|mmengine)\b.{0,9}\d").anchors == ("mmcv", "mmdet", "mmengine")
+
+
+def test_two_cjk_characters_are_an_anchor_and_weigh_more_than_short_latin():
+    assert check("推理|导入 ?mmcv").anchors == ("导入", "推理")
+    assert check(r"\bmmcv\b.{0,40}(?:不兼容|版本不匹配)").anchors == ("不兼容", "版本不匹配")
+
+
+@pytest.mark.parametrize(
+    "pattern, single_line",
+    [
+        (r"undefined symbol: \S{1,40}", True),  # \S never matches a newline
+        (r"error.{0,40}code", True),  # "." without DOTALL does not either
+        (r"error\s{1,3}code", False),
+        (r"error[^:]{0,9}code", False),
+        (r"a\W{0,3}b", False),
+        ("a\nb", False),
+    ],
+)
+def test_patterns_that_cannot_span_a_newline_are_searched_line_by_line(pattern, single_line):
+    assert check(pattern).single_line is single_line
+
+
+def test_keywords_may_come_from_another_required_part_than_the_anchors():
+    screened = check(r"\b(?:param|params|output|outputs)\b.{0,40}\btake part in\b")
+    assert screened.anchors == ("take part in",)
+    assert screened.keywords in (("output", "outputs", "param", "params"), ("take",))
+
+
+def test_a_literal_followed_by_a_space_ends_a_word():
+    assert check(r"\b(?:python|process) crashed").keywords
+
+
+def test_short_alternatives_are_no_anchor():
+    assert check(r"(?:ab|cd)x").anchors == ()
+
+
+def test_every_required_part_gives_a_group_of_literals():
+    screened = check(r"\bmmcv\b.{0,40}\b(?:removed|deleted)\b.{0,30}\b(?:runner|parallel)\b")
+    assert screened.anchors == ("deleted", "removed")
+    assert set(screened.also) == {("parallel", "runner"), ("mmcv",)}

@@ -118,3 +118,17 @@ def test_every_text_table_has_the_same_keys_and_fields_in_both_languages():
             fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
             assert fields == {name for _, name, _, _ in string.Formatter().parse(table["zh"][key]) if name}, key
     assert not set(answer.TEXT["en"]) & set(diagnosis.TEXT["en"])  # one key, one sentence
+
+
+def test_every_finding_message_renders_in_both_languages():
+    from bot.findings import Finding
+    from bot.reply import TEXT, render_finding
+
+    fields = (("code", "209"), ("name", "X"), ("numbering", "CUDA 10.1 and newer"), ("symbol", "at::empty"),
+              ("scope", "at"), ("library", "_ext.so"), ("version", " 10.1"), ("since", "3.0.0"),
+              ("installed", "2.25.0"), ("suggestion", "CocoDataset"))
+    keys = [key for key in TEXT["en"] if key.startswith(("cuda-", "symbol-", "library-", "already-", "hint-", "ops-"))]
+    assert set(keys) == {key for key in TEXT["zh"] if key.startswith(("cuda-", "symbol-", "library-", "already-", "hint-", "ops-"))}
+    for key in keys:
+        for language in ("en", "zh"):
+            assert "{" not in render_finding(Finding("k", "v", 1, key, fields), language)

@@ -56,6 +56,13 @@ ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
         ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"cuda": "9.2"}},
          "unknown key"),
         ({"diagnoses": ["gcc-version"], "asks_environment": {"en": "your GCC version"}}, "missing the 'zh' text"),
+        ({"patterns": [{"described": "kernel died"}]}, "needs its own 'context'"),
+        ({"patterns": [{"described": "kernel died", "context": []}]}, "at least one context"),
+        ({"patterns": [{"finding": "bad-kind", "is": ["x"]}]}, "unknown finding 'bad-kind'"),
+        ({"patterns": [{"finding": "missing-symbol"}]}, "needs 'is'"),
+        ({"patterns": [{"finding": "missing-symbol", "is": ["tensorflow"]}]}, "never has the value 'tensorflow'"),
+        ({"patterns": [{"finding": "cuda-error", "is": ["cudaErrorNoSuchThing"]}]}, "never has the value"),
+        ({"patterns": [{"regex": "x", "context": ["y"]}]}, "each pattern is"),
     ],
 )
 def test_broken_rules_are_refused_with_the_reason(tmp_path, overrides, complaint):
@@ -158,3 +165,14 @@ def test_only_keeps_the_named_rules_in_order_even_when_one_supersedes_a_rule_lef
     assert kept.ids == ("libtorch-cuda-cu-missing", "segfault")
     assert kept.candidates({"segmentation", "fault"}) == [kept.get("segfault")]
     assert rules.only(rules.ids) is rules
+
+
+def test_described_and_finding_patterns_load(tmp_path):
+    from tests.rule_helpers import make_rule
+
+    rule = make_rule(tmp_path, patterns=[
+        {"described": r"\bkernel died\b", "context": [r"\binference\b"]},
+        {"finding": "cuda-error", "is": ["cudaErrorNoKernelImageForDevice"]},
+    ])
+    assert rule.described[0].described and rule.described[0].context[0].source == r"\binference\b"
+    assert rule.findings[0].values == frozenset({"cudaErrorNoKernelImageForDevice"})

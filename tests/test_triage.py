@@ -103,7 +103,8 @@ def test_unknown_rule_id_is_a_key_error():
 
 
 def test_json_view_holds_what_the_cli_promises():
-    view = triage(Issue("", "RuntimeError: CUDA error: invalid configuration argument"), RULES).to_json()
+    body = "RuntimeError: CUDA error: invalid configuration argument\nat mmcv/ops/csrc/pytorch/cuda/nms_cuda.cu"
+    view = triage(Issue("", body), RULES).to_json()
     assert set(view) >= {"matches", "labels", "language", "comment", "env", "diagnoses"}
     assert view["matches"][0]["rule"] == "cuda-invalid-config"
     assert view["matches"][0]["evidence"] == "RuntimeError: CUDA error: invalid configuration argument"

@@ -1,0 +1,158 @@
+"""What an issue's errors say beyond their wording: CUDA error numbers, who a missing symbol or
+library belongs to, registry names MMCV, MMDetection and MMEngine really register (pure).
+
+Each reader turns a form of error into a ``Finding``: a kind, a value rules can ask for (a rule
+pattern ``finding: missing-symbol`` with ``is: [pytorch, ...]``), and the fields the reply needs
+to say what it means for this reporter. A *hint* (a misspelt class name, a class newer than the
+installed release) is not an FAQ entry: it is reported apart from the matched rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import cuda_errors, registry_names
+from bot.cuda_errors import numbering_range
+from bot.environment import Environment
+from bot.finding import Finding
+from bot.issue import IssueText
+from bot.symbols import read_library, read_symbol
+
+__all__ = ["Finding", "KINDS", "allowed_values", "read_findings"]
+
+
+# Every kind and the values its reader gives, for validating rules.
+KINDS: dict[str, tuple[str, ...]] = {
+    "cuda-error": (),  # values: the runtime API's enumerator names (rules/data/cuda_errors.csv)
+    "missing-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "other", "unknown"),
+    "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
+    "already-registered": ("mmcv-class", "other"),
+    "registry-miss": ("unregistered", "newer-release", "misspelt"),
+    "ops-missing": ("mmcv-2", "mmcv-1", "unknown"),
+}
+
+
+def allowed_values(kind: str) -> frozenset[str]:
+    if kind == "cuda-error":
+        return cuda_errors.known_runtime_names()
+    return frozenset(KINDS.get(kind, ()))
+
+
+def read_findings(text: IssueText, env: Environment) -> tuple[Finding, ...]:
+    """Every finding in the issue, in reading order within each kind."""
+    return (
+        *_cuda_errors(text, env),
+        *_undefined_symbols(text),
+        *_missing_libraries(text),
+        *registry_names.read_registry_errors(text, env),
+        *_ops_missing(text, env),
+    )
+
+
+def _cuda_errors(text: IssueText, env: Environment) -> list[Finding]:
+    return [
+        Finding("cuda-error", error.name, error.line, "cuda-error" if error.code is not None else "",
+                (("code", "" if error.code is None else str(error.code)), ("name", error.name),
+                 ("numbering", numbering_range(error.numbering))))
+        for error in cuda_errors.read_cuda_errors(text, env)
+    ]
+
+
+# --- undefined symbols -------------------------------------------------------------------------
+
+_GLIBCXX = re.compile(r"\b((?:GLIBCXX|CXXABI)_[\d.]{1,12}\d)\W{0,2} not found")
+_SYMBOL_END = re.compile(r"[\s'\"`,;)(\]]")
+# The library that lacks the symbol: mmcv's or another OpenMMLab package's compiled ops ...
+_OPENMMLAB_PATH = re.compile(r"[/\\]mm[a-z0-9]{1,12}[/\\]|\bmmcv\b")
+# ... or PyTorch's own libraries: then PyTorch's installation is broken, not MMCV's build.
+_PYTORCH_PATH = re.compile(r"[/\\]torch[/\\](?:lib[/\\]|_C\b)|^(?:libtorch|libc10|libcaffe2)\w{0,20}\.so")
+
+
+def _undefined_symbols(text: IssueText) -> list[Finding]:
+    found = []
+    for number in text.lines_holding(("undefined symbol", "glibcxx_", "cxxabi_")):
+        line = text.lines[number]
+        version = _GLIBCXX.search(line)
+        if version:
+            found.append(Finding("missing-symbol", "cxx-runtime", number, "symbol-cxx-version",
+                                 (("version", version[1]),)))
+            continue
+        at = line.lower().find("undefined symbol")
+        if at == -1:
+            continue
+        library = _library_before(line[:at])
+        after = line[at + len("undefined symbol"):]
+        if not library and not after.lstrip(" ").startswith(":"):
+            continue  # prose about an error ("undefined symbols for architecture arm64"), not the error
+        rest = after.lstrip(" :")
+        mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
+        found.append(_symbol_finding(mangled, library, number))
+    return found
+
+
+def _library_before(prefix: str) -> str:
+    """The library named before ": undefined symbol" ("/x/mmcv/_ext...so"), or ""."""
+    words = prefix.rstrip(" :").split()
+    last = words[-1].strip("'\"`") if words else ""
+    return last if ".so" in last or last.endswith(".pyd") else ""
+
+
+def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
+    if not mangled or mangled in (":", "..."):
+        return Finding("missing-symbol", "unknown", line, "", (("library", library),))
+    symbol = read_symbol(mangled)
+    fields = (("symbol", symbol.name), ("scope", symbol.scope), ("library", library.rsplit("/", 1)[-1]))
+    base = library.replace("\\", "/").rsplit("/", 1)[-1]
+    if _PYTORCH_PATH.search(library):
+        return Finding("missing-symbol", "pytorch-internal", line, "", fields)
+    if symbol.owner != "other":
+        return Finding("missing-symbol", symbol.owner, line, f"symbol-{symbol.owner}", fields)
+    if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
+        return Finding("missing-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
+    return Finding("missing-symbol", "other", line, "", fields)
+
+
+# --- MMCV without its compiled ops -----------------------------------------------------------
+
+_NO_EXT = re.compile(r"No module named [\x27\"`]?mmcv\.(?:_ext|ops)\b")
+# MMEngine and MMDetection 3.x come only with MMCV 2.x; their paths in a traceback say so too.
+_MMENGINE_PATH = re.compile(r"[/\\]mmengine[/\\]")
+
+
+def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
+    """No module named 'mmcv._ext': which MMCV, since the package with ops changed its name in 2.0."""
+    for number in text.lines_holding(("no module named",)):
+        if _NO_EXT.search(text.lines[number]):
+            major = _mmcv_major(text, env)
+            if major is None:
+                return [Finding("ops-missing", "unknown", number)]
+            version = str(env.mmcv) if env.mmcv is not None else f"{major}.x"
+            return [Finding("ops-missing", f"mmcv-{major}", number, f"ops-missing-mmcv{major}", (("version", version),))]
+    return []
+
+
+def _mmcv_major(text: IssueText, env: Environment) -> int | None:
+    if env.mmcv is not None:
+        return 2 if env.mmcv.release[0] >= 2 else 1
+    if env.mmcv_package == "mmcv-lite" or env.mmengine is not None or (env.mmdet and env.mmdet.release[0] >= 3):
+        return 2
+    if env.mmcv_package == "mmcv-full" or (env.mmdet and env.mmdet.release[0] == 2):
+        return 1
+    return 2 if "mmengine" in text.lowered and _MMENGINE_PATH.search(text.text) else None
+
+
+# --- libraries that cannot be loaded -----------------------------------------------------------
+
+_CANNOT_OPEN = re.compile(r"([\w./\\+-]{1,300}\.so[\w.]{0,20}): ?cannot open shared object file")
+
+
+def _missing_libraries(text: IssueText) -> list[Finding]:
+    found = []
+    for number in text.lines_holding(("cannot open shared object",)):
+        for hit in _CANNOT_OPEN.finditer(text.lines[number]):
+            library = read_library(hit[1])
+            message = {"cuda-runtime": "library-cuda", "pytorch": "library-pytorch"}.get(library.owner, "")
+            version = f" {library.version}" if library.version else ""  # "the CUDA toolkit 10.1"
+            found.append(Finding("missing-library", library.owner, number, message,
+                                 (("library", library.file), ("version", version))))
+    return found

@@ -1,0 +1,193 @@
+"""Registry errors read against the names MMCV, MMDetection and MMEngine really register (pure).
+
+``X is not in the Y registry`` has three causes: the module defining X was never imported (the
+FAQ's answer; under MMEngine also a missing ``default_scope``), X is a built-in class newer than
+the installed release, or X misspells a class the library registers (``COCODataset``). And
+``X is already registered in Y`` for a class MMCV also registers is an old MMDetection beside a
+newer MMCV. ``rules/data/registered_names.csv`` lists who registers what, and since when.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from bot.environment import Environment
+from bot.finding import Finding
+from bot.issue import IssueText
+from bot.reference_tables import DATA_DIR, DataFileError, _read_csv
+from bot.version import Version, parse_version
+
+LIBRARIES = ("mmcv", "mmdet", "mmengine")
+# Shorter names are matched only when they differ in case or separators ("COCODataset").
+MIN_TYPO_CHARS = 8
+
+
+@dataclass(frozen=True)
+class Registration:
+    library: str
+    registry: str  # the registry's variable, lowercased: "detectors", "conv_layers", "models"
+    name: str
+    first: Version  # the first release read that registers it
+    last: Version  # the last release read that registers it
+
+
+@dataclass(frozen=True)
+class NameTable:
+    by_name: dict[str, tuple[Registration, ...]]
+    by_folded: dict[str, str]  # lowercased, without "_" and "-" -> the registered spelling
+    releases: dict[str, tuple[Version, ...]]  # library -> the releases that were read
+    # each folded name with one letter deleted -> the folded names it comes from: a name one letter
+    # off shares a key with its original, so a look-up replaces a scan of every name
+    by_deletion: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def load_name_table(path: Path = DATA_DIR / "registered_names.csv") -> NameTable:
+    by_name: dict[str, list[Registration]] = {}
+    releases: dict[str, set[Version]] = {library: set() for library in LIBRARIES}
+    for number, (library, registry, name, first, last) in _read_csv(
+            path, ["library", "registry", "name", "first", "last"]):
+        versions = parse_version(first), parse_version(last)
+        if library not in LIBRARIES or not re.fullmatch(r"[A-Za-z_][\w.]{0,80}", name) \
+                or None in versions or not registry:
+            raise DataFileError(f"{path}:{number}: expected mmcv|mmdet|mmengine, a registry, a name and two "
+                                f"versions, found {library!r},{registry!r},{name!r},{first!r},{last!r}")
+        by_name.setdefault(name, []).append(Registration(library, registry, name, *versions))  # type: ignore[arg-type]
+        releases[library].update(versions)  # type: ignore[arg-type]
+    folded = {_fold(name): name for name in by_name}
+    deletions: dict[str, set[str]] = {}
+    for key in folded:
+        for variant in _deletions(key):
+            deletions.setdefault(variant, set()).add(key)
+    return NameTable(
+        {name: tuple(rows) for name, rows in by_name.items()},
+        folded,
+        {library: tuple(sorted(found)) for library, found in releases.items()},
+        {variant: tuple(sorted(keys)) for variant, keys in deletions.items()},
+    )
+
+
+def _deletions(text: str) -> set[str]:
+    return {text, *(text[:i] + text[i + 1:] for i in range(len(text)))}
+
+
+@cache
+def name_table() -> NameTable:
+    return load_name_table()
+
+
+def _fold(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+# mmcv 1.x: "'RefineRoIHead is not in the models registry'"; mmengine: "'CocoDataset is not in the
+# mmdet::dataset registry. Please check whether ..."; titles: "MyHead is not in the registry".
+_NOT_IN = re.compile(r"([\w.]{0,120})[\x27\"]? is not in the ([\w:. -]{0,40})registry\b", re.IGNORECASE)
+# The registry's scope in MMEngine's message ("mmdet3d::model"); the table covers these alone.
+_SCOPE = re.compile(r"^\s*(\w+)::")
+COVERED_SCOPES = frozenset(LIBRARIES)
+# Projects whose own classes the table does not hold: their registry misses get no hint.
+_OTHER_LIBRARY = re.compile(r"^(?:mm(?!cv$|det$|detection$|engine$)\w+|OpenPCDet)$", re.IGNORECASE)
+# mmcv 1.x: "ConvWS is already registered in conv layer"; mmengine: "... in model at mmdet.models".
+_ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ", re.IGNORECASE)
+
+
+def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
+    """A finding for each registry miss and each class registered twice."""
+    found: list[Finding] = []
+    for number in text.lines_holding((" is not in the ", " already registered in ")):
+        line = text.lines[number]
+        lowered = line.lower()
+        # The regexes open with a class of names: only worth running on the lines that hold their text.
+        for hit in _NOT_IN.finditer(line) if " is not in the " in lowered else ():
+            scope = _SCOPE.match(hit[2])
+            covered = scope[1].lower() in COVERED_SCOPES if scope else not _OTHER_LIBRARY.match(text.project)
+            found.append(_not_in(hit[1].split(".")[-1], number, env, covered))
+        for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
+            rows = name_table().by_name.get(hit[1], ())
+            mmcv = [row for row in rows if row.library == "mmcv"]
+            if mmcv:
+                found.append(Finding("already-registered", "mmcv-class", number, "already-registered-mmcv",
+                                     (("name", hit[1]), ("since", str(min(row.first for row in mmcv))))))
+            else:
+                found.append(Finding("already-registered", "other", number, "", (("name", hit[1]),)))
+    return found
+
+
+def _not_in(name: str, line: int, env: Environment, covered: bool = True) -> Finding:
+    """Which case a registry miss is; only the FAQ's case where the table does not cover the library
+    (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
+    table = name_table()
+    rows = table.by_name.get(name)
+    if not covered:
+        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+    if rows:
+        newer = _newer_than_installed(rows, env)
+        if newer is not None:
+            row, installed = newer
+            return Finding("registry-miss", "newer-release", line, "hint-newer-release",
+                           (("name", name), ("library", row.library), ("since", str(row.first)),
+                            ("installed", str(installed))), hint=True)
+        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+    suggestion = _spelling_of(name, table)
+    if suggestion is not None:
+        library = table.by_name[suggestion][0].library
+        return Finding("registry-miss", "misspelt", line, "hint-did-you-mean",
+                       (("name", name), ("suggestion", suggestion), ("library", library)), hint=True)
+    return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+
+
+def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> tuple[Registration, Version] | None:
+    """The registration that says X arrived after the installed release, when every one says so."""
+    verdict = None
+    oldest_read = name_table().releases
+    for row in rows:
+        installed = getattr(env, row.library, None)
+        # A class already in the oldest release read may be older still: no arrival to tell.
+        if installed is None or not installed < row.first or row.first == oldest_read[row.library][0]:
+            return None
+        verdict = verdict or (row, installed)
+    return verdict
+
+
+def _spelling_of(name: str, table: NameTable) -> str | None:
+    """The registered name ``name`` misspells: other case or separators, or one letter off.
+
+    Never a name that differs only in digits or by a prefix or suffix (``YOLOXHead2``,
+    ``SwinTransformerV3``, ``MyCocoDataset``): those are the reporter's own classes.
+    """
+    folded = _fold(name)
+    if len(folded) < 6:
+        return None
+    exact = table.by_folded.get(folded)
+    if exact is not None and exact != name:
+        return exact
+    if len(folded) < MIN_TYPO_CHARS:
+        return None  # "MyHead" is one letter from "DyHead": short names are too close to each other
+    candidates = {key for variant in _deletions(folded) for key in table.by_deletion.get(variant, ())}
+    for candidate_folded in sorted(candidates):
+        if _one_letter_off(folded, candidate_folded):
+            return table.by_folded[candidate_folded]
+    return None
+
+
+def _one_letter_off(typed: str, real: str) -> bool:
+    """One letter substituted, dropped, added or two swapped; never a digit, never an added prefix or suffix."""
+    if typed == real or typed.startswith(real) or typed.endswith(real):  # the reporter's own subclass
+        return False
+    start = 0
+    while start < min(len(typed), len(real)) and typed[start] == real[start]:
+        start += 1
+    end_typed, end_real = len(typed), len(real)
+    while end_typed > start and end_real > start and typed[end_typed - 1] == real[end_real - 1]:
+        end_typed -= 1
+        end_real -= 1
+    typed_part, real_part = typed[start:end_typed], real[start:end_real]
+    if start < 2:
+        return False  # a different first letter is another name ("MyHead", "DyHead"), rarely a typo
+    if any(char.isdigit() for char in typed_part + real_part):
+        return False
+    if len(typed_part) <= 1 and len(real_part) <= 1:
+        return True
+    return len(typed_part) == len(real_part) == 2 and typed_part == real_part[::-1]

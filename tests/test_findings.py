@@ -1,0 +1,171 @@
+"""Findings: who a missing symbol or library belongs to, registry names, MMCV's major version."""
+
+import pytest
+
+from bot.environment import Environment, parse_environment
+from bot.findings import read_findings
+from bot.issue import Issue, read_issue
+from bot.registry_names import load_name_table, name_table
+
+NO_ENV = Environment()
+
+
+def findings(body: str, env: Environment = NO_ENV, kind: str | None = None):
+    found = read_findings(read_issue(Issue("", body)), env)
+    return [f for f in found if kind is None or f.kind == kind]
+
+
+def values(body: str, kind: str, env: Environment = NO_ENV) -> list[str]:
+    return [f.value for f in findings(body, env, kind)]
+
+
+MMCV_EXT = "ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (f"{MMCV_EXT}: undefined symbol: _ZN2at4_ops5zeros4callEN3c108ArrayRefIlEE", ["pytorch"]),
+        (f"{MMCV_EXT}: undefined symbol: _ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE7compareEPKc",
+         ["cxx-runtime"]),
+        (f"{MMCV_EXT}: undefined symbol: cudaLaunchKernel", ["cuda"]),
+        # MMCV's own function: its compiled ops are incomplete or from another build
+        (f"{MMCV_EXT}: undefined symbol: _Z20ms_deform_attn_cudaRKN2at6TensorE", ["mmcv-ops"]),
+        # a symbol missing from PyTorch's own library: PyTorch's installation, not MMCV's build
+        ("ImportError: /x/site-packages/torch/lib/libtorch_cpu.so: undefined symbol: iJIT_NotifyEvent",
+         ["pytorch-internal"]),
+        # a research repository's own extension and its own plain function
+        ("ImportError: /home/me/repo/ops/voxel_cuda.cpython-38-x86_64-linux-gnu.so: undefined symbol: voxel_forward",
+         ["other"]),
+        # ... but a PyTorch symbol there is still PyTorch's
+        ("ImportError: /home/me/repo/ops/voxel_cuda.so: undefined symbol: _ZN3c106detail14torchCheckFailEPKcS2_jRKSs",
+         ["pytorch"]),
+        # the title cut after "undefined symbol:"
+        (f"{MMCV_EXT}: undefined symbol:", ["unknown"]),
+        ("ImportError: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.29' not found", ["cxx-runtime"]),
+        # prose, not an error
+        ("Undefined symbols for architecture arm64", []),
+        ("I read the FAQ about undefined symbol errors", []),
+    ],
+)
+def test_who_is_missing_from_an_undefined_symbol(body, expected):
+    assert values(body, "missing-symbol") == expected
+
+
+def test_the_reply_fields_name_the_namespace_and_the_library():
+    found = findings(f"{MMCV_EXT}: undefined symbol: _ZNK2at10TensorBase8data_ptrIfEEPT_v", kind="missing-symbol")[0]
+    assert found.message == "symbol-pytorch"
+    assert dict(found.fields) == {
+        "symbol": "at::TensorBase::data_ptr<…>", "scope": "at", "library": "_ext.cpython-38-x86_64-linux-gnu.so",
+    }
+
+
+def test_a_missing_cuda_library_says_which_cuda_the_build_wanted():
+    found = findings("OSError: libcudart.so.10.1: cannot open shared object file: No such file or directory",
+                     kind="missing-library")
+    assert [(f.value, f.field("library"), f.field("version")) for f in found] == [
+        ("cuda-runtime", "libcudart.so.10.1", " 10.1")
+    ]
+    assert values("ImportError: libGL.so.1: cannot open shared object file", "missing-library") == ["other"]
+
+
+# --- registry names -----------------------------------------------------------------------------
+
+def test_the_names_table_knows_what_each_library_registers_and_since_when():
+    table = name_table()
+    assert {row.library for row in table.by_name["ConvWS"]} == {"mmcv"}
+    rtmdet = [row for row in table.by_name["RTMDet"] if row.library == "mmdet"]
+    assert str(min(row.first for row in rtmdet)) == "3.0.0"
+    assert "CocoDataset" in table.by_name and "MultiScaleDeformableAttention" in table.by_name
+
+
+@pytest.mark.parametrize(
+    "body, env_text, expected",
+    [
+        # the FAQ's case: the reporter's own class, never imported
+        ("KeyError: 'MyRoIHead is not in the models registry'", "", "unregistered"),
+        # a built-in class with no installed release to compare: the FAQ's answer (scope, import)
+        ("KeyError: 'RTMDet is not in the mmdet::model registry. Please check whether ...'", "", "unregistered"),
+        # a built-in class newer than the installed release
+        ("KeyError: 'RTMDet is not in the models registry'", "MMDetection: 2.25.0", "newer-release"),
+        ("KeyError: 'RTMDet is not in the models registry'", "MMDetection: 3.1.0", "unregistered"),
+        # a class in the oldest release read may be older still: no arrival to tell
+        ("KeyError: 'FasterRCNN is not in the models registry'", "MMDetection: 2.0.0", "unregistered"),
+        # misspellings of registered classes
+        ("KeyError: 'COCODataset is not in the dataset registry'", "", "misspelt"),
+        ("KeyError: 'CocoDatset is not in the dataset registry'", "", "misspelt"),
+        ("KeyError: 'mmdet.RetinaNte is not in the model registry'", "", "misspelt"),
+        # the reporter's own subclasses and versions are not misspellings
+        ("KeyError: 'YOLOXHead2 is not in the models registry'", "", "unregistered"),
+        ("KeyError: 'SwinTransformerV3 is not in the backbone registry'", "", "unregistered"),
+        ("KeyError: 'MyCocoDataset is not in the dataset registry'", "", "unregistered"),
+        ("KeyError: 'MyHead is not in the models registry'", "", "unregistered"),  # not DyHead
+        ("KeyError: 'BBoxHead3 is not in the models registry'", "", "unregistered"),
+    ],
+)
+def test_which_case_a_registry_miss_is(body, env_text, expected):
+    env = parse_environment(env_text) if env_text else NO_ENV
+    assert values(body, "registry-miss", env) == [expected]
+
+
+def test_no_hint_for_libraries_the_table_does_not_cover():
+    body = "KeyError: 'COCODataset is not in the mmdet3d::dataset registry. Please check whether ...'"
+    assert values(body, "registry-miss") == ["unregistered"]
+    on_mmseg = read_findings(read_issue(Issue("", "KeyError: 'COCODataset is not in the dataset registry'",
+                                              "open-mmlab/mmsegmentation")), NO_ENV)
+    assert [f.value for f in on_mmseg] == ["unregistered"]
+    body = "KeyError: 'COCODataset is not in the mmdet::dataset registry. Please check whether ...'"
+    assert values(body, "registry-miss") == ["misspelt"]
+
+
+def test_hints_say_what_to_do():
+    typo = findings("KeyError: 'COCODataset is not in the dataset registry'", kind="registry-miss")[0]
+    assert typo.hint and dict(typo.fields)["suggestion"] == "CocoDataset"
+    newer = findings("KeyError: 'RTMDet is not in the models registry'", parse_environment("MMDetection: 2.25.0"),
+                     "registry-miss")[0]
+    assert newer.hint and dict(newer.fields) == {
+        "name": "RTMDet", "library": "mmdet", "since": "3.0.0", "installed": "2.25.0",
+    }
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("KeyError: 'ConvWS is already registered in conv layer'", "mmcv-class"),
+        ("KeyError: 'ConvModule is already registered in plugin layer'", "mmcv-class"),
+        ("KeyError: 'MyNeck is already registered in neck'", "other"),
+    ],
+)
+def test_a_class_registered_twice_is_a_clash_with_mmcv_when_mmcv_registers_it(body, expected):
+    assert values(body, "already-registered") == [expected]
+
+
+def test_a_broken_names_table_names_its_line(tmp_path):
+    from bot.reference_tables import DataFileError
+
+    path = tmp_path / "registered_names.csv"
+    path.write_text("library,registry,name,first,last\nmmdet,models,RTMDet,3.0.0,3.3.0\ntorch,x,y,1,2\n")
+    with pytest.raises(DataFileError, match=":3:"):
+        load_name_table(path)
+
+
+# --- MMCV without its ops ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "env_text, expected",
+    [
+        ("MMCV: 2.1.0", "mmcv-2"),
+        ("MMCV: 1.7.1", "mmcv-1"),
+        ("mmengine 0.10.3", "mmcv-2"),
+        ("MMDetection: 2.28.2", "mmcv-1"),
+        ("", "unknown"),
+    ],
+)
+def test_which_mmcv_lacks_its_ops(env_text, expected):
+    body = "ModuleNotFoundError: No module named 'mmcv._ext'\n" + env_text
+    assert values(body, "ops-missing", parse_environment(body)) == [expected]
+
+
+def test_an_mmengine_path_in_the_traceback_means_mmcv_2():
+    body = 'File "/x/site-packages/mmengine/registry/build_functions.py", line 121\nNo module named \'mmcv._ext\''
+    assert values(body, "ops-missing") == ["mmcv-2"]
