@@ -44,6 +44,9 @@ PLATFORMS = ("linux", "win32", "darwin")
 MAX_LABEL_CHARS = 50
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+# Words `/faq WORD` takes as subcommands (bot/handlers/faq_command.py; a test holds the two
+# together): a rule of that id could never be asked for with `/faq RULE-ID`.
+RESERVED_IDS = frozenset({"help", "off", "unmute"})
 _TOP_KEYS = {
     "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
     "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "steps", "examples",
@@ -363,6 +366,8 @@ def parse_rule(doc: _Doc) -> Rule:
         raise doc.error(f"missing required key {missing[0]!r}")
     if not _ID.match(doc.rule_id):
         raise keys["id"].error("must be lowercase letters, digits and dashes")
+    if doc.rule_id in RESERVED_IDS:
+        raise keys["id"].error(f"{doc.rule_id!r} is a /faq subcommand (reserved: {', '.join(sorted(RESERVED_IDS))})")
     if Path(doc.path).stem != doc.rule_id:
         raise keys["id"].error(f"must match the file name ({Path(doc.path).stem}.yaml)")
     regexes, phrases, findings, described = _patterns(keys["patterns"])

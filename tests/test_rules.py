@@ -176,3 +176,13 @@ def test_described_and_finding_patterns_load(tmp_path):
     ])
     assert rule.described[0].described and rule.described[0].context[0].source == r"\binference\b"
     assert rule.findings[0].values == frozenset({"cudaErrorNoKernelImageForDevice"})
+
+
+def test_a_rule_may_not_take_the_name_of_a_faq_subcommand(tmp_path):
+    from bot.handlers.faq_command import HELP, UNMUTE, WITHDRAW
+    from bot.rules import RESERVED_IDS
+    from tests.rule_helpers import make_rule
+
+    assert {HELP, WITHDRAW, UNMUTE} == RESERVED_IDS
+    with pytest.raises(RuleError, match="help.yaml:.*'help' is a /faq subcommand"):
+        make_rule(tmp_path, "help")
