@@ -58,7 +58,7 @@ def _answer_from_comment(work: AuthorComment, context: Context, verdict: Verdict
 def _reply_with_environment(work: AuthorComment, context: Context, answer_id: int, whole: Issue,
                             conversation: Conversation, setup: Setup) -> str:
     """The author answered the bot's question: say what their environment shows, stop asking."""
-    verdict = timed_triage(whole, context.rules, setup.options)
+    verdict = timed_triage(whole, setup.rules, setup.options)
     answered = [m for m in verdict.matches if m.rule.id in conversation.rules_answered]
     diagnoses = verdict.diagnoses if answered else ()
     note = reply.render_environment_reply(verdict.language, diagnoses)
@@ -83,7 +83,7 @@ def _answer_another_error(work: AuthorComment, context: Context, comment_only: I
         return "ignored: the author's comment shows no FAQ error the bot has not answered"
     # Answered from the whole conversation, so the environment the author gave earlier counts; the new
     # comment comes first, so the line the answer quotes is the line of that comment.
-    verdict = answer_rule(Issue(whole.title, comment_only.body + "\n\n" + whole.body, whole.repo), context.rules,
+    verdict = answer_rule(Issue(whole.title, comment_only.body + "\n\n" + whole.body, whole.repo), setup.rules,
                           new[0], setup.options)
     create_once(context, work.ref, reply.render_follow_up_answer(verdict.comment, verdict.language))
     _count_follow_up(context, work.ref, frozenset(shown))
