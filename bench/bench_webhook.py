@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.jobs import SqliteStore  # noqa: E402
+from bot.jobs import Store  # noqa: E402
 from bot.webhook_auth import sign_delivery as sign  # noqa: E402
 from tests.fakegithub import MMCV_TRACEBACK, issue_payload  # noqa: E402
 
@@ -309,7 +309,7 @@ def measure_bot(args: argparse.Namespace, folder: Path, with_worker: bool = True
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             processes.append(fake)
             env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
-        SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
+        Store(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
         components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
         processes.append(components["web"])
         if with_worker:

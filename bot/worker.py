@@ -1,7 +1,8 @@
 """The worker: claims a stored job, runs its handler, records the outcome. Nothing else.
 
 It never dies of its job store. A "database is locked" that outlasts the busy timeout (an
-operator's backup), a full disk, any sqlite3.Error: logged, backed off, polled again. A job whose
+operator's backup), a full disk, a PostgreSQL server restarting, any of STORE_ERRORS: logged, backed
+off, polled again. A job whose
 outcome could not be recorded keeps its claim until the lease runs out, then runs again, and the
 handlers' recovery path finds the answer it already posted.
 
@@ -17,16 +18,16 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import threading
 import time
 
 from bot import metrics
 from bot.config_source import RepoConfigs
+from bot.database import STORE_ERRORS
 from bot.events import PayloadError, Work, decode_work
 from bot.github import GitHubError, IssueClient, RateLimited, client_factory
 from bot.handlers import Context, handle
-from bot.jobs import Job, SqliteStore
+from bot.jobs import Job, Store
 from bot.logs import configure_logging, log_context
 from bot.repo_config import RepoConfig
 from bot.rules import RuleSet, load_rules
@@ -46,7 +47,7 @@ class LeaseLost(Exception):
 class Lease:
     """Keeps a claimed job's lease alive while it runs, and confirms it before each write."""
 
-    def __init__(self, store: SqliteStore, job: Job, seconds: float, on_beat=lambda: None):
+    def __init__(self, store: Store, job: Job, seconds: float, on_beat=lambda: None):
         self._store, self._job, self._seconds, self._on_beat = store, job, seconds, on_beat
         self._done = threading.Event()
         self._lost = False
@@ -73,7 +74,7 @@ class Lease:
                     self._lost = True
                     return
                 self._on_beat()
-            except sqlite3.Error as error:  # the next beat, or the lease's end, settles it
+            except STORE_ERRORS as error:  # the next beat, or the lease's end, settles it
                 log.warning("job %d: could not extend its lease: %s", self._job.id, error)
 
 
@@ -98,7 +99,7 @@ class FencedClient:
 class Worker:
     """Runs stored jobs one at a time; several may run (threads or processes) on one database."""
 
-    def __init__(self, settings: Settings, store: SqliteStore, rules: RuleSet | None = None):
+    def __init__(self, settings: Settings, store: Store, rules: RuleSet | None = None):
         self.settings = settings
         self.store = store
         self.rules = rules if rules is not None else load_rules(settings.rules_dir)
@@ -114,14 +115,14 @@ class Worker:
         self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
-        log.info("worker %s started (%d rules)", self.name, len(self.rules.ids))
+        log.info("worker %s started (%d rules) on %s", self.name, len(self.rules.ids), self.settings.database)
         failures = 0
         while not stop.is_set():
             try:
                 self._say_alive()
                 ran = self.run_once()
                 failures = 0
-            except sqlite3.Error as error:
+            except STORE_ERRORS as error:
                 failures += 1
                 delay = min(MAX_STORE_BACKOFF, self.settings.poll_interval * 2 ** failures)
                 log.error("job store failing (%s: %s); looking again in %.1f s", type(error).__name__, error, delay)
@@ -132,7 +133,7 @@ class Worker:
                 self._wake.clear()
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when none is ready. Raises sqlite3.Error when the store fails."""
+        """Claim and run one job; False when none is ready. Raises one of STORE_ERRORS when the store fails."""
         job = self.store.claim(self.settings.lease_seconds)
         if job is None:
             return False
@@ -157,7 +158,7 @@ class Worker:
             log.error("job %d (%s) failed: %s", job.id, job.issue_key, error)
             self.store.fail(job, str(error))
             return "failed"
-        except sqlite3.Error:
+        except STORE_ERRORS:
             raise  # not recorded: the job runs again when its lease runs out
         except Exception as error:  # a bug must not stop the worker or lose the job
             log.exception("job %d (%s) failed unexpectedly", job.id, job.issue_key)
@@ -190,7 +191,7 @@ def run_worker(settings: Settings | None = None) -> int:
     """`python -m bot worker`: run jobs until SIGTERM or Ctrl-C."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
-    worker = Worker(settings, SqliteStore.from_settings(settings))
+    worker = Worker(settings, Store.from_settings(settings))
     if settings.metrics_port:
         metrics.serve_metrics(settings.metrics_port, worker.store)
     stop = threading.Event()

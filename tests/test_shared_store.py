@@ -1,0 +1,139 @@
+"""What a store shared by many processes adds: FAQBOT_DB as a URL whose password is never shown,
+and migrations. Each runs on SQLite and on PostgreSQL
+where it takes ``database`` (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.database import STORE_ERRORS
+from bot.jobs import MIGRATIONS, Store
+from bot.settings import DatabaseUrl, Settings, SettingsError
+from tests.botservice import run_service
+from tests.conftest import POSTGRES
+from tests.fakegithub import issue_payload
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "pa55-w0rd-never-shown"
+
+
+# -- FAQBOT_DB ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, kind, path", [
+    ("faqbot.sqlite3", "sqlite", "faqbot.sqlite3"),
+    ("/var/lib/faq-bot/db.sqlite3", "sqlite", "/var/lib/faq-bot/db.sqlite3"),
+    ("sqlite:///relative.sqlite3", "sqlite", "relative.sqlite3"),
+    ("sqlite:////var/lib/faq-bot/db.sqlite3", "sqlite", "/var/lib/faq-bot/db.sqlite3"),
+    (f"postgresql://faqbot:{PASSWORD}@db.internal:5432/faqbot", "postgresql", ""),
+    ("postgres://faqbot@/faqbot?host=/cloudsql/project:region:instance", "postgresql", ""),
+])
+def test_faqbot_db_is_a_path_or_a_url(value, kind, path):
+    database = DatabaseUrl.parse(value)
+    assert (database.kind, database.path, database.url) == (kind, path, value)
+    assert Settings.from_env({"FAQBOT_DB": value}).database == database
+
+
+def test_the_password_is_masked_wherever_the_url_is_shown():
+    url = f"postgresql://faqbot:{PASSWORD}@db.internal:5432/faqbot?sslmode=require"
+    database = DatabaseUrl.parse(url)
+    assert str(database) == database.masked == "postgresql://faqbot:***@db.internal:5432/faqbot?sslmode=require"
+    assert PASSWORD not in repr(database) and PASSWORD not in repr(Settings(db_path=url))
+    assert PASSWORD not in repr(Settings.from_env({"FAQBOT_DB": url}))
+    in_query = DatabaseUrl.parse(f"postgresql://faqbot@/faqbot?host=/cloudsql/p:r:i&password={PASSWORD}")
+    assert PASSWORD not in str(in_query) and str(in_query).endswith("password=***")
+    assert database.scrub(f"could not parse {PASSWORD!r} in {url}") == f"could not parse '***' in {database.masked}"
+
+
+def test_an_unknown_scheme_is_refused_without_showing_the_password():
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"FAQBOT_DB": f"mysql://faqbot:{PASSWORD}@db/faqbot"})
+    assert "mysql" in str(refused.value) and PASSWORD not in str(refused.value)
+
+
+def _bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=60)
+
+
+def test_a_database_that_refuses_the_password_is_named_masked():
+    # Nothing listens on port 1: the connection fails, and the message must not carry the password.
+    url = f"postgresql://faqbot:{PASSWORD}@127.0.0.1:1/faqbot?connect_timeout=2"
+    done = _bot("jobs", env={"FAQBOT_DB": url})
+    assert done.returncode == 2 and "error: database postgresql://faqbot:***@127.0.0.1:1/faqbot" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_badly_escaped_password_is_not_quoted_back():
+    bad = "p%zzsecret-" + PASSWORD  # libpq quotes a token it cannot decode
+    with pytest.raises(STORE_ERRORS) as refused:
+        Store(f"postgresql://faqbot:{bad}@127.0.0.1:1/faqbot")
+    assert "secret-" not in str(refused.value)
+
+
+def test_the_startup_line_and_logs_show_the_database_masked(settings, caplog):
+    if not POSTGRES:
+        pytest.skip("needs FAQBOT_TEST_POSTGRES")
+    from tests.conftest import postgres_schema
+
+    caplog.set_level(logging.INFO)
+    with postgres_schema() as url:
+        masked_url = url.replace("faqbot@", f"faqbot:{PASSWORD}@", 1)  # trust auth: any password does
+        for service in run_service(dataclasses.replace(settings, db_path=masked_url)):
+            service.send("issues", issue_payload(), "d-1")
+            service.settle()
+        service.store.close()
+    assert "faqbot:***@" in caplog.text and PASSWORD not in caplog.text
+
+
+# -- migrations --------------------------------------------------------------------------------
+
+
+def test_migrations_run_once_and_db_upgrade_says_so(database):
+    env = {"FAQBOT_DB": database}
+    first = _bot("db", "upgrade", env=env)
+    assert first.returncode == 0, first.stderr
+    latest = MIGRATIONS[-1][0]
+    assert "ran migration 1: " in first.stdout and f"schema at version {latest} (was 0)" in first.stdout
+    again = _bot("db", "upgrade", env=env)
+    assert again.returncode == 0 and "ran migration" not in again.stdout and "(already current)" in again.stdout
+    store = Store(database)
+    assert store.schema_version() == latest and store.upgrade() == []
+    store.close()
+
+
+def test_processes_starting_together_migrate_once(database):
+    stores, errors = [], []
+
+    def start():
+        try:
+            stores.append(Store(database))
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(stores) == 6
+    assert stores[0].enqueue("d-1", "issues", "o/r#1", b"{}")
+    rows = stores[0]._connection().execute("SELECT version FROM schema_version").fetchall()
+    assert [version for (version,) in rows] == [version for version, _, _ in MIGRATIONS]
+    for store in stores:
+        store.close()
+
+
+def test_a_github_comment_id_beyond_32_bits_is_kept(database):
+    store = Store(database)
+    store.remember_answer("o/r#1", 3_456_789_012, "answer")
+    assert store.answer("o/r#1").comment_id == 3_456_789_012
+    store.close()
