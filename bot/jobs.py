@@ -109,6 +109,10 @@ CREATE TABLE IF NOT EXISTS dry_run_comments (
     labels     TEXT,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS write_slots (  -- GitHub pacing shared by every worker: per installation or token
+    pace_key TEXT PRIMARY KEY,
+    next_at  REAL NOT NULL                 -- the earliest moment (epoch seconds) of the next write
+);
 """
 
 # The schema's versions, in order. A database records in schema_version the steps it ran; at start
@@ -116,7 +120,7 @@ CREATE TABLE IF NOT EXISTS dry_run_comments (
 # holding the database's migration lock. A step is never changed once released: a change is a new step.
 # Step 1 is idempotent: databases made before schema_version existed get it too.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (1, "jobs, per-issue memory, workers, dry runs, control tables", _SCHEMA + CONTROL_SCHEMA),
+    (1, "jobs, per-issue memory, workers, dry runs, control tables, write slots", _SCHEMA + CONTROL_SCHEMA),
 )
 
 # An earlier job of the same issue still to run (or running) holds a job back, and so does another
@@ -583,6 +587,20 @@ class Store(ControlTables):
         ).fetchone()
         (seen,) = db.execute("SELECT max(seen_at) FROM workers").fetchone()
         return QueueHealth(depth, now - oldest_ready if oldest_ready else 0.0, now - seen if seen else None)
+
+    # -- pacing ------------------------------------------------------------------------------
+
+    def reserve_write_slot(self, key: str, interval: float) -> float:
+        """Reserve the next write for ``key`` (an installation or a token): the moment (epoch seconds)
+        it may go out, at least ``interval`` after the one reserved before it by any process."""
+        now = time.time()
+        (next_at,) = self._connection().execute(
+            "INSERT INTO write_slots (pace_key, next_at) VALUES (:key, :now + :interval)"
+            " ON CONFLICT (pace_key) DO UPDATE SET next_at ="
+            " CASE WHEN write_slots.next_at > :now THEN write_slots.next_at ELSE :now END + :interval"
+            " RETURNING next_at", {"key": key, "now": now, "interval": interval},
+        ).fetchone()
+        return next_at - interval
 
     # -- dry run -----------------------------------------------------------------------------
 

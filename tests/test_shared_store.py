@@ -1,5 +1,5 @@
 """What a store shared by many processes adds: FAQBOT_DB as a URL whose password is never shown,
-and migrations. Each runs on SQLite and on PostgreSQL
+migrations, and pacing shared by every worker. Each runs on SQLite and on PostgreSQL
 where it takes ``database`` (tests/conftest.py)."""
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.database import STORE_ERRORS
+from bot.github import Pacer
 from bot.jobs import MIGRATIONS, Store
 from bot.settings import DatabaseUrl, Settings, SettingsError
 from tests.botservice import run_service
@@ -137,3 +139,47 @@ def test_a_github_comment_id_beyond_32_bits_is_kept(database):
     store.remember_answer("o/r#1", 3_456_789_012, "answer")
     assert store.answer("o/r#1").comment_id == 3_456_789_012
     store.close()
+
+
+# -- pacing across workers ---------------------------------------------------------------------
+
+
+def test_writes_for_one_key_are_paced_across_processes(database):
+    # Two "processes" (a store and a pacer each) writing for one installation: together, never closer
+    # than the interval; another installation is not held up by them.
+    interval, writes = 0.05, 6
+    stores = [Store(database), Store(database)]
+    moments: dict[str, list[float]] = {"installation:1": [], "installation:2": []}
+    lock = threading.Lock()
+
+    def write(store: Store, key: str) -> None:
+        pacer = Pacer(interval, store)
+        for _ in range(writes):
+            pacer.wait(key)
+            with lock:
+                moments[key].append(time.time())
+
+    threads = [threading.Thread(target=write, args=(store, "installation:1")) for store in stores]
+    threads.append(threading.Thread(target=write, args=(stores[0], "installation:2")))
+    started = time.time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shared = sorted(moments["installation:1"])
+    assert len(shared) == 2 * writes
+    gaps = [later - earlier for earlier, later in zip(shared, shared[1:])]
+    assert min(gaps) >= interval * 0.8, gaps  # sleep's own jitter aside
+    assert shared[-1] - started >= (2 * writes - 1) * interval * 0.95
+    assert max(moments["installation:2"]) - started < (2 * writes - 1) * interval  # its own pace only
+    for store in stores:
+        store.close()
+
+
+def test_without_a_store_a_pacer_keeps_the_pace_in_its_process():
+    pacer = Pacer(0.05)
+    started = time.monotonic()
+    for _ in range(4):
+        pacer.wait("token:x")
+    assert time.monotonic() - started >= 0.15
+    assert Pacer(0).wait("anything") is None
