@@ -39,6 +39,8 @@ MAX_CLAIMS = 5
 # Connections a store keeps open, per process. Fewer made gunicorn's threads queue here behind a
 # connection whose thread waits for SQLite's write lock or the interpreter lock (bench/RESULTS-webhook.md).
 POOL_SIZE = 8
+# Finished jobs deleted per statement when pruning: short transactions, whatever the backlog.
+PRUNE_BATCH = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -62,6 +64,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 DROP INDEX IF EXISTS jobs_ready;
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, updated_at);  -- pruning finished jobs
 CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
     comment_id   INTEGER NOT NULL,
@@ -472,6 +475,26 @@ class Store(ControlTables):
     def counts(self) -> dict[str, int]:
         rows = self._connection().execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
         return dict(rows)
+
+    def prune(self, older_than: float) -> int:
+        """Delete jobs finished (done or failed) more than ``older_than`` seconds ago, payloads and all;
+        how many. What the bot remembers per issue (its answer, labels, notes, conversation) stays, so a
+        later delivery for the issue still edits the one answer. Also forgets workers silent that
+        long and dry-run records that old."""
+        cutoff = time.time() - older_than
+        db = self._connection()
+        pruned = 0
+        for status in ("done", "failed"):
+            while True:
+                deleted = db.execute(
+                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = ? AND updated_at < ? LIMIT ?)",
+                    (status, cutoff, PRUNE_BATCH)).rowcount
+                pruned += deleted
+                if deleted < PRUNE_BATCH:
+                    break
+        db.execute("DELETE FROM workers WHERE seen_at < ?", (cutoff,))
+        db.execute("DELETE FROM dry_run_comments WHERE created_at < ?", (cutoff,))
+        return pruned
 
     def job_status(self, delivery_id: str) -> tuple[str, str | None, str | None] | None:
         """(status, result, error) of a delivery's job, for tests and the jobs command."""

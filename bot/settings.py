@@ -11,6 +11,7 @@
 | GITHUB_APP_PRIVATE_KEY_PATH | file holding that PEM key | none |
 | GITHUB_API_URL | REST API root (GitHub Enterprise Server: `https://HOST/api/v3`) | https://api.github.com |
 | FAQBOT_DB | the database: an SQLite file (`PATH` or `sqlite:///PATH`; `sqlite:////abs/path`) shared by one machine's processes, or `postgresql://USER:PASSWORD@HOST:PORT/NAME` shared by every machine (Cloud SQL: `postgresql://USER@/NAME?host=/cloudsql/PROJECT:REGION:INSTANCE`, the password in `PGPASSWORD`); shown everywhere with its password as `***` | faqbot.sqlite3 (working directory) |
+| FAQBOT_RETENTION_DAYS | finished jobs (their payloads with them) are deleted this many days after they finished, by the workers at start and about once a minute; what the bot answered on each issue is kept; 0: never | 14 |
 | FAQBOT_RULES | rules folder | the repository's rules/ |
 | PORT | port of `python -m bot serve` | 8000 |
 | FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests | 1.0 |
@@ -176,6 +177,7 @@ class Settings:
     config_ttl: float = 300.0
     default_mode: str = "on"
     metrics_port: int = 0
+    retention_days: float = 14.0
 
     @functools.cached_property
     def database(self) -> DatabaseUrl:
@@ -230,6 +232,7 @@ class Settings:
             config_ttl=_number(env, "FAQBOT_CONFIG_TTL", float, cls.config_ttl),
             default_mode=_choice(env, "FAQBOT_DEFAULT_MODE", ("ON", "OFF", "SHADOW"), cls.default_mode).lower(),
             metrics_port=_number(env, "FAQBOT_METRICS_PORT", int, cls.metrics_port),
+            retention_days=_number(env, "FAQBOT_RETENTION_DAYS", float, cls.retention_days),
         )
 
     def check_can_serve(self) -> None:

@@ -9,6 +9,9 @@ handlers' recovery path finds the answer it already posted.
 It never runs a job twice at once. While a job runs, its lease is extended (a heartbeat), and every
 write to GitHub first confirms the lease is still this worker's: a worker that lost its job to
 another (it hung longer than the lease) stops before it writes.
+
+It keeps the database from growing without bound: at start and about once a minute it deletes the
+jobs that finished more than FAQBOT_RETENTION_DAYS ago (Store.prune).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_STORE_BACKOFF = 30.0  # seconds between looks at a job store that keeps failing
 ALIVE_EVERY = 5.0  # seconds between a worker's signs of life in the store, read by /healthz
+PRUNE_EVERY = 60.0  # seconds between deletions of jobs finished longer ago than FAQBOT_RETENTION_DAYS
 _WRITES = frozenset({"create_comment", "edit_comment", "add_labels", "remove_label", "delete_comment"})
 
 
@@ -109,6 +113,7 @@ class Worker:
         self.configs = RepoConfigs(store, self.rules, RepoConfig(mode=settings.default_mode), settings.config_ttl)
         self._wake = threading.Event()
         self._last_alive = 0.0
+        self._last_prune: float | None = None
 
     def wake(self) -> None:
         """A job was just stored: look now instead of at the next poll."""
@@ -120,6 +125,7 @@ class Worker:
         while not stop.is_set():
             try:
                 self._say_alive()
+                self._prune_when_due()
                 ran = self.run_once()
                 failures = 0
             except STORE_ERRORS as error:
@@ -178,6 +184,17 @@ class Worker:
         if time.monotonic() - self._last_alive >= ALIVE_EVERY:
             self.store.worker_alive(self.name)
             self._last_alive = time.monotonic()
+
+    def _prune_when_due(self) -> None:
+        """At start, then every PRUNE_EVERY seconds: forget jobs finished FAQBOT_RETENTION_DAYS ago."""
+        if self.settings.retention_days <= 0:
+            return
+        if self._last_prune is not None and time.monotonic() - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = time.monotonic()
+        pruned = self.store.prune(self.settings.retention_days * 86400)
+        if pruned:
+            log.info("pruned %d job(s) finished more than %g day(s) ago", pruned, self.settings.retention_days)
 
     def start_thread(self) -> threading.Event:
         """Run in a daemon thread (the web front's in-process worker); returns the event that stops it."""

@@ -1,5 +1,5 @@
 """What a store shared by many processes adds: FAQBOT_DB as a URL whose password is never shown,
-migrations, and pacing shared by every worker. Each runs on SQLite and on PostgreSQL
+migrations, pacing shared by every worker, and retention. Each runs on SQLite and on PostgreSQL
 where it takes ``database`` (tests/conftest.py)."""
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from bot.database import STORE_ERRORS
 from bot.github import Pacer
 from bot.jobs import MIGRATIONS, Store
 from bot.settings import DatabaseUrl, Settings, SettingsError
+from bot.worker import Worker
 from tests.botservice import run_service
 from tests.conftest import POSTGRES
-from tests.fakegithub import issue_payload
+from tests.fakegithub import REPO, issue_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "pa55-w0rd-never-shown"
@@ -183,3 +184,60 @@ def test_without_a_store_a_pacer_keeps_the_pace_in_its_process():
         pacer.wait("token:x")
     assert time.monotonic() - started >= 0.15
     assert Pacer(0).wait("anything") is None
+
+
+# -- retention ---------------------------------------------------------------------------------
+
+
+def test_finished_jobs_are_pruned_and_what_the_bot_answered_is_kept(database):
+    store = Store(database)
+    for number in (1, 2, 3):
+        store.enqueue(f"d-{number}", "issues", f"o/r#{number}", b"x" * 10_000)
+    store.complete(store.claim(60), "posted comment 7")
+    store.fail(store.claim(60), "GitHub said 410")
+    store.remember_answer("o/r#1", 7, "the answer")
+    store.remember_labels_added("o/r#1", ("faq",))
+    store.worker_alive("gone-host:1")
+    assert store.prune(older_than=3600) == 0  # finished just now: kept
+    time.sleep(0.05)
+    assert store.prune(older_than=0.01) == 2
+    assert store.job_status("d-1") is None and store.job_status("d-2") is None
+    assert store.job_status("d-3") == ("pending", None, None)  # unfinished work is never pruned
+    assert store.answer("o/r#1").comment_id == 7 and store.labels_not_to_add("o/r#1") == {"faq"}
+    assert store.queue_health().worker_seen_age is None  # the silent worker's row went too
+    assert store.enqueue("d-1", "issues", "o/r#1", b"{}")  # an old delivery id is new again
+    store.close()
+
+
+def test_pruning_works_through_a_backlog_in_batches(database, monkeypatch):
+    monkeypatch.setattr("bot.jobs.PRUNE_BATCH", 7)
+    store = Store(database)
+    for number in range(30):
+        store.enqueue(f"d-{number}", "issues", f"o/r#{number}", b"{}")
+        store.complete(store.claim(60), "ok")
+    time.sleep(0.05)
+    assert store.prune(older_than=0.01) == 30 and store.counts() == {}
+    store.close()
+
+
+def test_the_worker_prunes_at_start_and_a_later_delivery_edits_the_one_answer(settings, fake):
+    edited = issue_payload("edited", body=issue_payload()["issue"]["body"] + "\n\nStill failing after pip install.")
+    for service in run_service(settings):
+        service.send("issues", issue_payload(), "d-open")
+        service.settle()
+        [answer] = fake.issue_comments(REPO, 1)
+        time.sleep(0.05)
+        # A worker started with a retention this short prunes the finished job as it starts.
+        short = dataclasses.replace(settings, retention_days=0.01 / 86400)
+        worker = Worker(short, Store(settings.db_path), service.worker.rules)
+        stop = worker.start_thread()
+        deadline = time.monotonic() + 5
+        while service.store.job_status("d-open") is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop.set()
+        assert service.store.job_status("d-open") is None
+        service.send("issues", edited, "d-edit")
+        service.settle()
+    [still] = fake.issue_comments(REPO, 1)
+    assert still["id"] == answer["id"]
+    assert len(fake.calls("POST", rf"/repos/{REPO}/issues/1/comments")) == 1
