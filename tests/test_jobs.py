@@ -207,3 +207,37 @@ def test_a_claim_that_finds_nothing_does_not_wait_for_the_write_lock(tmp_path):
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_no_job_starts_while_another_of_its_issue_runs(store):
+    # A failed earlier job retried while a later one runs waits for it: two jobs of one issue never run at once.
+    store.enqueue("opened", "issues", "o/r#1", b"1")
+    store.enqueue("edited", "issues", "o/r#1", b"2")
+    store.fail(store.claim(60), "GitHub said 502")
+    edited = store.claim(60)
+    assert edited.delivery_id == "edited"
+    assert store.retry() == 1
+    assert store.claim(60) is None  # "opened" waits while "edited" runs
+    store.complete(edited, "posted")
+    assert store.claim(60).delivery_id == "opened"
+
+
+def test_an_earlier_delivery_stored_late_does_not_run_beside_a_later_one(database):
+    # On PostgreSQL an insert may commit after a later one's (two web processes at the same moment):
+    # the later job is claimed first, and the earlier one must wait until it is done.
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite commits inserts in id order: one write lock")
+    import psycopg
+
+    store = Store(database)
+    with psycopg.connect(database) as late:  # not autocommit: its insert stays uncommitted
+        late.execute("INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
+                     " VALUES ('opened', 'issues', 'o/r#1', '\\x31', 0, 0, 0)")
+        store.enqueue("edited", "issues", "o/r#1", b"2")
+        edited = store.claim(60)
+        assert edited.delivery_id == "edited"
+        late.commit()
+    assert store.claim(60) is None
+    store.complete(edited, "posted")
+    assert store.claim(60).delivery_id == "opened"
+    store.close()
