@@ -14,7 +14,7 @@
 | FAQBOT_RETENTION_DAYS | finished jobs (their payloads with them) are deleted this many days after they finished, by the workers at start and about once a minute; what the bot answered on each issue is kept; 0: never | 14 |
 | FAQBOT_RULES | rules folder | the repository's rules/ |
 | PORT | port of `python -m bot serve` | 8000 |
-| FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests | 1.0 |
+| FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests for one installation (or token), kept by every worker of every process together through the database | 1.0 |
 | FAQBOT_LOG_LEVEL | logging level | INFO |
 | FAQBOT_RETRY_BASE_DELAY | first backoff delay in seconds (doubles each retry, plus jitter) | 1.0 |
 | FAQBOT_MAX_ATTEMPTS | attempts per GitHub call on 5xx/timeouts/connection errors | 5 |
@@ -22,8 +22,8 @@
 | FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
-| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
-| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
+| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL; PostgreSQL has its server's `synchronous_commit`): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
+| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock (on PostgreSQL: a statement's `statement_timeout`, and the connect timeout) before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 | FAQBOT_NEEDS_ENVIRONMENT_LABEL | label the issue carries while the bot waits for the reporter's environment; empty: none | needs-environment |
 | FAQBOT_HEALTH_MAX_PENDING_AGE | `/healthz` says 503 when a ready job has waited longer than this many seconds | 300 |
