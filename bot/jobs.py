@@ -259,13 +259,23 @@ class _Rows:
 class _Lent:
     """What `Store._connection()` gives: a statement on a lent connection, or a block of them."""
 
-    def __init__(self, lend):
+    def __init__(self, lend, broken=lambda db: False):
         self._lend = lend
+        self._broken = broken
         self._block = None
 
     def execute(self, sql: str, parameters: tuple | dict = ()) -> _Rows:
-        with self._lend() as db:
-            return _Rows(db.execute(sql, parameters))
+        # A pooled connection the server has dropped since (a restart, a failover) fails its next
+        # statement: that statement runs once more, on a new connection. Every single statement
+        # here may run twice (the upserts and conditional updates change nothing the second time).
+        for attempt in (1, 2):
+            with self._lend() as db:
+                try:
+                    return _Rows(db.execute(sql, parameters))
+                except STORE_ERRORS:
+                    if attempt == 2 or not self._broken(db):
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def __enter__(self):
         self._block = self._lend()
@@ -359,7 +369,7 @@ class Store(ControlTables):
             self._dialect.close(db)
 
     def _connection(self) -> _Lent:
-        return _Lent(self._lend)
+        return _Lent(self._lend, lambda db: not self._dialect.usable(db))
 
     @contextmanager
     def _lend(self) -> Iterator:
@@ -390,6 +400,7 @@ class Store(ControlTables):
             pass
         if not self._dialect.usable(db):  # the server went away, or a rollback failed: a new one next time
             self._dialect.close(db)
+            self.close()  # the idle ones talked to the same server: most likely dropped too
             return
         with self._idle_lock:
             self._idle.append(db)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,22 @@ def test_the_worker_prunes_at_start_and_a_later_delivery_edits_the_one_answer(se
     [still] = fake.issue_comments(REPO, 1)
     assert still["id"] == answer["id"]
     assert len(fake.calls("POST", rf"/repos/{REPO}/issues/1/comments")) == 1
+
+
+def test_connections_the_server_dropped_are_replaced_without_an_error(database):
+    # A PostgreSQL restart or failover (Cloud SQL maintenance) closes every pooled connection: the
+    # next statements must not fail for it, or the web front would answer 503 to deliveries.
+    if not database.startswith("postgresql"):
+        pytest.skip("an SQLite file has no server to drop connections")
+    store = Store(database)
+    with ThreadPoolExecutor(4) as pool:  # several connections in the pool
+        list(pool.map(lambda n: store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}"), range(8)))
+    import psycopg
+
+    with psycopg.connect(database, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE application_name = 'faq-bot' AND pid <> pg_backend_pid()")
+    for n in range(8, 20):
+        assert store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}")
+    assert store.counts() == {"pending": 20}
+    store.close()
