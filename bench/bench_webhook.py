@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.jobs import SqliteStore  # noqa: E402
+from bot.jobs import Store  # noqa: E402
 from bot.webhook_auth import sign_delivery as sign  # noqa: E402
 from tests.fakegithub import MMCV_TRACEBACK, issue_payload  # noqa: E402
 
@@ -328,7 +328,7 @@ def start_bot(folder: Path, with_worker: bool, dry_run: bool, worker_nice: int =
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         processes.append(fake)
         env.update(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.stdout.readline().strip())
-    SqliteStore(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
+    Store(env["FAQBOT_DB"])  # the schema, before two gunicorn processes race to create it
     components["web"] = start([GUNICORN, "-c", "gunicorn.conf.py", "bot.app:create_app()"], env)
     nice = ["nice", "-n", str(worker_nice)] if worker_nice else []
     worker = start([*nice, sys.executable, "-m", "bot", "worker"], env) if with_worker else None

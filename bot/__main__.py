@@ -107,12 +107,30 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(_service_settings(args))
 
 
-def cmd_jobs(args: argparse.Namespace) -> int:
-    """`jobs [list | retry ID | retry --all]`: failed jobs with their errors; queue them again."""
-    from bot.jobs import SqliteStore
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """`db upgrade`: run the schema migrations the database has not run yet (the service also runs them at start)."""
+    from bot.jobs import MIGRATIONS, Store
 
     settings = _service_settings(args)
-    store = SqliteStore.from_settings(settings)
+    store = Store(settings.database, settings.db_synchronous, settings.db_busy_timeout, upgrade=False)
+    before = store.schema_version()
+    ran = store.upgrade()
+    described = dict((version, description) for version, description, _ in MIGRATIONS)
+    for version in ran:
+        print(f"ran migration {version}: {described[version]}")
+    after = store.schema_version()
+    print(f"database {settings.database}: schema at version {after}"
+          + (f" (was {before})" if ran else " (already current)"))
+    store.close()
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """`jobs [list | retry ID | retry --all]`: failed jobs with their errors; queue them again."""
+    from bot.jobs import Store
+
+    settings = _service_settings(args)
+    store = Store.from_settings(settings)
     if args.action == "retry":
         if args.job_id is None and not args.all:
             print("jobs retry: give a job id or --all")
@@ -234,12 +252,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_shadow_report(args: argparse.Namespace) -> int:
     """`shadow report`: what shadow mode recorded, per rule, as markdown and HTML."""
-    from bot.jobs import SqliteStore
+    from bot.jobs import Store
     from bot.report import web_root, write_report
     from bot.shadow import shadow_report
 
     settings = _service_settings(args)
-    records = SqliteStore.from_settings(settings).shadow_records(args.repo)
+    records = Store.from_settings(settings).shadow_records(args.repo)
     report = shadow_report(records, _rules(args).ids, web_root(settings.api_url), args.repo)
     markdown, page = write_report(report, args.output)
     print(f"{len(records)} would-be comment(s) on {len(report.findings)} issue(s); report: {markdown} and {page}")
@@ -248,9 +266,9 @@ def cmd_shadow_report(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """`stats [--repo R] [--unmute RULE-ID]`: answers, withdrawals and removed labels per rule."""
-    from bot.jobs import SqliteStore
+    from bot.jobs import Store
 
-    store = SqliteStore.from_settings(_service_settings(args))
+    store = Store.from_settings(_service_settings(args))
     if args.unmute:
         if not args.repo:
             print("error: --unmute needs --repo OWNER/REPO: a rule is muted per repository", file=sys.stderr)
@@ -367,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run stored deliveries' jobs (beside gunicorn)")
     worker.set_defaults(handler=cmd_worker)
 
+    database = commands.add_parser("db", help="the bot's database (FAQBOT_DB)")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    upgrade = database_commands.add_parser("upgrade", help="run the schema migrations it has not run yet")
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+
     jobs = commands.add_parser("jobs", help="list failed jobs, or queue them again")
     jobs.add_argument("action", nargs="?", choices=("list", "retry"), default="list")
     jobs.add_argument("job_id", nargs="?", type=int, help="with retry: the job to run again")
@@ -385,6 +408,31 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        from bot.database import STORE_ERRORS  # here: a command that needs no database loads no driver
+
+        if not isinstance(error, STORE_ERRORS):
+            raise
+        print(f"error: database {_database_named()}: {_scrubbed(str(error))}", file=sys.stderr)
+        return 2
+
+
+def _database_named() -> str:
+    from bot.settings import DatabaseUrl
+
+    try:
+        return str(DatabaseUrl.parse(os.environ.get("FAQBOT_DB") or "faqbot.sqlite3"))
+    except ValueError:
+        return "(FAQBOT_DB)"
+
+
+def _scrubbed(message: str) -> str:
+    from bot.settings import DatabaseUrl
+
+    try:
+        return DatabaseUrl.parse(os.environ.get("FAQBOT_DB") or "faqbot.sqlite3").scrub(message)
+    except ValueError:
+        return message
 
 
 if __name__ == "__main__":

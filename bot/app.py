@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import metrics
+from bot.database import STORE_ERRORS
 from bot.events import PayloadError, encode_work, parse_delivery
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.logs import configure_logging, log_context, log_issue
 from bot.settings import Settings
 from bot.webhook_auth import WebhookAuthError, verify_delivery
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
         log.warning(INSECURE_BANNER)
     if settings.dry_run:
         log.warning("dry run: no GITHUB_TOKEN or GITHUB_APP_ID, so answers are stored and logged, not posted")
-    store = SqliteStore.from_settings(settings)
+    store = Store.from_settings(settings)
+    log.info("storing deliveries in %s", settings.database)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["faqbot"] = {"settings": settings, "store": store, "worker": None, "stop_worker": None}
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
     return app
 
 
-def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
+def _routes(app: Flask, settings: Settings, store: Store) -> None:
     @app.post("/webhook")
     def webhook() -> Response:
         delivery = request.headers.get("X-GitHub-Delivery", "")
@@ -93,7 +94,7 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
         try:
             store.ping()  # also fails when the database file was deleted or replaced under the service
             health = store.queue_health()
-        except sqlite3.Error as error:
+        except STORE_ERRORS as error:
             log.error("health check: database unreachable: %s", error)
             return _answer(503, status="unhealthy", problems=["database unreachable"])
         problems = _health_problems(settings, health, app.extensions["faqbot"]["worker"])
@@ -109,12 +110,14 @@ def _routes(app: Flask, settings: Settings, store: SqliteStore) -> None:
         event = request.headers.get("X-GitHub-Event", "")[:64]
         return _counted(event, "too_large", _answer(413, error=f"body over {MAX_BODY} bytes"))
 
-    @app.errorhandler(sqlite3.Error)
-    def database_down(error: sqlite3.Error) -> Response:
+    def database_down(error: Exception) -> Response:
         # Not stored, so not acknowledged: GitHub shows the delivery as failed and it can be redelivered.
         log.error("delivery not stored: %s", error)
         event = request.headers.get("X-GitHub-Event", "")[:64]
         return _counted(event, "store_failed", _answer(503, error="could not store the delivery"))
+
+    for error_class in STORE_ERRORS:  # sqlite3.Error, psycopg.Error
+        app.register_error_handler(error_class, database_down)
 
 
 def _health_problems(settings: Settings, health, worker) -> list[str]:
@@ -134,7 +137,7 @@ def _health_problems(settings: Settings, health, worker) -> list[str]:
     return problems
 
 
-def _accept(store: SqliteStore, event: str, delivery: str, body: bytes, app: Flask) -> Response:
+def _accept(store: Store, event: str, delivery: str, body: bytes, app: Flask) -> Response:
     if not event or not delivery or len(delivery) > 200:
         log.warning("delivery refused: no X-GitHub-Event or X-GitHub-Delivery header")
         refused = _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")

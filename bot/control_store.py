@@ -1,7 +1,7 @@
 """What the bot remembers for its maintainers' control: per-rule feedback and mutes, shadow records,
 each repository's last good config, and the progress of replays.
 
-Tables and methods that bot/jobs.py's SqliteStore takes in (`ControlTables` is one of its bases):
+Tables and methods that bot/jobs.py's Store takes in (`ControlTables` is one of its bases):
 the same SQLite file, the same connection per thread, one short statement per transaction.
 `FeedbackStore` is what handlers may ask of it.
 """
@@ -144,7 +144,7 @@ class FeedbackStore(Protocol):
 class ControlTables:
     """The methods over CONTROL_SCHEMA; the class that takes them in provides ``_connection()``."""
 
-    def _connection(self):  # pragma: no cover - SqliteStore's
+    def _connection(self):  # pragma: no cover - Store's
         raise NotImplementedError
 
     # -- feedback and mutes -------------------------------------------------------------------

@@ -25,7 +25,7 @@ def serve(host: str = "127.0.0.1", port: int | None = None, insecure: bool = Fal
         else "signatures checked"
     posting = "DRY RUN (nothing is posted to GitHub)" if settings.dry_run else f"posting to {settings.api_url}"
     print(f"faq-bot listening on http://{host}:{server.server_port}/webhook; {mode}; {posting}; "
-          f"database {settings.db_path}", flush=True)
+          f"database {settings.database}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ Every attempt is counted in bot/metrics.py by call and status.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import math
 import random
@@ -134,21 +135,34 @@ class IssueClient(Protocol):
 
 
 class Pacer:
-    """At least ``interval`` seconds between content-creating requests of this process."""
+    """At least ``interval`` seconds between content-creating requests for one installation or token.
 
-    def __init__(self, interval: float):
+    With a store (the workers' job store), each key's next free moment is a row of the shared
+    database, reserved atomically (Store.reserve_write_slot): every worker of every process on every
+    machine keeps one spacing together. Without one (a replay), this process keeps it.
+    """
+
+    def __init__(self, interval: float, store=None):
         self.interval = interval
+        self._store = store
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._next: dict[str, float] = {}  # key -> next free moment, without a store
 
-    def wait(self) -> None:
+    def wait(self, key: str = "") -> None:
+        """Return when the next write for ``key`` may go out (its slot reserved before sleeping)."""
         if self.interval <= 0:
             return
+        delay = self._reserve(key) - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+    def _reserve(self, key: str) -> float:
+        if self._store is not None:
+            return self._store.reserve_write_slot(key, self.interval)
         with self._lock:
-            delay = self._last + self.interval - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            self._last = time.monotonic()
+            slot = max(self._next.get(key, 0.0), time.time())
+            self._next[key] = slot + self.interval
+            return slot
 
 
 @dataclass
@@ -181,6 +195,11 @@ class TokenCredentials:
     def __init__(self, settings: Settings):
         self._github = Github(auth=Auth.Token(settings.github_token), per_page=100, lazy=True, **_github_kwargs(settings))
         self._login: str | None = None
+        # GitHub limits writes per token: one pace for all its installations (a digest: never the token).
+        self._pace_key = "token:" + hashlib.sha256(settings.github_token.encode()).hexdigest()[:16]
+
+    def pace_key(self, installation_id: int | None) -> str:
+        return self._pace_key
 
     def github(self, installation_id: int | None) -> Github:
         return self._github
@@ -208,6 +227,10 @@ class AppCredentials:
         self._clients: dict[int, tuple[float, Github]] = {}
         self._slug_lock = threading.Lock()
         self._slug: str | None = None
+
+    def pace_key(self, installation_id: int | None) -> str:
+        """GitHub limits writes per installation token."""
+        return f"app:{self._settings.app_id}:installation:{installation_id}"
 
     def github(self, installation_id: int | None) -> Github:
         if installation_id is None:
@@ -258,6 +281,9 @@ class AnonymousCredentials:
 
     def __init__(self, settings: Settings):
         self._github = Github(per_page=100, lazy=True, **_github_kwargs(settings))
+
+    def pace_key(self, installation_id: int | None) -> str:
+        return "anonymous"
 
     def github(self, installation_id: int | None) -> Github:
         return self._github
@@ -434,7 +460,7 @@ class PyGithubClient:
             attempt += 1
             requested = False
             if write:
-                self._pacer.wait()
+                self._pacer.wait(self._credentials.pace_key(self._installation_id))
             try:
                 github = self._credentials.github(self._installation_id)
                 if uncertain and recover is not None and (done := recover(github)) is not None:
@@ -571,7 +597,7 @@ def _max_chars(error: GithubException) -> int | None:
 class DryRunClient:
     """No credentials: record and log what would be posted; post nothing."""
 
-    def __init__(self, store):  # store: bot.jobs.SqliteStore
+    def __init__(self, store):  # store: bot.jobs.Store
         self._store = store
 
     def find_bot_comment(self, repo: str, number: int, marker: str) -> BotComment | None:
@@ -619,11 +645,12 @@ def reader_for(settings: Settings, repo: str) -> PyGithubClient:
 
 
 def client_factory(settings: Settings, store) -> Callable[[int | None], IssueClient]:
-    """installation id -> IssueClient, sharing credentials (and their token cache) and one pacer."""
+    """installation id -> IssueClient, sharing credentials (and their token cache) and one pacer, which
+    paces each installation (or the token) through ``store``: across every worker that shares it."""
     if settings.dry_run:
         dry = DryRunClient(store)
         return lambda installation_id: dry
     credentials = AppCredentials(settings) if settings.app_id else TokenCredentials(settings)
-    pacer = Pacer(settings.write_interval)
+    pacer = Pacer(settings.write_interval, store)
     policy = RetryPolicy(settings.retry_base_delay, settings.max_attempts, settings.rate_limit_max_wait)
     return lambda installation_id: PyGithubClient(credentials, installation_id, pacer, policy)

@@ -1,22 +1,26 @@
 """The durable job store: deliveries waiting to be acted on, and what the bot remembers per issue.
 
-SQLite in WAL mode, shared by every process of the service (gunicorn workers, `python -m bot worker`):
-a few connections per process, each lent to one thread for one operation, a busy timeout, and one
-short statement per transaction. A claim finds its job with reads, which in WAL wait for no writer
-and hold up none, then takes it with one conditional `UPDATE ... RETURNING` on its primary key: two
-workers never get the same job, and the write lock is held for one row. A claim is a lease, so a
-job held by a worker that died is claimed again once the lease runs out. Jobs of one issue run in
-delivery order (a later job waits while an earlier one is pending or running), so "opened" is
-answered before "edited" updates the answer.
+One store on either database FAQBOT_DB names: an SQLite file in WAL mode, shared by the processes of
+one machine (gunicorn workers, `python -m bot worker`), or PostgreSQL, shared by every process on
+every machine. The SQL is written once; bot/database.py's `Dialect` says the little that differs.
+A few connections per process, each lent to one thread for one operation, and one short statement
+per transaction. A claim finds its job with reads (in WAL they wait for no writer and hold up none;
+on PostgreSQL they lock the row found and pass over rows another claim holds, `FOR UPDATE SKIP
+LOCKED`), then takes it with one conditional `UPDATE ... RETURNING` on its primary key: two workers
+never get the same job. A claim is a lease, so a job held by a worker that died is claimed again
+once the lease runs out. Jobs of one issue run one at a time and in delivery order (a later job
+waits while an earlier one is pending or running, and no job starts while another of its issue
+runs), so "opened" is answered before "edited" updates the answer, and two deliveries for one issue
+never post two answers. On PostgreSQL the claims of one issue are serialised by an advisory lock on
+its key, since there two claims do not wait for one write lock.
 
-A later issue adds PostgreSQL: `JobStore` and `AnswerStore` are the interfaces the rest of the bot uses.
+The schema is migrated at start (every store) or with `python -m bot db upgrade`: `MIGRATIONS`.
+`JobStore` and `AnswerStore` are the interfaces the rest of the bot uses.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -27,13 +31,16 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.control_store import CONTROL_SCHEMA, ControlTables
-from bot.settings import Settings
+from bot.database import STORE_ERRORS, dialect_for
+from bot.settings import DatabaseUrl, Settings
 
 # A job whose workers died this many times is a poison pill: fail it instead of crashing a fifth worker.
 MAX_CLAIMS = 5
 # Connections a store keeps open, per process. Fewer made gunicorn's threads queue here behind a
 # connection whose thread waits for SQLite's write lock or the interpreter lock (bench/RESULTS-webhook.md).
 POOL_SIZE = 8
+# Finished jobs deleted per statement when pruning: short transactions, whatever the backlog.
+PRUNE_BATCH = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -57,6 +64,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 DROP INDEX IF EXISTS jobs_ready;
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, updated_at);  -- pruning finished jobs
 CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
     comment_id   INTEGER NOT NULL,
@@ -104,19 +112,37 @@ CREATE TABLE IF NOT EXISTS dry_run_comments (
     labels     TEXT,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS write_slots (  -- GitHub pacing shared by every worker: per installation or token
+    pace_key TEXT PRIMARY KEY,
+    next_at  REAL NOT NULL                 -- the earliest moment (epoch seconds) of the next write
+);
 """
 
-# An earlier job of the same issue still to run (or running) holds a job back.
+# The schema's versions, in order. A database records in schema_version the steps it ran; at start
+# (every store) or with `python -m bot db upgrade` it runs the ones it has not, once, in order, while
+# holding the database's migration lock. A step is never changed once released: a change is a new step.
+# Step 1 is idempotent: databases made before schema_version existed get it too.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "jobs, per-issue memory, workers, dry runs, control tables, write slots", _SCHEMA + CONTROL_SCHEMA),
+)
+
+# An earlier job of the same issue still to run (or running) holds a job back, and so does another
+# job of the issue that runs now (a failed earlier job retried while a later one runs; on PostgreSQL,
+# an earlier delivery whose insert committed after a later one's).
 _EARLIER_UNFINISHED = """NOT EXISTS (SELECT 1 FROM jobs e WHERE e.issue_key = jobs.issue_key AND e.id < jobs.id
-                                                    AND e.status IN ('pending', 'running'))"""
+                                                    AND e.status IN ('pending', 'running'))
+  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.issue_key = jobs.issue_key AND r.id <> jobs.id
+                                         AND r.status = 'running' AND r.lease_until >= :now)"""
 
 # The claim's reads: the first job ready to run, in delivery order, and a lease that ran out.
 _NEXT_READY = f"""
-SELECT id FROM jobs WHERE status = 'pending' AND run_after <= :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+SELECT id, issue_key FROM jobs WHERE status = 'pending' AND run_after <= :now AND {_EARLIER_UNFINISHED}
+ORDER BY id LIMIT 1
 """
 _ANY_EXPIRED = "SELECT 1 FROM jobs WHERE status = 'running' AND lease_until < :now LIMIT 1"
 _EXPIRED = f"""
-SELECT id FROM jobs WHERE status = 'running' AND lease_until < :now AND {_EARLIER_UNFINISHED} ORDER BY id LIMIT 1
+SELECT id, issue_key FROM jobs WHERE status = 'running' AND lease_until < :now AND {_EARLIER_UNFINISHED}
+ORDER BY id LIMIT 1
 """
 # Looks at most this many times: each miss means another worker has just taken a job.
 _CLAIM_TRIES = 50
@@ -216,10 +242,9 @@ class AnswerStore(Protocol):
 class _Rows:
     """A statement's whole result, read before its connection went back: what a cursor would give."""
 
-    def __init__(self, cursor: sqlite3.Cursor):
-        self._rows = iter(cursor.fetchall())
+    def __init__(self, cursor):
+        self._rows = iter(cursor.fetchall() if cursor.description is not None else ())
         self.rowcount = cursor.rowcount
-        self.lastrowid = cursor.lastrowid
 
     def fetchone(self) -> tuple | None:
         return next(self._rows, None)
@@ -232,17 +257,27 @@ class _Rows:
 
 
 class _Lent:
-    """What `SqliteStore._connection()` gives: a statement on a lent connection, or a block of them."""
+    """What `Store._connection()` gives: a statement on a lent connection, or a block of them."""
 
-    def __init__(self, lend):
+    def __init__(self, lend, broken=lambda db: False):
         self._lend = lend
+        self._broken = broken
         self._block = None
 
     def execute(self, sql: str, parameters: tuple | dict = ()) -> _Rows:
-        with self._lend() as db:
-            return _Rows(db.execute(sql, parameters))
+        # A pooled connection the server has dropped since (a restart, a failover) fails its next
+        # statement: that statement runs once more, on a new connection. Every single statement
+        # here may run twice (the upserts and conditional updates change nothing the second time).
+        for attempt in (1, 2):
+            with self._lend() as db:
+                try:
+                    return _Rows(db.execute(sql, parameters))
+                except STORE_ERRORS:
+                    if attempt == 2 or not self._broken(db):
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def __enter__(self) -> sqlite3.Connection:
+    def __enter__(self):
         self._block = self._lend()
         return self._block.__enter__()
 
@@ -250,16 +285,20 @@ class _Lent:
         return self._block.__exit__(*exc)
 
 
-class SqliteStore(ControlTables):
-    """JobStore and AnswerStore on one SQLite file (and FeedbackStore, with bot/control_store.py's tables).
+class Store(ControlTables):
+    """JobStore and AnswerStore on one database (and FeedbackStore, with bot/control_store.py's tables).
 
-    Every method reaches the database through `self._connection()`, in one of two ways:
+    ``database``: an SQLite file (a path, or `sqlite:///PATH`) or a `postgresql://` URL; see
+    bot/settings.py's DatabaseUrl. Every method reaches the database through `self._connection()`,
+    in one of two ways, with SQL written for SQLite (`?` and `:name`), which the PostgreSQL dialect
+    translates:
 
     - one statement: `self._connection().execute(sql, parameters)`. Its rows are read in full and
-      the connection goes back at once; the result answers `fetchone()`, `fetchall()`, `rowcount`
-      and `lastrowid` as a cursor would.
+      the connection goes back at once; the result answers `fetchone()`, `fetchall()` and
+      `rowcount` as a cursor would.
     - several statements on one connection (a transaction, or reads and a write that belong
-      together): `with self._connection() as db:`, where `db` is the sqlite3.Connection, this
+      together): `with self._connection() as db:`, where `db` is the sqlite3.Connection (or the
+      dialect's PostgreSQL connection, which answers `execute` and `executemany` the same way), this
       thread's until the block ends. A store method called inside the block uses the same one.
 
     At most POOL_SIZE connections are open per store, lent to one thread at a time and kept open
@@ -268,81 +307,109 @@ class SqliteStore(ControlTables):
     connection of the process holds a lock on it, so even closing them at thread end leaked.
     """
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL", busy_timeout: float = 10.0):
-        # busy_timeout: seconds to wait for a free connection, and for another process's write lock.
-        self.path = str(path)
-        # How long a statement waits for another process's write lock before raising "database is locked".
+    def __init__(self, database: str | Path | DatabaseUrl, synchronous: str = "NORMAL", busy_timeout: float = 10.0,
+                 upgrade: bool = True):
+        # busy_timeout: seconds to wait for a free connection, and for another process's lock
+        # (SQLite's write lock; on PostgreSQL, a statement's limit).
+        self.database = DatabaseUrl.parse(database)
+        self._dialect = dialect_for(self.database, synchronous, busy_timeout)
         self._busy_timeout = busy_timeout
-        # NORMAL (with WAL): an acknowledged delivery survives any crash of the process, SIGKILL
-        # included; FULL also survives a power cut, at an fsync per delivery.
-        self._synchronous = synchronous
-        self._idle: list[sqlite3.Connection] = []  # open, lent to no thread
+        self._idle: list = []  # open, lent to no thread
         self._free = threading.BoundedSemaphore(POOL_SIZE)
         self._idle_lock = threading.Lock()
         self._local = threading.local()  # .db: the connection this thread holds, while it holds one
-        with self._connection() as db:
-            db.executescript(_SCHEMA + CONTROL_SCHEMA)
-        self._migrate()
-        self._file = _identity(self.path)
+        if upgrade:  # False only for `python -m bot db upgrade`, which says what it ran
+            self.upgrade()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SqliteStore:
-        return cls(settings.db_path, settings.db_synchronous, settings.db_busy_timeout)
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(settings.database, settings.db_synchronous, settings.db_busy_timeout)
 
-    def _migrate(self) -> None:
-        """Bring a database made by an earlier version up to this schema."""
-        db = self._connection()
-        columns = {row[1] for row in db.execute("PRAGMA table_info(answers)")}
+    def schema_version(self) -> int:
+        """The last migration step this database ran (0: none, or made before schema_version existed)."""
+        with self._connection() as db:
+            if not self._dialect.has_table(db, "schema_version"):
+                return 0
+            return db.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def upgrade(self) -> list[int]:
+        """Run the migration steps this database has not run yet; the versions run (none when current)."""
+        latest = MIGRATIONS[-1][0]
+        if self.schema_version() >= latest:
+            return []
+        ran = []
+        with self._connection() as db, self._dialect.migration_lock(db):
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                       " description TEXT NOT NULL, applied_at REAL NOT NULL)")
+            (current,) = db.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            for version, description, script in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in self._dialect.ddl(script):
+                    db.execute(statement)
+                if version == 1:
+                    self._add_answer_columns(db)
+                db.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                           (version, description, time.time()))
+                ran.append(version)
+        return ran
+
+    def _add_answer_columns(self, db) -> None:
+        """The columns `answers` gained after its first release (SQLite files made before them)."""
+        columns = self._dialect.columns(db, "answers")
         for column, definition in (("source", "TEXT NOT NULL DEFAULT 'triage'"), ("deleted", "INTEGER NOT NULL DEFAULT 0")):
             if column not in columns:
                 db.execute(f"ALTER TABLE answers ADD COLUMN {column} {definition}")
 
+    def close(self) -> None:
+        """Close the connections no thread holds (the store opens new ones if used again)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
+            self._dialect.close(db)
+
     def _connection(self) -> _Lent:
-        return _Lent(self._lend)
+        return _Lent(self._lend, lambda db: not self._dialect.usable(db))
 
     @contextmanager
-    def _lend(self) -> Iterator[sqlite3.Connection]:
+    def _lend(self) -> Iterator:
         held = getattr(self._local, "db", None)
         if held is not None:  # this thread holds one already: nesting must not wait on itself
             yield held
             return
         if not self._free.acquire(timeout=self._busy_timeout):
-            raise sqlite3.OperationalError(f"no connection to {self.path} free after {self._busy_timeout:.0f} s")
+            raise self._dialect.error(f"no connection to {self.database} free after {self._busy_timeout:.0f} s")
         try:
             with self._idle_lock:
                 db = self._idle.pop() if self._idle else None
-            db = db or self._open()
+            db = db or self._dialect.connect()
             self._local.db = db
             try:
                 yield db
             finally:
                 self._local.db = None
-                if db.in_transaction:  # a block that raised between BEGIN and COMMIT
-                    db.rollback()
-                with self._idle_lock:
-                    self._idle.append(db)
+                self._give_back(db)
         finally:
             self._free.release()
 
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={self._synchronous}")
-        return db
+    def _give_back(self, db) -> None:
+        try:
+            if self._dialect.usable(db):
+                self._dialect.rollback_open_transaction(db)  # a block that raised between BEGIN and COMMIT
+        except STORE_ERRORS:
+            pass
+        if not self._dialect.usable(db):  # the server went away, or a rollback failed: a new one next time
+            self._dialect.close(db)
+            self.close()  # the idle ones talked to the same server: most likely dropped too
+            return
+        with self._idle_lock:
+            self._idle.append(db)
 
     def ping(self) -> None:
-        """Raise sqlite3.Error unless the database answers from the file at self.path.
-
-        Open connections keep answering from a file deleted or replaced under them, and deliveries
-        stored there would be gone at the next start: that is no healthy service either.
-        """
+        """Raise one of STORE_ERRORS unless the database answers, and is the one the service stores in
+        (an SQLite file deleted or replaced under the open connections is not)."""
         self._connection().execute("SELECT count(*) FROM jobs WHERE id = 0")
-        try:
-            same = _identity(self.path) == self._file
-        except OSError as error:
-            raise sqlite3.OperationalError(f"database file {self.path}: {error.strerror}") from None
-        if not same:
-            raise sqlite3.OperationalError(f"database file {self.path} was replaced under the open connections")
+        self._dialect.check()
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -365,12 +432,15 @@ class SqliteStore(ControlTables):
                 db.execute(_ABANDON, {"now": now, "max_claims": MAX_CLAIMS,
                                       "error": f"abandoned: {MAX_CLAIMS} workers died or hung while running it"})
                 looks = (_EXPIRED, _NEXT_READY)
+            looks = tuple(look + self._dialect.lock_rows for look in looks)
             # Another worker may take the job between the look and the write; then look again.
             for _ in range(_CLAIM_TRIES):
-                candidate = _first(db, looks, values)
-                if candidate is None:
-                    return None
-                row = db.execute(_CLAIM, {**values, "id": candidate[0]}).fetchone()
+                with self._dialect.transaction(db):
+                    candidate = _first(db, looks, values)
+                    if candidate is None:
+                        return None
+                    self._dialect.lock_issue(db, candidate[1])
+                    row = db.execute(_CLAIM, {**values, "id": candidate[0]}).fetchone()
                 if row:
                     return Job(*row[:4], bytes(row[4]), row[5], row[6])
         return None
@@ -406,7 +476,7 @@ class SqliteStore(ControlTables):
 
     def retry(self, job_id: int | None = None) -> int:
         """Put one failed job (or all, with None) back in the queue; returns how many."""
-        condition, values = ("id = ?", (job_id,)) if job_id is not None else ("1", ())
+        condition, values = ("id = ?", (job_id,)) if job_id is not None else ("TRUE", ())
         cursor = self._connection().execute(
             f"UPDATE jobs SET status = 'pending', run_after = ?, updated_at = ? WHERE status = 'failed' AND {condition}",
             (time.time(), time.time(), *values),
@@ -416,6 +486,26 @@ class SqliteStore(ControlTables):
     def counts(self) -> dict[str, int]:
         rows = self._connection().execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
         return dict(rows)
+
+    def prune(self, older_than: float) -> int:
+        """Delete jobs finished (done or failed) more than ``older_than`` seconds ago, payloads and all;
+        how many. What the bot remembers per issue (its answer, labels, notes, conversation) stays, so a
+        later delivery for the issue still edits the one answer. Also forgets workers silent that
+        long and dry-run records that old."""
+        cutoff = time.time() - older_than
+        db = self._connection()
+        pruned = 0
+        for status in ("done", "failed"):
+            while True:
+                deleted = db.execute(
+                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = ? AND updated_at < ? LIMIT ?)",
+                    (status, cutoff, PRUNE_BATCH)).rowcount
+                pruned += deleted
+                if deleted < PRUNE_BATCH:
+                    break
+        db.execute("DELETE FROM workers WHERE seen_at < ?", (cutoff,))
+        db.execute("DELETE FROM dry_run_comments WHERE created_at < ?", (cutoff,))
+        return pruned
 
     def job_status(self, delivery_id: str) -> tuple[str, str | None, str | None] | None:
         """(status, result, error) of a delivery's job, for tests and the jobs command."""
@@ -532,14 +622,28 @@ class SqliteStore(ControlTables):
         (seen,) = db.execute("SELECT max(seen_at) FROM workers").fetchone()
         return QueueHealth(depth, now - oldest_ready if oldest_ready else 0.0, now - seen if seen else None)
 
+    # -- pacing ------------------------------------------------------------------------------
+
+    def reserve_write_slot(self, key: str, interval: float) -> float:
+        """Reserve the next write for ``key`` (an installation or a token): the moment (epoch seconds)
+        it may go out, at least ``interval`` after the one reserved before it by any process."""
+        now = time.time()
+        (next_at,) = self._connection().execute(
+            "INSERT INTO write_slots (pace_key, next_at) VALUES (:key, :now + :interval)"
+            " ON CONFLICT (pace_key) DO UPDATE SET next_at ="
+            " CASE WHEN write_slots.next_at > :now THEN write_slots.next_at ELSE :now END + :interval"
+            " RETURNING next_at", {"key": key, "now": now, "interval": interval},
+        ).fetchone()
+        return next_at - interval
+
     # -- dry run -----------------------------------------------------------------------------
 
     def record_dry_run(self, issue_key: str, action: str, body: str | None, labels: tuple[str, ...] = ()) -> int:
-        cursor = self._connection().execute(
-            "INSERT INTO dry_run_comments (issue_key, action, body, labels, created_at) VALUES (?, ?, ?, ?, ?)",
-            (issue_key, action, body, json.dumps(list(labels)), time.time()),
-        )
-        return cursor.lastrowid
+        (record,) = self._connection().execute(
+            "INSERT INTO dry_run_comments (issue_key, action, body, labels, created_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id", (issue_key, action, body, json.dumps(list(labels)), time.time()),
+        ).fetchone()
+        return record
 
     def dry_run_records(self) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
         rows = self._connection().execute(
@@ -548,15 +652,10 @@ class SqliteStore(ControlTables):
         return [(key, action, body, tuple(json.loads(labels))) for key, action, body, labels in rows]
 
 
-def _first(db: sqlite3.Connection, looks: tuple[str, ...], values: dict) -> tuple | None:
+def _first(db, looks: tuple[str, ...], values: dict) -> tuple | None:
     """The first row that one of these reads gives, tried in their order."""
     for look in looks:
         row = db.execute(look, values).fetchone()
         if row:
             return row
     return None
-
-
-def _identity(path: str) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_dev, status.st_ino

@@ -12,10 +12,11 @@ purpose: the web front imports it.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bot.database import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def gauge(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], flo
 
 def exposition(store) -> str:
     """The whole scrape: this process's counters, then the queue and per-rule figures from ``store``
-    (a bot.jobs.SqliteStore). A store that cannot be read leaves its part out and says so."""
+    (a bot.jobs.Store). A store that cannot be read leaves its part out and says so."""
     lines: list[str] = []
     for metric in _MEMORY:
         lines += metric.lines()
@@ -128,7 +129,7 @@ def exposition(store) -> str:
         health = store.queue_health()
         counts = store.counts()
         per_rule = store.rule_totals()
-    except sqlite3.Error as error:
+    except STORE_ERRORS as error:
         log.error("metrics: the job store cannot be read: %s", error)
         lines += gauge("faqbot_store_up", "1 when the job store could be read for this scrape.", [({}, 0)])
         return "\n".join(lines) + "\n"

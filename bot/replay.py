@@ -27,7 +27,7 @@ from bot.control_store import ReplayIssue
 from bot.events import IssueSnapshot
 from bot.github import GitHubError, IssuePage, ListedIssue, RateLimited, reader_for
 from bot.issue import Issue
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.repo_config import ON, ConfigError, RepoConfig, load_config
 from bot.report import Finding, Report, write_report
 from bot.rules import RuleSet
@@ -87,7 +87,7 @@ def judge(issue: ListedIssue, repo: str, rules: RuleSet, config: RepoConfig) -> 
                        policy.rename_labels(verdict.labels, config), verdict.comment)
 
 
-def replay(plan: Plan, lister: IssueLister, config: RepoConfig, rules: RuleSet, store: SqliteStore,
+def replay(plan: Plan, lister: IssueLister, config: RepoConfig, rules: RuleSet, store: Store,
            say: Callable[[str], None] = print, max_wait: float = 60.0, sleep: Callable[[float], None] = time.sleep,
            clock: Callable[[], float] = time.time) -> bool:
     """Run (or resume) the replay; True when it reached the end of the issues or the limit.
@@ -156,7 +156,7 @@ def _pace(page: IssuePage, say: Callable[[str], None], max_wait: float, sleep: C
     sleep(wait)
 
 
-def replay_report(plan: Plan, store: SqliteStore, rules: RuleSet, loaded: LoadedConfig, state: str) -> Report:
+def replay_report(plan: Plan, store: Store, rules: RuleSet, loaded: LoadedConfig, state: str) -> Report:
     issues = store.replay_issues(plan.run)
     outcomes = [issue.outcome for issue in issues]
     triaged = sum(outcome in TRIAGED for outcome in outcomes)
@@ -196,7 +196,7 @@ def load_replay_config(repo: str, reader, rules: RuleSet, path: str | None) -> L
 def run_replay(plan: Plan, settings: Settings, rules: RuleSet, report_path: str | None, config_path: str | None,
                say: Callable[[str], None] = print) -> int:
     """The command: replay, then write the report, whatever stopped the run. Returns the exit status."""
-    store = SqliteStore.from_settings(settings)
+    store = Store.from_settings(settings)
     report_path = report_path or f"replay-{plan.repo.replace('/', '-')}"
     try:
         reader = reader_for(settings, plan.repo)
@@ -204,7 +204,7 @@ def run_replay(plan: Plan, settings: Settings, rules: RuleSet, report_path: str 
     except (ConfigError, GitHubError) as error:
         say(f"error: {error}")
         return 2
-    say(f"replaying {plan.repo} with {loaded.source}; results go to {settings.db_path}")
+    say(f"replaying {plan.repo} with {loaded.source}; results go to {settings.database}")
     status, state = 0, "complete"
     try:
         replay(plan, reader, loaded.config, rules, store, say, settings.rate_limit_max_wait)

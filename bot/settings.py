@@ -10,10 +10,11 @@
 | GITHUB_APP_PRIVATE_KEY | the App's private key, PEM text | none |
 | GITHUB_APP_PRIVATE_KEY_PATH | file holding that PEM key | none |
 | GITHUB_API_URL | REST API root (GitHub Enterprise Server: `https://HOST/api/v3`) | https://api.github.com |
-| FAQBOT_DB | SQLite database file | faqbot.sqlite3 (working directory) |
+| FAQBOT_DB | the database: an SQLite file (`PATH` or `sqlite:///PATH`; `sqlite:////abs/path`) shared by one machine's processes, or `postgresql://USER:PASSWORD@HOST:PORT/NAME` shared by every machine (Cloud SQL: `postgresql://USER@/NAME?host=/cloudsql/PROJECT:REGION:INSTANCE`, the password in `PGPASSWORD`); shown everywhere with its password as `***` | faqbot.sqlite3 (working directory) |
+| FAQBOT_RETENTION_DAYS | finished jobs (their payloads with them) are deleted this many days after they finished, by the workers at start and about once a minute; what the bot answered on each issue is kept; 0: never | 14 |
 | FAQBOT_RULES | rules folder | the repository's rules/ |
 | PORT | port of `python -m bot serve` | 8000 |
-| FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests | 1.0 |
+| FAQBOT_WRITE_INTERVAL | seconds between content-creating GitHub requests for one installation (or token), kept by every worker of every process together through the database | 1.0 |
 | FAQBOT_LOG_LEVEL | logging level | INFO |
 | FAQBOT_RETRY_BASE_DELAY | first backoff delay in seconds (doubles each retry, plus jitter) | 1.0 |
 | FAQBOT_MAX_ATTEMPTS | attempts per GitHub call on 5xx/timeouts/connection errors | 5 |
@@ -21,8 +22,8 @@
 | FAQBOT_LEASE_SECONDS | how long a claimed job stays claimed before another worker may take it | 300 |
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
-| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
-| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
+| FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL; PostgreSQL has its server's `synchronous_commit`): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
+| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock (on PostgreSQL: a statement's `statement_timeout`, and the connect timeout) before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
 | FAQBOT_WORKER_NICE | how much `python -m bot worker` lowers its CPU priority (`nice`), so that acknowledging deliveries on the same machine comes first; 0 keeps it | 10 |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 | FAQBOT_NEEDS_ENVIRONMENT_LABEL | label the issue carries while the bot waits for the reporter's environment; empty: none | needs-environment |
@@ -45,18 +46,108 @@ With neither a token nor an App configured the bot runs dry: it stores and logs 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import unquote
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
 _SECRET_FIELDS = frozenset({"webhook_secrets", "github_token", "app_private_key"})
+_SCHEMES = ("sqlite", "postgresql", "postgres")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """FAQBOT_DB parsed: an SQLite file or a PostgreSQL URL. Its str() and repr() hide the password.
+
+    `kind` is "sqlite" (``path`` is the file) or "postgresql" (``url`` goes to libpq as given). Print,
+    log and raise with the object or ``masked``, never ``url``: `postgresql://faqbot:***@host/db`.
+    """
+
+    url: str = field(repr=False)
+    kind: str
+    path: str = ""
+
+    @classmethod
+    def parse(cls, value: str | os.PathLike | DatabaseUrl) -> DatabaseUrl:
+        if isinstance(value, DatabaseUrl):
+            return value
+        text = os.fspath(value).strip()
+        scheme, found, rest = text.partition("://")
+        if not found or "/" in scheme or "\\" in scheme:
+            if not text:
+                raise SettingsError("FAQBOT_DB is empty: give an SQLite file or a postgresql:// URL")
+            return cls(text, "sqlite", text)  # a plain path
+        if scheme.lower() == "sqlite":
+            # sqlite:///relative/file, sqlite:////absolute/file (three slashes, then the path)
+            if not rest.startswith("/") or not rest[1:]:
+                raise SettingsError(f"FAQBOT_DB={_mask(text)!r}: write an SQLite URL as sqlite:///PATH")
+            return cls(text, "sqlite", rest[1:])
+        if scheme.lower() in ("postgresql", "postgres"):
+            return cls(text, "postgresql")
+        raise SettingsError(f"FAQBOT_DB={_mask(text)!r}: the scheme {scheme!r} is not one of sqlite, postgresql; "
+                            "give an SQLite file or a postgresql:// URL")
+
+    @property
+    def masked(self) -> str:
+        return _mask(self.url)
+
+    def scrub(self, text: str) -> str:
+        """``text`` (an error message, a log line) with this URL's password replaced by ***."""
+        text = text.replace(self.url, self.masked)
+        for secret in _passwords(self.url):
+            text = text.replace(secret, "***")
+        return text
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({self.masked!r})"
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """(before the password, the password, after it) of a URL with a password in its authority, else None."""
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return None
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return None
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:", userinfo[len(user) + 1:], rest[len(userinfo):]
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)([^&#]*)")
+
+
+def _mask(url: str) -> str:
+    parts = _split_userinfo(url)
+    if parts:
+        url = f"{parts[0]}***{parts[2]}"
+    return _QUERY_PASSWORD.sub(r"\1***", url)
+
+
+def _passwords(url: str) -> list[str]:
+    """The password as written in the URL and as decoded, longest first (what an error may quote)."""
+    found = []
+    parts = _split_userinfo(url)
+    if parts and parts[1]:
+        found.append(parts[1])
+    found += [match[2] for match in _QUERY_PASSWORD.finditer(url) if match[2]]
+    found += [unquote(secret) for secret in found]
+    # A password of a few characters would mask those letters everywhere: it is masked in the URL only.
+    return sorted({secret for secret in found if len(secret) >= 4}, key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -88,15 +179,23 @@ class Settings:
     config_ttl: float = 300.0
     default_mode: str = "on"
     metrics_port: int = 0
+    retention_days: float = 14.0
+
+    @functools.cached_property
+    def database(self) -> DatabaseUrl:
+        """FAQBOT_DB (``db_path``) parsed; print this, never ``db_path``, which may hold a password."""
+        return DatabaseUrl.parse(self.db_path)
 
     def __repr__(self) -> str:
         # Secrets are masked so that logging a Settings (or a traceback showing one) leaks nothing.
         shown = []
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if field.name in _SECRET_FIELDS and value:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in _SECRET_FIELDS and value:
                 value = "***"
-            shown.append(f"{field.name}={value!r}")
+            elif item.name == "db_path":
+                value = _mask(value)
+            shown.append(f"{item.name}={value!r}")
         return f"Settings({', '.join(shown)})"
 
     @property
@@ -114,7 +213,7 @@ class Settings:
             app_id=env.get("GITHUB_APP_ID") or None,
             app_private_key=_private_key(env),
             api_url=(env.get("GITHUB_API_URL") or cls.api_url).rstrip("/"),
-            db_path=env.get("FAQBOT_DB") or cls.db_path,
+            db_path=DatabaseUrl.parse(env.get("FAQBOT_DB") or cls.db_path).url,
             rules_dir=env.get("FAQBOT_RULES") or cls.rules_dir,
             port=_number(env, "PORT", int, cls.port),
             write_interval=_number(env, "FAQBOT_WRITE_INTERVAL", float, cls.write_interval),
@@ -136,6 +235,7 @@ class Settings:
             config_ttl=_number(env, "FAQBOT_CONFIG_TTL", float, cls.config_ttl),
             default_mode=_choice(env, "FAQBOT_DEFAULT_MODE", ("ON", "OFF", "SHADOW"), cls.default_mode).lower(),
             metrics_port=_number(env, "FAQBOT_METRICS_PORT", int, cls.metrics_port),
+            retention_days=_number(env, "FAQBOT_RETENTION_DAYS", float, cls.retention_days),
         )
 
     def check_can_serve(self) -> None:

@@ -1,13 +1,17 @@
 """The worker: claims a stored job, runs its handler, records the outcome. Nothing else.
 
 It never dies of its job store. A "database is locked" that outlasts the busy timeout (an
-operator's backup), a full disk, any sqlite3.Error: logged, backed off, polled again. A job whose
+operator's backup), a full disk, a PostgreSQL server restarting, any of STORE_ERRORS: logged, backed
+off, polled again. A job whose
 outcome could not be recorded keeps its claim until the lease runs out, then runs again, and the
 handlers' recovery path finds the answer it already posted.
 
 It never runs a job twice at once. While a job runs, its lease is extended (a heartbeat), and every
 write to GitHub first confirms the lease is still this worker's: a worker that lost its job to
 another (it hung longer than the lease) stops before it writes.
+
+It keeps the database from growing without bound: at start and about once a minute it deletes the
+jobs that finished more than FAQBOT_RETENTION_DAYS ago (Store.prune).
 """
 
 from __future__ import annotations
@@ -17,16 +21,16 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import threading
 import time
 
 from bot import metrics
 from bot.config_source import RepoConfigs
+from bot.database import STORE_ERRORS
 from bot.events import PayloadError, Work, decode_work
 from bot.github import GitHubError, IssueClient, RateLimited, client_factory
 from bot.handlers import Context, handle
-from bot.jobs import Job, SqliteStore
+from bot.jobs import Job, Store
 from bot.logs import configure_logging, log_context
 from bot.repo_config import RepoConfig
 from bot.rules import RuleSet, load_rules
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_STORE_BACKOFF = 30.0  # seconds between looks at a job store that keeps failing
 ALIVE_EVERY = 5.0  # seconds between a worker's signs of life in the store, read by /healthz
+PRUNE_EVERY = 60.0  # seconds between deletions of jobs finished longer ago than FAQBOT_RETENTION_DAYS
 _WRITES = frozenset({"create_comment", "edit_comment", "add_labels", "remove_label", "delete_comment"})
 
 
@@ -46,7 +51,7 @@ class LeaseLost(Exception):
 class Lease:
     """Keeps a claimed job's lease alive while it runs, and confirms it before each write."""
 
-    def __init__(self, store: SqliteStore, job: Job, seconds: float, on_beat=lambda: None):
+    def __init__(self, store: Store, job: Job, seconds: float, on_beat=lambda: None):
         self._store, self._job, self._seconds, self._on_beat = store, job, seconds, on_beat
         self._done = threading.Event()
         self._lost = False
@@ -73,7 +78,7 @@ class Lease:
                     self._lost = True
                     return
                 self._on_beat()
-            except sqlite3.Error as error:  # the next beat, or the lease's end, settles it
+            except STORE_ERRORS as error:  # the next beat, or the lease's end, settles it
                 log.warning("job %d: could not extend its lease: %s", self._job.id, error)
 
 
@@ -98,7 +103,7 @@ class FencedClient:
 class Worker:
     """Runs stored jobs one at a time; several may run (threads or processes) on one database."""
 
-    def __init__(self, settings: Settings, store: SqliteStore, rules: RuleSet | None = None):
+    def __init__(self, settings: Settings, store: Store, rules: RuleSet | None = None):
         self.settings = settings
         self.store = store
         self.rules = rules if rules is not None else load_rules(settings.rules_dir)
@@ -108,20 +113,22 @@ class Worker:
         self.configs = RepoConfigs(store, self.rules, RepoConfig(mode=settings.default_mode), settings.config_ttl)
         self._wake = threading.Event()
         self._last_alive = 0.0
+        self._last_prune: float | None = None
 
     def wake(self) -> None:
         """A job was just stored: look now instead of at the next poll."""
         self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
-        log.info("worker %s started (%d rules)", self.name, len(self.rules.ids))
+        log.info("worker %s started (%d rules) on %s", self.name, len(self.rules.ids), self.settings.database)
         failures = 0
         while not stop.is_set():
             try:
                 self._say_alive()
+                self._prune_when_due()
                 ran = self.run_once()
                 failures = 0
-            except sqlite3.Error as error:
+            except STORE_ERRORS as error:
                 failures += 1
                 delay = min(MAX_STORE_BACKOFF, self.settings.poll_interval * 2 ** failures)
                 log.error("job store failing (%s: %s); looking again in %.1f s", type(error).__name__, error, delay)
@@ -132,7 +139,7 @@ class Worker:
                 self._wake.clear()
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when none is ready. Raises sqlite3.Error when the store fails."""
+        """Claim and run one job; False when none is ready. Raises one of STORE_ERRORS when the store fails."""
         job = self.store.claim(self.settings.lease_seconds)
         if job is None:
             return False
@@ -157,7 +164,7 @@ class Worker:
             log.error("job %d (%s) failed: %s", job.id, job.issue_key, error)
             self.store.fail(job, str(error))
             return "failed"
-        except sqlite3.Error:
+        except STORE_ERRORS:
             raise  # not recorded: the job runs again when its lease runs out
         except Exception as error:  # a bug must not stop the worker or lose the job
             log.exception("job %d (%s) failed unexpectedly", job.id, job.issue_key)
@@ -178,6 +185,17 @@ class Worker:
             self.store.worker_alive(self.name)
             self._last_alive = time.monotonic()
 
+    def _prune_when_due(self) -> None:
+        """At start, then every PRUNE_EVERY seconds: forget jobs finished FAQBOT_RETENTION_DAYS ago."""
+        if self.settings.retention_days <= 0:
+            return
+        if self._last_prune is not None and time.monotonic() - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = time.monotonic()
+        pruned = self.store.prune(self.settings.retention_days * 86400)
+        if pruned:
+            log.info("pruned %d job(s) finished more than %g day(s) ago", pruned, self.settings.retention_days)
+
     def start_thread(self) -> threading.Event:
         """Run in a daemon thread (the web front's in-process worker); returns the event that stops it."""
         stop = threading.Event()
@@ -194,7 +212,7 @@ def run_worker(settings: Settings | None = None) -> int:
         # Acknowledging a delivery has GitHub's 10 s to meet; an answer can wait a moment. On a
         # machine shared with the web front, the worker yields the CPU to it.
         os.nice(settings.worker_nice)
-    worker = Worker(settings, SqliteStore.from_settings(settings))
+    worker = Worker(settings, Store.from_settings(settings))
     if settings.metrics_port:
         metrics.serve_metrics(settings.metrics_port, worker.store)
     stop = threading.Event()

@@ -8,7 +8,7 @@ import time
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from tests.conftest import SECRET
 from tests.fakegithub import deliver
 
@@ -19,7 +19,7 @@ class Service:
     def __init__(self, settings, start_worker: bool = True):
         self.settings = settings
         self.app = create_app(settings, start_worker=start_worker)
-        self.store: SqliteStore = self.app.extensions["faqbot"]["store"]
+        self.store: Store = self.app.extensions["faqbot"]["store"]
         self.worker = self.app.extensions["faqbot"]["worker"]
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"

@@ -1,8 +1,15 @@
-"""Fixtures shared by the service's tests: a fake GitHub on loopback, settings pointing at it."""
+"""Fixtures shared by the service's tests: a fake GitHub on loopback, settings pointing at it, and
+an empty database of each kind the store runs on (SQLite; PostgreSQL when FAQBOT_TEST_POSTGRES
+names a server, as scripts/test does)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,6 +19,10 @@ from bot.settings import Settings
 from tests.fakegithub import FakeGitHub
 from tests.memory import MemoryAnswers, MemoryGitHub
 
+# A PostgreSQL server the tests may create schemas in: scripts/test starts a throwaway one and sets it.
+POSTGRES = os.environ.get("FAQBOT_TEST_POSTGRES", "")
+NO_POSTGRES = ("PostgreSQL tests skipped: FAQBOT_TEST_POSTGRES is unset (scripts/test starts a throwaway "
+               "PostgreSQL with scripts/throwaway-postgres and sets it)")
 TOKEN = "ghp_faketoken"
 SECRET = "It's a Secret to Everybody"
 APP_ID = "4242"
@@ -61,3 +72,32 @@ def github() -> MemoryGitHub:
 def answers() -> MemoryAnswers:
     """The AnswerStore and FeedbackStore protocols in memory."""
     return MemoryAnswers()
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL of the test PostgreSQL whose connections see a new, empty schema of their own (dropped after)."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {name}")
+    try:
+        separator = "&" if "?" in POSTGRES else "?"
+        yield f"{POSTGRES}{separator}options={quote(f'-csearch_path={name}', safe='')}"
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Iterator[str]:
+    """An empty database for a store: an SQLite file, or a PostgreSQL schema of its own (skipped,
+    saying why, when FAQBOT_TEST_POSTGRES is unset)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "jobs.sqlite3")
+        return
+    if not POSTGRES:
+        pytest.skip(NO_POSTGRES)
+    with postgres_schema() as url:
+        yield url

@@ -80,6 +80,8 @@ class Fault:
     # Do the real work first, then delay, then drop or answer: the real answer (a slow success), or
     # ``status`` (the work was done but the client is told it failed).
     perform: bool = False
+    # With ``perform``: wait this long before doing the work (GitHub slow to create a comment).
+    before: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and self.method == method and re.search(self.path, path) is not None
@@ -404,6 +406,8 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 fault = next((f for f in fake.faults if f.matches(self.command, split.path)), None)
                 if fault:
                     fault.times -= 1
+            if fault is not None and fault.perform:
+                time.sleep(fault.before)
             if fault is None or fault.perform:
                 answer = fake.handle(self.command, split.path, parse_qs(split.query), headers, body)
             if fault:

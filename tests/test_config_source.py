@@ -7,7 +7,7 @@ import pytest
 
 from bot.config_source import DEFAULTS_SOURCE, RepoConfigs, config_places
 from bot.github import GitHubError, RateLimited, Unavailable, UnreadableFile
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.repo_config import RepoConfig
 from bot.rules import load_rules
 from bot.settings import DEFAULT_RULES
@@ -41,7 +41,7 @@ class Clock:
 
 @pytest.fixture
 def store(tmp_path):
-    return SqliteStore(tmp_path / "db.sqlite3")
+    return Store(tmp_path / "db.sqlite3")
 
 
 @pytest.fixture

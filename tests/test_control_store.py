@@ -5,12 +5,14 @@ import time
 import pytest
 
 from bot.control_store import ANSWERED, LABEL_REMOVED, WITHDRAWN, ReplayIssue, RuleCounts
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 
 
 @pytest.fixture
-def store(tmp_path):
-    return SqliteStore(tmp_path / "jobs.sqlite3")
+def store(database):  # SQLite and PostgreSQL (tests/conftest.py)
+    store = Store(database)
+    yield store
+    store.close()
 
 
 def test_feedback_counts_each_issue_once_per_rule_and_event(store):

@@ -20,7 +20,7 @@ from bot.github import (
     Unprocessable,
     client_factory,
 )
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from tests.conftest import APP_ID
 from tests.fakegithub import BOT_LOGIN, REPO, TOKEN_LOGIN
 
@@ -325,7 +325,7 @@ def test_remove_label_on_a_missing_issue_is_an_error(client, fake):
 
 def test_dry_run_records_and_logs_without_calling_github(settings, fake, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="bot.github")
-    store = SqliteStore(tmp_path / "dry.sqlite3")
+    store = Store(tmp_path / "dry.sqlite3")
     client = client_factory(dataclasses.replace(settings, github_token=None), store)(None)
     first, second = client.create_comment(REPO, 1, "answer"), client.create_comment(REPO, 2, "answer")
     assert 0 < first < second

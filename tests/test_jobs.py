@@ -1,4 +1,7 @@
-"""The durable job store: redelivery, claims and leases, failure and retry, per-issue memory."""
+"""The durable job store: redelivery, claims and leases, failure and retry, per-issue memory.
+
+Each test that takes ``store`` or ``database`` runs on SQLite and on PostgreSQL (tests/conftest.py).
+"""
 
 import sqlite3
 import threading
@@ -6,12 +9,14 @@ import time
 
 import pytest
 
-from bot.jobs import MAX_CLAIMS, Answer, SqliteStore
+from bot.jobs import MAX_CLAIMS, Answer, Store
 
 
 @pytest.fixture
-def store(tmp_path):
-    return SqliteStore(tmp_path / "jobs.sqlite3")
+def store(database):
+    store = Store(database)
+    yield store
+    store.close()
 
 
 def test_redelivery_is_stored_once(store):
@@ -83,9 +88,9 @@ def test_rescheduled_job_waits_until_its_time(store):
     assert store.claim(60).delivery_id == "d-1"
 
 
-def test_concurrent_claims_never_share_a_job(tmp_path):
-    path = tmp_path / "jobs.sqlite3"
-    store = SqliteStore(path)
+def test_concurrent_claims_never_share_a_job(database):
+    path = database
+    store = Store(path)
     for n in range(200):
         store.enqueue(f"d-{n}", "issues", f"o/r#{n}", b"{}")
     claimed: list[str] = []
@@ -98,10 +103,11 @@ def run_workers(path, run, workers: int = 4) -> None:
     each job with ``run`` and completing it, until none is left."""
 
     def work():
-        mine = SqliteStore(path)
+        mine = Store(path)
         while (job := mine.claim(60)) is not None:
             run(job)
             mine.complete(job, "ok")
+        mine.close()
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
@@ -141,14 +147,14 @@ def test_a_database_from_the_earlier_schema_is_upgraded(tmp_path):
         db.execute("CREATE TABLE answers (issue_key TEXT PRIMARY KEY, comment_id INTEGER NOT NULL, body TEXT NOT NULL,"
                    " labels_added TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL)")
         db.execute("INSERT INTO answers VALUES ('o/r#1', 7, 'old answer', '[]', 0)")
-    assert SqliteStore(path).answer("o/r#1") == Answer(7, "old answer", "triage", deleted=False)
+    assert Store(path).answer("o/r#1") == Answer(7, "old answer", "triage", deleted=False)
 
 
-def test_concurrent_workers_keep_each_issue_in_delivery_order(tmp_path):
+def test_concurrent_workers_keep_each_issue_in_delivery_order(database):
     # The claim looks for its job first and takes it after: between the two, another worker may
     # take it, or finish the job ahead of it. Neither may let a job of an issue overtake another.
-    path = tmp_path / "jobs.sqlite3"
-    store = SqliteStore(path)
+    path = database
+    store = Store(path)
     for n in range(240):
         store.enqueue(f"d-{n}", "issues", f"o/r#{n % 12}", str(n).encode())
     running: set[str] = set()
@@ -189,7 +195,7 @@ def test_a_retried_earlier_job_runs_before_a_later_one_whose_lease_ran_out(store
 def test_a_claim_that_finds_nothing_does_not_wait_for_the_write_lock(tmp_path):
     # An idle worker looks every poll interval: looking must not queue behind (or hold up) enqueues.
     path = tmp_path / "jobs.sqlite3"
-    store = SqliteStore(path)
+    store = Store(path)
     store.enqueue("d-1", "issues", "o/r#1", b"{}")
     store.complete(store.claim(60), "ok")
     writer = sqlite3.connect(path, isolation_level=None)
@@ -201,3 +207,37 @@ def test_a_claim_that_finds_nothing_does_not_wait_for_the_write_lock(tmp_path):
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_no_job_starts_while_another_of_its_issue_runs(store):
+    # A failed earlier job retried while a later one runs waits for it: two jobs of one issue never run at once.
+    store.enqueue("opened", "issues", "o/r#1", b"1")
+    store.enqueue("edited", "issues", "o/r#1", b"2")
+    store.fail(store.claim(60), "GitHub said 502")
+    edited = store.claim(60)
+    assert edited.delivery_id == "edited"
+    assert store.retry() == 1
+    assert store.claim(60) is None  # "opened" waits while "edited" runs
+    store.complete(edited, "posted")
+    assert store.claim(60).delivery_id == "opened"
+
+
+def test_an_earlier_delivery_stored_late_does_not_run_beside_a_later_one(database):
+    # On PostgreSQL an insert may commit after a later one's (two web processes at the same moment):
+    # the later job is claimed first, and the earlier one must wait until it is done.
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite commits inserts in id order: one write lock")
+    import psycopg
+
+    store = Store(database)
+    with psycopg.connect(database) as late:  # not autocommit: its insert stays uncommitted
+        late.execute("INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
+                     " VALUES ('opened', 'issues', 'o/r#1', '\\x31', 0, 0, 0)")
+        store.enqueue("edited", "issues", "o/r#1", b"2")
+        edited = store.claim(60)
+        assert edited.delivery_id == "edited"
+        late.commit()
+    assert store.claim(60) is None
+    store.complete(edited, "posted")
+    assert store.claim(60).delivery_id == "opened"
+    store.close()

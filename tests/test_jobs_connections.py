@@ -15,7 +15,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.jobs import POOL_SIZE, SqliteStore
+from bot.jobs import POOL_SIZE, Store
 from tests.conftest import SECRET
 from tests.fakegithub import deliver, issue_payload
 
@@ -58,7 +58,7 @@ class Watch:
 
 def test_200_short_lived_threads_leave_no_descriptors_behind(tmp_path):
     path = tmp_path / "jobs.sqlite3"
-    store = SqliteStore(path)
+    store = Store(path)
     start = threading.Barrier(50)
 
     def deliver_one(n: int) -> None:
@@ -97,7 +97,7 @@ def test_deliveries_to_the_threaded_server_leave_no_descriptors_behind(settings,
 
 def test_a_store_method_inside_a_block_uses_the_block_s_connection(tmp_path):
     # Every connection lent out, each holder calling another store method: nesting must not wait.
-    store = SqliteStore(tmp_path / "jobs.sqlite3")
+    store = Store(tmp_path / "jobs.sqlite3")
     all_lent = threading.Barrier(POOL_SIZE)
 
     def nested(n: int) -> bool:
@@ -111,7 +111,7 @@ def test_a_store_method_inside_a_block_uses_the_block_s_connection(tmp_path):
 
 
 def test_a_block_that_raises_gives_its_connection_back_without_its_transaction(tmp_path):
-    store = SqliteStore(tmp_path / "jobs.sqlite3")
+    store = Store(tmp_path / "jobs.sqlite3")
     try:
         with store._connection() as db:
             db.execute("BEGIN IMMEDIATE")

@@ -14,7 +14,7 @@ import pytest
 
 from bot.__main__ import main as cli
 from bot.github import IssuePage, ListedIssue, RateLimited
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.replay import Plan, parse_since, replay
 from bot.repo_config import RepoConfig
 from bot.rules import load_rules
@@ -121,7 +121,7 @@ def test_a_long_rate_limit_stops_the_run_and_the_same_command_resumes_it(fake, e
     assert "resuming the replay" in capsys.readouterr().out
     assert page_requests(fake) == [1, 2, 3, 3, 4]  # resumed at the page it stopped on, nothing earlier again
     assert "- Issues triaged: 300" in (env / "r.md").read_text()
-    assert len(SqliteStore(env / "db.sqlite3").replay_issues(f"{REPO}|since=all")) == 360
+    assert len(Store(env / "db.sqlite3").replay_issues(f"{REPO}|since=all")) == 360
     assert cli(command) == 0 and "already went through every issue" in capsys.readouterr().out
     assert page_requests(fake) == [1, 2, 3, 3, 4]
 
@@ -137,7 +137,7 @@ def test_since_and_limit_and_a_higher_limit_goes_on(fake, env):
     seed(fake)
     since = "2024-01-01T03:00:00Z"  # issue 180 onwards
     assert cli(["replay", REPO, "--since", since, "--limit", "40", "--report", str(env / "r")]) == 0
-    store = SqliteStore(env / "db.sqlite3")
+    store = Store(env / "db.sqlite3")
     run = f"{REPO}|since={parse_since(since).isoformat()}"
     triaged = [issue for issue in store.replay_issues(run) if issue.outcome in ("answer", "silent", "skipped")]
     assert len(triaged) == 40 and min(issue.number for issue in triaged) >= 180
@@ -208,7 +208,7 @@ def test_a_short_rate_limit_is_waited_out(tmp_path):
     waited = []
     lister = Lister([IssuePage((issue(1),), True, rate_remaining=0, rate_reset=1030.0),
                      IssuePage((issue(2),), False)])
-    store = SqliteStore(tmp_path / "db.sqlite3")
+    store = Store(tmp_path / "db.sqlite3")
     assert replay(Plan(REPO), lister, RepoConfig(), RULES, store, say=lambda _: None, max_wait=60,
                   sleep=waited.append, clock=lambda: 1000.0)
     assert waited == [31.0] and lister.asked == [1, 2]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.marker import MARKER
 from bot.__main__ import main as cli
 from tests.conftest import SECRET, TOKEN
@@ -204,7 +204,7 @@ def test_healthz(service, tmp_path):
         assert answer.status == 200
     os.remove(service.settings.db_path)  # the file gone under the open connection still answers;
     service.store._local.db = None       # a fresh connection to a directory that vanished does not
-    service.store.path = str(tmp_path / "gone" / "db.sqlite3")
+    service.store._dialect.path = str(tmp_path / "gone" / "db.sqlite3")
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(service.url.replace("/webhook", "/healthz"))
     assert caught.value.code == 503
@@ -384,7 +384,7 @@ def test_sigkill_after_acknowledging_loses_nothing_and_answers_once(settings, fa
     second = _start_serve(settings, port)
     try:
         _wait_listening(second, port)
-        store = SqliteStore(settings.db_path)
+        store = Store(settings.db_path)
         deadline = time.monotonic() + 20
         while store.job_status("d-kill")[0] != "done" and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.jobs import SqliteStore
+from bot.jobs import Store
 from bot.marker import MARKER, NOTE_MARKER
 from bot.worker import Worker
 from tests.botservice import run_service
@@ -65,7 +65,7 @@ def test_a_job_outliving_its_lease_is_not_run_by_a_second_worker(settings, fake)
     short = dataclasses.replace(settings, lease_seconds=1.0, rate_limit_max_wait=5.0)
     fake.fail("POST", COMMENTS, 429, headers={"Retry-After": "3"}, body={"message": "secondary rate limit"})
     for service in run_service(short):
-        second = Worker(short, SqliteStore(short.db_path), service.worker.rules)
+        second = Worker(short, Store(short.db_path), service.worker.rules)
         stop = second.start_thread()
         try:
             assert service.send("issues", issue_payload(), "d-1")[0] == 202
@@ -84,7 +84,7 @@ def test_a_job_outliving_its_lease_is_not_run_by_a_second_worker(settings, fake)
 def test_the_worker_outlives_a_database_locked_longer_than_its_busy_timeout(settings, fake, caplog):
     caplog.set_level(logging.ERROR)
     for service in run_service(settings, start_worker=False):
-        store = SqliteStore(settings.db_path, busy_timeout=0.2)
+        store = Store(settings.db_path, busy_timeout=0.2)
         worker = Worker(settings, store)
         holder = hold_write_lock(settings.db_path, 2.0)
         stop = worker.start_thread()
@@ -108,7 +108,7 @@ def test_a_job_whose_outcome_could_not_be_recorded_runs_again_and_posts_nothing_
     short = dataclasses.replace(settings, lease_seconds=1.0)
     fake.fail("POST", LABELS, perform=True, delay=1.0)  # the label request is slow; meanwhile, the lock
     for service in run_service(short, start_worker=False):
-        worker = Worker(short, SqliteStore(short.db_path, busy_timeout=0.2))
+        worker = Worker(short, Store(short.db_path, busy_timeout=0.2))
         stop = worker.start_thread()
         try:
             assert service.send("issues", issue_payload(), "d-1")[0] == 202
