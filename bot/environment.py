@@ -602,12 +602,72 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
             or bool(_TORCH_LINE.match(last)))
 
 
+# --- the lines worth reading ---------------------------------------------------------------------
+#
+# Every fact starts with a word these patterns find: a collect_env key (as printed, or quoted in a
+# pasted dict), a line of PyTorch's build details, the output of `nvcc -V`, or a package name with a
+# version after it. A 64 KB log holds these words in its paths ("python3.8/site-packages/torch/")
+# far more often than it states a fact; one C-level scan per word, with what must follow it, leaves
+# the few lines worth the reader's Python. Searched in the lowercased text: a superset of the
+# case-sensitive keys.
+_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*(?:[:,：]|$)"""
+# A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
+# then a digit; or, with no separator, a whole version that is not the start of a path.
+_AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\])"
+# The names and keys, each opening with a literal that re finds at C speed before trying the rest
+# (an alternation of them all would be tried at every character).
+_FACT_NAMES = (
+    r"torch(?:vision|[-_]cuda| compiling details)?",
+    r"python",
+    r"mm(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler)?|det(?:ection)?|engine)",
+    r"cuda(?:toolkit| available|_home)?",
+    r"gcc",
+    r"gpu \d{1,4}(?:,\d{1,4})*",
+    r"opencv(?:[-_](?:contrib[-_])?python(?:[-_]headless)?)?",
+    r"nvcc(?: architecture flags)?",
+    r"msvc",
+    r"sys\.platform",
+)
+_FACT_STARTS = (
+    *(re.compile(rf"{name}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE) for name in _FACT_NAMES),
+    # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words.
+    re.compile(r"cud(?:a runtime|nn|a compilation tools)"),
+    re.compile(r"build (?:settings|cuda_)"),
+)
+
+
+def _lines_worth_reading(text: str) -> list[int] | None:
+    """The numbers (from 1) of the lines where a fact may start, in order; None: read every line."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
+        return None
+    positions = sorted({found.start() for pattern in _FACT_STARTS for found in pattern.finditer(lowered)})
+    numbers: list[int] = []
+    number, counted = 1, 0
+    for position in positions:
+        number += lowered.count("\n", counted, position)
+        counted = position
+        if not numbers or numbers[-1] != number:
+            numbers.append(number)
+    return numbers
+
+
 def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
     lines = text.split("\n")
     if _cut_last_line(text, lines):
         lines[-1] = ""
-    for number, raw in enumerate(lines, 1):
-        reader.feed(raw, number)
+    worth = _lines_worth_reading(text)
+    read = 0
+    for number in range(1, len(lines) + 1) if worth is None else worth:
+        if number <= read:
+            continue
+        reader.feed(lines[number - 1], number)
+        read = number
+        # A line skipped is one the reader would only have taken as the end of a block of
+        # PyTorch's build details: inside such a block every line is read.
+        while reader.in_block and read < len(lines):
+            read += 1
+            reader.feed(lines[read - 1], read)
     return reader.environment()

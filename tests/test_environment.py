@@ -528,3 +528,31 @@ def test_two_mmcv_distributions_listed_together_are_both_kept():
     env = parse_environment("mmcv                      2.1.0\nmmcv-full                 1.7.2\n")
     assert dict(env.mmcv_distributions) == {"mmcv": parse_version("2.1.0"), "mmcv-full": parse_version("1.7.2")}
     assert env.mmcv is None  # which one Python imports is not said
+
+
+BUILD_LOG_LINES = (
+    '  File "/opt/conda/lib/python3.8/site-packages/torch/utils/cpp_extension.py", line 1740, in _run_ninja_build\n'
+    "/usr/local/cuda/bin/nvcc -I/opt/conda/lib/python3.8/site-packages/torch/include -c ./mmcv/ops/csrc/nms.cu\n"
+    "2022-03-01 10:00:00,000 - mmdet - INFO - Epoch [3][100/500]\tlr: 2.000e-02, memory: 3813, loss: 0.5121\n"
+)
+
+
+def test_facts_between_thousands_of_log_lines_are_read_and_the_logs_add_none():
+    """Only the lines where a fact may start are read in full: every shape still counts wherever it
+    stands, PyTorch's block still ends where its bullets end, and paths give no versions."""
+    text = (BUILD_LOG_LINES * 300 + LINUX_MMCV1 + BUILD_LOG_LINES * 300
+            + "mmcv-full                 1.3.17\n" + "'CUDA_HOME': '/usr/local/cuda-11.1',\n")
+    env = parse_environment(text)
+    assert env.python == V("3.7.11") and env.pytorch == V("1.9.0+cu111") and env.mmdet == V("2.20.0+a1b2c3d")
+    assert env.pytorch_cuda == V("11.1") and env.cudnn == V("8.0.5") and env.nvcc == V("11.1")
+    assert env.gcc == V("8.4.0") and env.mmcv_package == "mmcv-full" and env.cuda_home == "/usr/local/cuda-11.1"
+    assert env.evidence["python"] == 900 + 2
+    assert not env.conflicts
+
+
+def test_a_line_that_states_nothing_still_ends_pytorchs_block():
+    """PyTorch's own compiler is never the reporter's; a bullet after the block has ended is."""
+    inside = parse_environment(TORCH_DETAILS_CUDA.replace("  - GCC 7.3", "- GCC 7.3"))
+    after = parse_environment(TORCH_DETAILS_CUDA + "Then I built MMCV myself:\n- GCC 5.4\n")
+    assert inside.gcc is None
+    assert after.gcc == V("5.4")
