@@ -183,9 +183,11 @@ def newest_range(major: int) -> PrintedRange | None:
 
 # Paths that exist in one MMCV major only: mmcv/runner, mmcv/parallel and mmcv/utils/registry.py
 # moved to MMEngine in 2.x; mmengine/ in a traceback means an MMEngine-era (MMCV 2.x) stack.
-_MMCV1_PATH = re.compile(r"[/\\]mmcv[/\\](?:runner|parallel|fileio)[/\\]|[/\\]mmcv[/\\]utils[/\\]registry\.py|mmcv_full-1\.")
-_MMCV2_PATH = re.compile(r"[/\\]mmengine[/\\]")
-_MMCV1_MARKERS = ("runner", "parallel", "fileio", "registry.py", "mmcv_full-1.")
+# Each opens with its package's name, which re finds at C speed (the separator before it is looked
+# behind for): a pattern opening with a class is tried at every character of 64 KB of logs.
+_MMCV1_PATH = re.compile(
+    r"mmcv(?:_full-1\.|(?<=[/\\]mmcv)[/\\](?:(?:runner|parallel|fileio)[/\\]|utils[/\\]registry\.py))")
+_MMCV2_PATH = re.compile(r"mmengine(?<=[/\\]mmengine)[/\\]")
 
 
 def project_of(text: IssueText) -> Project | None:
@@ -196,6 +198,11 @@ def project_of(text: IssueText) -> Project | None:
 
 
 _TRACED = ("mmdet3d", "mmdet", "mmseg", "mmpose", "mmaction", "mmrotate", "mmocr", "mmpretrain", "mmyolo")
+# A package's folder in a path, "/mmdet/" or "\\mmdet\\": each pattern opens with its literal
+# ("/mm"), which re finds at C speed; a scan per package and separator cost 0.6 ms on 64 KB of logs.
+_TRACED_FOLDERS = tuple(
+    re.compile(f"{re.escape(separator)}({'|'.join(_TRACED)}){re.escape(separator)}") for separator in "/\\"
+)
 
 
 def traced_project(text: IssueText) -> Project | None:
@@ -203,9 +210,8 @@ def traced_project(text: IssueText) -> Project | None:
     body = text.text
     if "mm" not in body:
         return None
-    # str.find per package: a C scan each, where one regex over 64 KB of logs costs milliseconds
-    packages = [package for package in _TRACED if f"/{package}/" in body or f"\\{package}\\" in body]
-    return project_of_package(packages[0]) if len(packages) == 1 else None
+    packages = {package for folder in _TRACED_FOLDERS for package in folder.findall(body)}
+    return project_of_package(packages.pop()) if len(packages) == 1 else None
 
 
 def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -> int | None:
@@ -226,9 +232,9 @@ def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -
     if env.mmengine is not None:
         signs.add(2)
     body = text.text
-    if "mmcv" in body and any(marker in body for marker in _MMCV1_MARKERS) and _MMCV1_PATH.search(body):
+    if _MMCV1_PATH.search(body):
         signs.add(1)
-    if "mmengine" in body and _MMCV2_PATH.search(body):
+    if _MMCV2_PATH.search(body):
         signs.add(2)
     return signs.pop() if len(signs) == 1 else None
 
