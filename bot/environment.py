@@ -516,7 +516,8 @@ class _Reader:
         if self.gpus and "gpus" not in conflicts:
             values["gpus"] = tuple(Gpu(ids, name) for ids, name in sorted(self.gpus.items()))
             evidence["gpus"] = self.primary.lines["gpus"]
-        for name in _FIELD_NAMES:
+        offered = self.primary.values.keys() | self.secondary.values.keys() | self.secondary.conflicts
+        for name in (name for name in _FIELD_NAMES if name in offered):  # parents before their dependants
             if name in self.primary.values:
                 values[name], evidence[name] = self.primary.values[name], self.primary.lines[name]
             elif name not in conflicts and self._secondary_fits(name, values):
