@@ -613,8 +613,12 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
 # case-sensitive keys.
 _AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*(?:[:,：]|$)"""
 # A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
-# then a digit; or, with no separator, a whole version that is not the start of a path.
-_AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\])"
+# then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
+# starts an item of its line (not in "include/python3.8", which nvcc's every command line holds).
+_AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|(?P<bare>v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\]))"
+# What may stand before an item: the line's start, a space (after a bullet, a number, a log
+# prefix), a quote mark or a separator between items.
+_ITEM_OPENERS = frozenset(" \t\n>,;，、")
 # The names and keys, each opening with a literal that re finds at C speed before trying the rest
 # (an alternation of them all would be tried at every character).
 _FACT_NAMES = (
@@ -634,7 +638,16 @@ _FACT_STARTS = (
     # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words.
     re.compile(r"cud(?:a runtime|nn|a compilation tools)"),
     re.compile(r"build (?:settings|cuda_)"),
+    re.compile("版本"),  # a version named in Chinese prose may stand anywhere in its line
 )
+
+
+def _starts_item(lowered: str, found: re.Match[str]) -> bool:
+    """Whether a name followed by its version without a separator starts an item of its line."""
+    at = found.start()
+    if lowered.startswith("py", at - 2) and lowered.startswith("torch", at):
+        at -= 2  # "pytorch1.8" is found from its "torch"
+    return at == 0 or lowered[at - 1] in _ITEM_OPENERS
 
 
 def _lines_worth_reading(text: str) -> list[int] | None:
@@ -642,7 +655,8 @@ def _lines_worth_reading(text: str) -> list[int] | None:
     lowered = text.lower()
     if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
         return None
-    positions = sorted({found.start() for pattern in _FACT_STARTS for found in pattern.finditer(lowered)})
+    positions = sorted({found.start() for pattern in _FACT_STARTS for found in pattern.finditer(lowered)
+                        if not found.groupdict().get("bare") or _starts_item(lowered, found)})
     numbers: list[int] = []
     number, counted = 1, 0
     for position in positions:
