@@ -282,7 +282,7 @@ _LONG_LINE = 120
 def _quote(text: IssueText, line: int, rule: Rule) -> str:
     """The error as written: the reporter's line, or, in a long line of prose, the error in it
     (from its exception's name to the end of the matched message)."""
-    quote = text.raw_lines[line].strip()
+    quote = text.raw_line(line).strip()
     if len(quote) > _LONG_LINE:
         for regex in rule.regexes:
             hit = regex.compiled.search(quote)

@@ -46,16 +46,20 @@ class IssueText:
     project: str = ""  # the repository's name without its owner: "mmdetection"
     raw: str = ""  # the title and the (bounded) body as written, before normalising
 
-    @cached_property
-    def raw_lines(self) -> tuple[str, ...]:
-        """The lines as the reporter wrote them, one per line of ``lines`` (entities unescaped).
+    def raw_line(self, number: int) -> str:
+        """Line ``number`` as the reporter wrote it (entities unescaped), for quoting.
 
-        Falls back to the normalised lines in the rare text where the two do not line up.
+        Falls back to the normalised line in the rare text where the two do not line up.
         """
-        raw = self.raw.replace("\r", "").split("\n")
+        raw = self._raw_lines
         if len(raw) != len(self.lines):
-            return self.lines
-        return tuple(html.unescape(line) if "&" in line else line for line in raw)
+            return self.lines[number]
+        line = raw[number]
+        return html.unescape(line) if "&" in line else line
+
+    @cached_property
+    def _raw_lines(self) -> list[str]:
+        return self.raw.replace("\r", "").split("\n")
 
     @cached_property
     def lowered(self) -> str:
