@@ -510,6 +510,9 @@ class _Reader:
             self.secondary.offer("pytorch_cuda_build", False, number)
 
     def environment(self) -> Environment:
+        if not (self.primary.values or self.secondary.values or self.gpus or self.primary.conflicts
+                or self.secondary.conflicts):
+            return _NOTHING_KNOWN  # most issues: a frozen dataclass of 27 fields is slow to build
         values: dict[str, object] = {}
         evidence: dict[str, int] = {}
         conflicts = set(self.primary.conflicts)
@@ -539,6 +542,7 @@ class _Reader:
         return mine is not None and known.get(parent) is not None and _agree(mine, known[parent])
 
 
+_NOTHING_KNOWN = Environment()
 _FIELD_NAMES = tuple(
     f.name for f in fields(Environment) if f.name not in {"gpus", "evidence", "conflicts", "mmcv_distributions"}
 )
@@ -611,7 +615,8 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
 # far more often than it states a fact; one C-level scan per word, with what must follow it, leaves
 # the few lines worth the reader's Python. Searched in the lowercased text: a superset of the
 # case-sensitive keys.
-_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*(?:[:,：]|$)"""
+# (a key alone, without its colon, gives the reader nothing)
+_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*[:,：]"""
 # A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
 # then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
 # starts an item of its line (not in "include/python3.8", which nvcc's every command line holds).

@@ -107,19 +107,19 @@ class IssueText:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
         return bisect_right(self.offsets, offset) - 1
 
-    def lines_holding(self, triggers: tuple[str, ...]) -> list[int]:
-        """The numbers of the lines holding one of the lowercase ``triggers``, in order.
+    def lines_holding(self, triggers: tuple[str, ...], exact_case: bool = False) -> list[int]:
+        """The numbers of the lines holding one of the lowercase ``triggers`` (with ``exact_case``,
+        one of the triggers as written), in order.
 
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
-        lowered = self.searched
-        long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
+        haystack = self.text if exact_case else self.searched
+        word_check = not exact_case and len(haystack) >= WORD_CHECK_MIN_CHARS
         numbers: set[int] = set()
         for trigger in triggers:
-            position = lowered.find(trigger) if not long_text or self.may_hold(trigger) else -1
-            if position != -1:
-                self._add_trigger_lines(lowered, trigger, position, numbers)
-        return sorted(numbers) if numbers else []
+            if not word_check or self.may_hold(trigger):
+                self._add_trigger_lines(haystack, trigger, haystack.find(trigger), numbers)
+        return sorted(numbers)
 
     @cached_property
     def searched(self) -> str:
@@ -258,15 +258,6 @@ _SIGNATURE_KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 # Exception endings are case-sensitive (_EXCEPTION_END): looked for in the text as written, so the
 # many lowercase "warning:" / "error:" lines of a build log are not tried for them.
 _EXCEPTION_TRIGGERS = ("Error", "Exception", "Warning")
-# "error" gives no kind: it is there so that the triggers holding it are looked for on its lines.
-_TRIGGERS_BY_KIND = (("", ("error",)), *((kind, triggers) for kind, triggers, _ in _SIGNATURE_KINDS))
-# A trigger that holds an earlier one ("cuda error" holds "error") is looked for only on that one's lines.
-_ALL_TRIGGERS = [trigger for _, triggers in _TRIGGERS_BY_KIND for trigger in triggers]
-_PARENT_TRIGGER = {
-    trigger: parents[0]
-    for position, trigger in enumerate(_ALL_TRIGGERS)
-    if (parents := [earlier for earlier in _ALL_TRIGGERS[:position] if earlier in trigger])
-}
 
 
 def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
@@ -292,35 +283,11 @@ def _lines_with_triggers(text: IssueText) -> list[tuple[int, frozenset[str]]]:
     str.find over the lowercased text is one fast scan per trigger; a case-insensitive
     alternation over the same 64 KB costs twenty times more.
     """
-    lowered = text.searched
-    offsets, last = text.offsets, len(text.offsets) - 1
-    long_text = len(lowered) >= WORD_CHECK_MIN_CHARS
-    found: dict[str, set[int]] = {}
-    kinds_by_line: dict[int, set[str]] = {}
-    for trigger in _EXCEPTION_TRIGGERS:
-        position = text.text.find(trigger)
-        if position != -1:
-            exception_lines: set[int] = set()
-            text._add_trigger_lines(text.text, trigger, position, exception_lines)
-            for number in exception_lines:
-                kinds_by_line.setdefault(number, set()).add("exception")
-    for kind, triggers in _TRIGGERS_BY_KIND:
-        lines: set[int] = set()
-        for trigger in triggers:
-            parent = _PARENT_TRIGGER.get(trigger)
-            if parent is not None:  # "error:" can only be on a line holding "error": look there alone
-                holding = {n for n in found[parent]
-                           if trigger in lowered[offsets[n]:offsets[n + 1] if n < last else len(lowered)]}
-            else:
-                holding = set()
-                position = lowered.find(trigger) if not long_text or text.may_hold(trigger) else -1
-                if position != -1:
-                    text._add_trigger_lines(lowered, trigger, position, holding)
-            found[trigger] = holding
-            lines |= holding
-        for number in lines if kind else ():
+    kinds_by_line = {number: {"exception"} for number in text.lines_holding(_EXCEPTION_TRIGGERS, exact_case=True)}
+    for kind, triggers, _ in _SIGNATURE_KINDS:
+        for number in text.lines_holding(triggers):
             kinds_by_line.setdefault(number, set()).add(kind)
-    return [(number, frozenset(kinds)) for number, kinds in sorted(kinds_by_line.items())]
+    return [(number, frozenset(kinds_by_line[number])) for number in sorted(kinds_by_line)]
 
 
 def _signature_in(line: str, kinds: frozenset[str]) -> tuple[str, str] | None:
