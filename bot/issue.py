@@ -117,9 +117,10 @@ class IssueText:
         word_check = not exact_case and len(haystack) >= WORD_CHECK_MIN_CHARS
         numbers: set[int] = set()
         for trigger in triggers:
-            if not word_check or self.may_hold(trigger):
-                self._add_trigger_lines(haystack, trigger, haystack.find(trigger), numbers)
-        return sorted(numbers)
+            position = haystack.find(trigger) if not word_check or self.may_hold(trigger) else -1
+            if position != -1:
+                self._add_trigger_lines(haystack, trigger, position, numbers)
+        return sorted(numbers) if numbers else []
 
     @cached_property
     def searched(self) -> str:
@@ -355,12 +356,13 @@ _NOT_PROSE = re.compile(
 )
 # What a prose line may carry that is not the reporter's language: an error message and what
 # follows it, URLs, paths, commands' options, identifiers and versions.
+# (A run is tried from its start only, once: from inside it, or once per kind, [!-~]* walked the
+# rest of the run again and again, and a line of English cost 30 us.)
 _NOT_WORDS = re.compile(
-    r"""[A-Za-z0-9_.]*(?:Error|Exception|Warning)\b.*$     # an error message, to the end of the line
+    r"""(?<![A-Za-z0-9_.])[A-Za-z0-9_.]*(?:Error|Exception|Warning)\b.*$  # an error message, to the line's end
       | \bis\ used\ but\ incompat.*$                          # MMCV's version assertion
-      | https?://[!-~]+ | [!-~]*[/\\][!-~]*                  # URLs and paths
-      | [!-~]*[_=<>][!-~]* | [!-~]*\.[!-~]*[A-Za-z0-9]        # identifiers, pins, file names
-      | [!-~]*\d[!-~]*                                        # versions, numbers
+      # a run of printable ASCII with a URL, a path, an identifier, a pin, a file name or a number
+      | (?<![!-~])[!-~]*?(?:[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9])[!-~]*
       | (?<![A-Za-z0-9])--?[A-Za-z][\w-]*                     # command-line options
     """,
     re.VERBOSE,
@@ -379,9 +381,13 @@ def _holds_chinese(text: str) -> bool:
     return not text.isascii() and _CJK.search(text) is not None
 
 
+# What each of _NOT_WORDS's kinds needs, found at C speed: most prose lines hold none of it.
+_MAY_NOT_BE_WORDS = re.compile(r"[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9]|-[-A-Za-z]|Error|Exception|Warning|is used but")
+
+
 def _prose_counts(line: str) -> tuple[int, int]:
     """(Chinese characters, English words) of a prose line, once error text and code are removed."""
-    words = _NOT_WORDS.sub(" ", line)
+    words = _NOT_WORDS.sub(" ", line) if _MAY_NOT_BE_WORDS.search(line) else line
     return len(_CJK.findall(words)), len(_LATIN_WORD.findall(words))
 
 
@@ -405,7 +411,7 @@ def reporter_language(issue: Issue, fallback: str = "en") -> str:
     for line in [title, *body[:MAX_TEXT_CHARS].split("\n")]:
         if _FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence and not _NOT_PROSE.search(line) and not _LOG_LINE.match(line):
+        elif not in_fence and not _NOT_PROSE.match(line) and not _LOG_LINE.match(line):
             words += len(_LATIN_WORD.findall(line))
     return "en" if words >= _ENGLISH_WORDS else fallback
 
@@ -430,7 +436,7 @@ def detect_language(issue: Issue) -> str:
     for line in body[:MAX_TEXT_CHARS].split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence and not _NOT_PROSE.search(line):
+        elif not in_fence and not _NOT_PROSE.match(line):
             characters, words = _prose_counts(line)
             if characters > words:
                 chinese += characters
