@@ -624,26 +624,29 @@ _AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|(?P<
 # What may stand before an item: the line's start, a space (after a bullet, a number, a log
 # prefix), a quote mark or a separator between items.
 _ITEM_OPENERS = frozenset(" \t\n>,;，、")
-# The names and keys, each opening with a literal that re finds at C speed before trying the rest
-# (an alternation of them all would be tried at every character).
+# The names and keys: (the literal each opens with, the rest). The literal is looked for first
+# (str's search, the cheapest there is); only a text that holds it is searched with the pattern,
+# which re also runs fast from its literal (an alternation of them all would be tried at every
+# character).
 _FACT_NAMES = (
-    r"torch(?:vision|[-_]cuda| compiling details)?",
-    r"python",
-    r"mm(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler)?|det(?:ection)?|engine)",
-    r"cuda(?:toolkit| available|_home)?",
-    r"gcc",
-    r"gpu \d{1,4}(?:,\d{1,4})*",
-    r"opencv(?:[-_](?:contrib[-_])?python(?:[-_]headless)?)?",
-    r"nvcc(?: architecture flags)?",
-    r"msvc",
-    r"sys\.platform",
+    ("torch", r"(?:vision|[-_]cuda| compiling details)?"),
+    ("python", ""),
+    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler)?|det(?:ection)?|engine)"),
+    ("cuda", r"(?:toolkit| available|_home)?"),
+    ("gcc", ""),
+    ("gpu ", r"\d{1,4}(?:,\d{1,4})*"),
+    ("opencv", r"(?:[-_](?:contrib[-_])?python(?:[-_]headless)?)?"),
+    ("nvcc", r"(?: architecture flags)?"),
+    ("msvc", ""),
+    ("sys.platform", ""),
 )
 _FACT_STARTS = (
-    *(re.compile(rf"{name}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE) for name in _FACT_NAMES),
+    *((literal, re.compile(rf"{re.escape(literal)}{rest}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
+      for literal, rest in _FACT_NAMES),
     # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words.
-    re.compile(r"cud(?:a runtime|nn|a compilation tools)"),
-    re.compile(r"build (?:settings|cuda_)"),
-    re.compile("版本"),  # a version named in Chinese prose may stand anywhere in its line
+    ("cud", re.compile(r"cud(?:a runtime|nn|a compilation tools)")),
+    ("build ", re.compile(r"build (?:settings|cuda_)")),
+    ("版本", re.compile("版本")),  # a version named in Chinese prose may stand anywhere in its line
 )
 
 
@@ -660,7 +663,8 @@ def _lines_worth_reading(text: str) -> list[int] | None:
     lowered = text.lower()
     if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
         return None
-    positions = sorted({found.start() for pattern in _FACT_STARTS for found in pattern.finditer(lowered)
+    positions = sorted({found.start() for literal, pattern in _FACT_STARTS if literal in lowered
+                        for found in pattern.finditer(lowered)
                         if not found.groupdict().get("bare") or _starts_item(lowered, found)})
     numbers: list[int] = []
     number, counted = 1, 0
