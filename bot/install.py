@@ -169,7 +169,8 @@ def _nearest(rows: list[WheelRow], target: Target, machine: Machine) -> tuple[Wh
         torch_gap = abs((row.torch[0] - series[0]) * 100 + row.torch[1] - series[1]) + (0.5 if row.torch < series else 0)
         return (not same_torch, not same_cuda, cuda_gap if same_torch else torch_gap, torch_gap, cuda_gap)
 
-    usable = [row for row in rows if _fits(row, target) and ((row.cuda not in ("cpu", "mps")) == gpu)]
+    usable = [row for row in rows if (row.cuda not in ("cpu", "mps")) == gpu
+              and any(target.accepts(version) for version in row.versions)]
     if not usable:
         return None
     best = min(usable, key=rank)
