@@ -643,10 +643,11 @@ _FACT_NAMES = (
 _FACT_STARTS = (
     *((literal, re.compile(rf"{re.escape(literal)}{rest}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
       for literal, rest in _FACT_NAMES),
-    # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words.
-    ("cud", re.compile(r"cud(?:a runtime|nn|a compilation tools)")),
-    ("build ", re.compile(r"build (?:settings|cuda_)")),
-    ("版本", re.compile("版本")),  # a version named in Chinese prose may stand anywhere in its line
+    # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words, and
+    # Chinese prose, which may name a version anywhere in its line. (Each word on its own: "cud"
+    # would stop at every "cuda" of a build log.)
+    *((word, re.compile(re.escape(word)))
+      for word in ("cuda runtime", "cudnn", "cuda compilation tools", "build settings", "build cuda_", "版本")),
 )
 
 
