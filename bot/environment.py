@@ -612,10 +612,10 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
 # Every fact starts with a word these patterns find: a collect_env key (as printed, or quoted in a
 # pasted dict), a line of PyTorch's build details, the output of `nvcc -V`, or a package name with a
 # version after it. A 64 KB log holds these words in its paths ("python3.8/site-packages/torch/")
-# far more often than it states a fact; one C-level scan per word, with what must follow it, leaves
+# far more often than it states a fact; a C-level scan per word, with what must follow it, leaves
 # the few lines worth the reader's Python. Searched in the lowercased text: a superset of the
 # case-sensitive keys.
-# (a key alone, without its colon, gives the reader nothing)
+# After a key, its colon (a key without one gives the reader nothing):
 _AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*[:,：]"""
 # A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
 # then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
