@@ -46,7 +46,7 @@ class _Haystack:
         self.lowered = text.lowered
         self.findings = findings
         self.short = len(self.lowered) < WORD_CHECK_MIN_CHARS
-        self.words = text.words | {FINDING_WORD + found.kind for found in findings}
+        self.words = text.words | {FINDING_WORD + found.kind for found in findings} if findings else text.words
         # Fuzzy phrases are scored against the error lines and the title only: scoring every
         # line of a long log would cost much and find coincidences in ordinary prose.
         lines = {0: text.lines[0]}
