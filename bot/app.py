@@ -160,10 +160,11 @@ def _accept(store: Store, event: str, delivery: str, body: bytes, app: Flask) ->
         return _counted(event, "unprocessable", _answer(422, error=str(error)))
     if work is None:
         return _counted(event, "ignored", _answer(200, status="ignored", event=event))
-    log_issue(work.ref.key)
-    if not store.enqueue(delivery, event, work.ref.key, stored):
+    issue_key = work.ref.key
+    log_issue(issue_key)
+    if not store.enqueue(delivery, event, issue_key, stored):
         return _counted(event, "duplicate", _answer(200, status="duplicate", delivery=delivery))
-    log.debug("delivery %s (%s) queued for %s", delivery, event, work.ref.key)
+    log.debug("delivery %s (%s) queued for %s", delivery, event, issue_key)
     worker = app.extensions["faqbot"]["worker"]
     if worker is not None:
         worker.wake()
