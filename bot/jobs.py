@@ -25,7 +25,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -292,6 +291,45 @@ class _Lent:
         return self._block.__exit__(*exc)
 
 
+class _Loan:
+    """`Store._lend()`: a pooled connection for this thread until the block ends, or the one it holds
+    already. A class rather than a contextlib generator: every statement of the store takes one, and
+    the generator's machinery ran more Python than the loan itself."""
+
+    __slots__ = ("_store", "_db", "_nested")
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __enter__(self):
+        store = self._store
+        held = getattr(store._local, "db", None)
+        self._nested = held is not None
+        if held is not None:  # this thread holds one already: nesting must not wait on itself
+            return held
+        if not store._free.acquire(timeout=store._busy_timeout):
+            raise store._dialect.error(f"no connection to {store.database} free after {store._busy_timeout:.0f} s")
+        try:
+            with store._idle_lock:
+                db = store._idle.pop() if store._idle else None
+            db = db or store._dialect.connect()
+        except BaseException:
+            store._free.release()
+            raise
+        store._local.db = self._db = db
+        return db
+
+    def __exit__(self, *exc: object) -> None:
+        if self._nested:
+            return
+        store = self._store
+        store._local.db = None
+        try:
+            store._give_back(self._db)
+        finally:
+            store._free.release()
+
+
 class Store(ControlTables):
     """JobStore and AnswerStore on one database (and FeedbackStore, with bot/control_store.py's tables).
 
@@ -378,26 +416,9 @@ class Store(ControlTables):
     def _connection(self) -> _Lent:
         return _Lent(self._lend, lambda db: not self._dialect.usable(db))
 
-    @contextmanager
-    def _lend(self) -> Iterator:
-        held = getattr(self._local, "db", None)
-        if held is not None:  # this thread holds one already: nesting must not wait on itself
-            yield held
-            return
-        if not self._free.acquire(timeout=self._busy_timeout):
-            raise self._dialect.error(f"no connection to {self.database} free after {self._busy_timeout:.0f} s")
-        try:
-            with self._idle_lock:
-                db = self._idle.pop() if self._idle else None
-            db = db or self._dialect.connect()
-            self._local.db = db
-            try:
-                yield db
-            finally:
-                self._local.db = None
-                self._give_back(db)
-        finally:
-            self._free.release()
+    def _lend(self) -> _Loan:
+        """A block holding one of the pool's connections (`with self._lend() as db:`)."""
+        return _Loan(self)
 
     def _give_back(self, db) -> None:
         try:
