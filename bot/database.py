@@ -11,6 +11,7 @@ bot/jobs.py is one store, written once in SQL both understand (`?` and `:name` p
 | a claim's reads | plain: the one write lock orders the claims | `FOR UPDATE SKIP LOCKED`, in a transaction with the write |
 | one issue's claims | the write lock | a transaction-scoped advisory lock on the issue key |
 | migrations | `BEGIN IMMEDIATE` | a transaction holding an advisory lock |
+| a process's threads storing deliveries | one at a time: a lock in the process (SQLite lets one connection write) | all at once |
 | errors | sqlite3.Error | psycopg.Error |
 
 `STORE_ERRORS` is what the web front, the worker and the metrics catch as "the database failed".
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
@@ -56,6 +58,8 @@ class Dialect:
     def __init__(self, database: DatabaseUrl, busy_timeout: float):
         self.database = database
         self.busy_timeout = busy_timeout
+        # Held around storing a delivery (`with dialect.writer:`), by the many threads of a web process.
+        self.writer = nullcontext()
 
     def connect(self):
         raise NotImplementedError
@@ -108,6 +112,7 @@ class Sqlite(Dialect):
         # included; FULL also survives a power cut, at an fsync per delivery.
         self.synchronous = synchronous
         self._file: tuple[int, int] | None = None
+        self.writer = _OneWriter(busy_timeout, self.error)
 
     def connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
@@ -149,6 +154,29 @@ class Sqlite(Dialect):
             raise sqlite3.OperationalError(f"database file {self.path}: {error.strerror}") from None
         if not same:
             raise sqlite3.OperationalError(f"database file {self.path} was replaced under the open connections")
+
+
+class _OneWriter:
+    """SQLite lets one connection write at a time, and a connection that finds the write lock taken
+    backs off in its busy handler and tries again. The threads of one process that store
+    deliveries at once (gunicorn's 16 per process) queue here for their insert instead. With 16
+    threads calling the web front in one process, colliding inside SQLite cost 18 context switches
+    per delivery against 4 with this lock, and 0.70 against 0.49 ms of CPU; under gunicorn, 5-7% of
+    the web front's CPU. Waits at most ``timeout`` seconds, then fails as SQLite's busy timeout
+    does (the web front answers 503); the insert then waits for other processes as before."""
+
+    __slots__ = ("_lock", "_timeout", "_error")
+
+    def __init__(self, timeout: float, error):
+        self._lock = threading.Lock()
+        self._timeout, self._error = timeout, error
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise self._error(f"another thread of this process kept storing for {self._timeout:.0f} s")
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 class Postgres(Dialect):

@@ -444,11 +444,12 @@ class Store(ControlTables):
     def enqueue(self, delivery_id: str, event: str, issue_key: str, payload: bytes) -> bool:
         """Store a delivery; False when this delivery id is already stored (a redelivery)."""
         now = time.time()
-        cursor = self._connection().execute(
-            "INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
-            (delivery_id, event, issue_key, payload, now, now, now),
-        )
+        with self._dialect.writer:  # SQLite: this process's threads one at a time (bot/database.py)
+            cursor = self._connection().execute(
+                "INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+                (delivery_id, event, issue_key, payload, now, now, now),
+            )
         return cursor.rowcount == 1
 
     def claim(self, lease_seconds: float) -> Job | None:
