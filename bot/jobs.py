@@ -21,6 +21,7 @@ The schema is migrated at start (every store) or with `python -m bot db upgrade`
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -117,11 +118,29 @@ CREATE TABLE IF NOT EXISTS write_slots (  -- GitHub pacing shared by every worke
 );
 """
 
+# Step 3 (SQLite only): `jobs` rebuilt without AUTOINCREMENT, which keeps the highest id ever given
+# in sqlite_sequence and so writes that table's page at every insert, one page more per stored
+# delivery. A new job now takes the highest id in the table plus one: ids still grow in delivery
+# order, which is all the claims read from them. (An id can come back only after the newest job
+# was pruned, that is when no job is left that could be confused with it.) PostgreSQL's identity
+# column has no such table.
+_JOBS_TABLE = re.search(r"CREATE TABLE IF NOT EXISTS jobs \(.*?\n\);", _SCHEMA, re.S)[0]
+_JOBS_WITHOUT_AUTOINCREMENT = f"""
+{_JOBS_TABLE.replace("IF NOT EXISTS jobs (", "jobs_rebuilt (").replace(" AUTOINCREMENT", "")}
+INSERT INTO jobs_rebuilt SELECT * FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_rebuilt RENAME TO jobs;
+CREATE INDEX jobs_status ON jobs (status, id);
+CREATE INDEX jobs_issue ON jobs (issue_key, status);
+CREATE INDEX jobs_finished ON jobs (status, updated_at) WHERE status IN ('done', 'failed');
+"""
+
 # The schema's versions, in order. A database records in schema_version the steps it ran; at start
 # (every store) or with `python -m bot db upgrade` it runs the ones it has not, once, in order, while
 # holding the database's migration lock. A step is never changed once released: a change is a new step.
-# Step 1 is idempotent: databases made before schema_version existed get it too.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+# Step 1 is idempotent: databases made before schema_version existed get it too. A step's script is
+# the same on both databases, or given per dialect ({"sqlite": ..., "postgresql": ...}).
+MIGRATIONS: tuple[tuple[int, str, str | dict[str, str]], ...] = (
     (1, "jobs, per-issue memory, workers, dry runs, control tables, write slots", _SCHEMA + CONTROL_SCHEMA),
     # Pruning reads only finished jobs, so its index holds only those: storing a delivery (a pending
     # job) no longer writes it, one page fewer per acknowledgement. Pruning names the index's
@@ -130,6 +149,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 DROP INDEX IF EXISTS jobs_finished;
 CREATE INDEX jobs_finished ON jobs (status, updated_at) WHERE status IN ('done', 'failed');
 """),
+    (3, "job ids without SQLite's AUTOINCREMENT: one page fewer per stored delivery",
+     {"sqlite": _JOBS_WITHOUT_AUTOINCREMENT, "postgresql": ""}),
 )
 
 # An earlier job of the same issue still to run (or running) holds a job back, and so does another
@@ -390,6 +411,8 @@ class Store(ControlTables):
             for version, description, script in MIGRATIONS:
                 if version <= current:
                     continue
+                if isinstance(script, dict):
+                    script = script[self._dialect.name]
                 for statement in self._dialect.ddl(script):
                     db.execute(statement)
                 if version == 1:
