@@ -175,35 +175,26 @@ class _Connection(sqlite3.Connection):
     waits_up_to = 5.0
 
     def execute(self, sql: str, parameters=()):
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.OperationalError as error:
-            if not _busy(error) or self.in_transaction:
-                raise
-            return self._again(super().execute, sql, parameters, error)
+        return self._waiting(super().execute, sql, parameters)
 
     def executemany(self, sql: str, rows):
-        rows = list(rows)  # it may have to go through them again
-        try:
-            return super().executemany(sql, rows)
-        except sqlite3.OperationalError as error:
-            if not _busy(error) or self.in_transaction:
-                raise
-            return self._again(super().executemany, sql, rows, error)
+        return self._waiting(super().executemany, sql, list(rows))  # a list: it may go through them again
 
-    def _again(self, run, sql: str, parameters, error: sqlite3.OperationalError):
-        deadline = time.monotonic() + self.waits_up_to
-        pause = 0.0001
-        while time.monotonic() < deadline:
-            time.sleep(pause)
-            pause = min(pause * 2, 0.005)
+    def _waiting(self, run, sql: str, parameters):
+        deadline, pause = None, 0.0001
+        while True:
             try:
                 return run(sql, parameters)
-            except sqlite3.OperationalError as again:
-                if not _busy(again) or self.in_transaction:
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or self.in_transaction:
                     raise
-                error = again
-        raise error
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.waits_up_to
+                elif now >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
