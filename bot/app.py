@@ -13,9 +13,9 @@ development, `python -m bot serve` (bot/devserver.py) runs both in one process.
 
 from __future__ import annotations
 
-import json
 import logging
 
+import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -37,7 +37,9 @@ INSECURE_BANNER = (
 
 
 def _answer(code: int, **fields: object) -> Response:
-    return Response(json.dumps(fields), status=code, mimetype="application/json")
+    # content_type, not mimetype: the same header, without werkzeug working out a charset each time;
+    # direct_passthrough: the body is bytes already, so werkzeug hands it to the server as it is.
+    return Response(orjson.dumps(fields), status=code, content_type="application/json", direct_passthrough=True)
 
 
 def _counted(event: str, outcome: str, response: Response) -> Response:
@@ -71,15 +73,15 @@ def create_app(settings: Settings | None = None, start_worker: bool | None = Non
 def _routes(app: Flask, settings: Settings, store: Store) -> None:
     @app.post("/webhook")
     def webhook() -> Response:
-        delivery = request.headers.get("X-GitHub-Delivery", "")
-        event = request.headers.get("X-GitHub-Event", "")[:64]
+        # The three headers straight from the WSGI environ, where request.headers looks them up too.
+        environ = request.environ
+        delivery = environ.get("HTTP_X_GITHUB_DELIVERY", "")
+        event = environ.get("HTTP_X_GITHUB_EVENT", "")[:64]
         with log_context(delivery[:64]):
-            # get_data() refuses (413) a Content-Length over the cap before reading, and stops a
-            # chunked body at the cap: the body is never read whole when it is too big.
-            body = request.get_data(cache=False)
+            body = _body()
             if settings.webhook_secrets:
                 try:
-                    verify_delivery(settings.webhook_secrets, body, request.headers.get("X-Hub-Signature-256"))
+                    verify_delivery(settings.webhook_secrets, body, environ.get("HTTP_X_HUB_SIGNATURE_256"))
                 except WebhookAuthError as error:
                     log.warning("delivery %s refused: %s", delivery[:64] or "(no id)", error)
                     return _counted(event, "bad_signature", _answer(401, error="bad signature"))
@@ -120,6 +122,24 @@ def _routes(app: Flask, settings: Settings, store: Store) -> None:
         app.register_error_handler(error_class, database_down)
 
 
+def _body() -> bytes:
+    """The request's raw body, never read whole when it is over MAX_BODY.
+
+    request.stream refuses (413) a Content-Length over the cap before reading, and stops a chunked
+    body (no Content-Length) at the cap. A body of known length is read in one call of that size:
+    get_data() reads in 64 kB steps, each into a new buffer, until a read comes back empty.
+    """
+    length = request.content_length
+    stream = request.stream
+    if length is None:
+        return stream.read()
+    chunks = []
+    while length > 0 and (chunk := stream.read(length)):  # one read, unless the server gives less
+        chunks.append(chunk)
+        length -= len(chunk)
+    return b"".join(chunks)
+
+
 def _health_problems(settings: Settings, health, worker) -> list[str]:
     """Why the service is not doing its work, if it is not: no worker alive, or jobs left waiting."""
     problems = []
@@ -143,8 +163,10 @@ def _accept(store: Store, event: str, delivery: str, body: bytes, app: Flask) ->
         refused = _answer(400, error="X-GitHub-Event and X-GitHub-Delivery headers are required")
         return _counted(event, "bad_request", refused)
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nested deeper than Python recurses
+        # orjson: a third of json.loads' time on a 12 kB delivery. It also refuses what GitHub never
+        # sends and json.loads let through: lone surrogate escapes ("\ud800"), NaN, nesting over 1,024.
+        payload = orjson.loads(body)
+    except ValueError:  # bad JSON or bad UTF-8 (orjson.JSONDecodeError is a ValueError)
         log.warning("delivery %s (%s) refused: malformed JSON", delivery, event)
         return _counted(event, "bad_request", _answer(400, error="malformed JSON"))
     try:
@@ -155,10 +177,11 @@ def _accept(store: Store, event: str, delivery: str, body: bytes, app: Flask) ->
         return _counted(event, "unprocessable", _answer(422, error=str(error)))
     if work is None:
         return _counted(event, "ignored", _answer(200, status="ignored", event=event))
-    log_issue(work.ref.key)
-    if not store.enqueue(delivery, event, work.ref.key, stored):
+    issue_key = work.ref.key
+    log_issue(issue_key)
+    if not store.enqueue(delivery, event, issue_key, stored):
         return _counted(event, "duplicate", _answer(200, status="duplicate", delivery=delivery))
-    log.debug("delivery %s (%s) queued for %s", delivery, event, work.ref.key)
+    log.debug("delivery %s (%s) queued for %s", delivery, event, issue_key)
     worker = app.extensions["faqbot"]["worker"]
     if worker is not None:
         worker.wake()

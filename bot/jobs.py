@@ -21,11 +21,11 @@ The schema is migrated at start (every store) or with `python -m bot db upgrade`
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 DROP INDEX IF EXISTS jobs_ready;
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_issue ON jobs (issue_key, status);
-CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, updated_at);  -- pruning finished jobs
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, updated_at);  -- pruning finished jobs (step 2: only them)
 CREATE TABLE IF NOT EXISTS answers (
     issue_key    TEXT PRIMARY KEY,
     comment_id   INTEGER NOT NULL,
@@ -118,12 +118,39 @@ CREATE TABLE IF NOT EXISTS write_slots (  -- GitHub pacing shared by every worke
 );
 """
 
+# Step 3 (SQLite only): `jobs` rebuilt without AUTOINCREMENT, which keeps the highest id ever given
+# in sqlite_sequence and so writes that table's page at every insert, one page more per stored
+# delivery. A new job now takes the highest id in the table plus one: ids still grow in delivery
+# order, which is all the claims read from them. (An id can come back only after the newest job
+# was pruned, that is when no job is left that could be confused with it.) PostgreSQL's identity
+# column has no such table.
+_JOBS_TABLE = re.search(r"CREATE TABLE IF NOT EXISTS jobs \(.*?\n\);", _SCHEMA, re.S)[0]
+_JOBS_WITHOUT_AUTOINCREMENT = f"""
+{_JOBS_TABLE.replace("IF NOT EXISTS jobs (", "jobs_rebuilt (").replace(" AUTOINCREMENT", "")}
+INSERT INTO jobs_rebuilt SELECT * FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_rebuilt RENAME TO jobs;
+CREATE INDEX jobs_status ON jobs (status, id);
+CREATE INDEX jobs_issue ON jobs (issue_key, status);
+CREATE INDEX jobs_finished ON jobs (status, updated_at) WHERE status IN ('done', 'failed');
+"""
+
 # The schema's versions, in order. A database records in schema_version the steps it ran; at start
 # (every store) or with `python -m bot db upgrade` it runs the ones it has not, once, in order, while
 # holding the database's migration lock. A step is never changed once released: a change is a new step.
-# Step 1 is idempotent: databases made before schema_version existed get it too.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+# Step 1 is idempotent: databases made before schema_version existed get it too. A step's script is
+# the same on both databases, or given per dialect ({"sqlite": ..., "postgresql": ...}).
+MIGRATIONS: tuple[tuple[int, str, str | dict[str, str]], ...] = (
     (1, "jobs, per-issue memory, workers, dry runs, control tables, write slots", _SCHEMA + CONTROL_SCHEMA),
+    # Pruning reads only finished jobs, so its index holds only those: storing a delivery (a pending
+    # job) no longer writes it, one page fewer per acknowledgement. Pruning names the index's
+    # condition word for word (SQLite uses a partial index only then).
+    (2, "pruning's index holds finished jobs only", """
+DROP INDEX IF EXISTS jobs_finished;
+CREATE INDEX jobs_finished ON jobs (status, updated_at) WHERE status IN ('done', 'failed');
+"""),
+    (3, "job ids without SQLite's AUTOINCREMENT: one page fewer per stored delivery",
+     {"sqlite": _JOBS_WITHOUT_AUTOINCREMENT, "postgresql": ""}),
 )
 
 # An earlier job of the same issue still to run (or running) holds a job back, and so does another
@@ -285,6 +312,45 @@ class _Lent:
         return self._block.__exit__(*exc)
 
 
+class _Loan:
+    """`Store._lend()`: a pooled connection for this thread until the block ends, or the one it holds
+    already. A class rather than a contextlib generator: every statement of the store takes one, and
+    the generator's machinery ran more Python than the loan itself."""
+
+    __slots__ = ("_store", "_db", "_nested")
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __enter__(self):
+        store = self._store
+        held = getattr(store._local, "db", None)
+        self._nested = held is not None
+        if held is not None:  # this thread holds one already: nesting must not wait on itself
+            return held
+        if not store._free.acquire(timeout=store._busy_timeout):
+            raise store._dialect.error(f"no connection to {store.database} free after {store._busy_timeout:.0f} s")
+        try:
+            with store._idle_lock:
+                db = store._idle.pop() if store._idle else None
+            db = db or store._dialect.connect()
+        except BaseException:
+            store._free.release()
+            raise
+        store._local.db = self._db = db
+        return db
+
+    def __exit__(self, *exc: object) -> None:
+        if self._nested:
+            return
+        store = self._store
+        store._local.db = None
+        try:
+            store._give_back(self._db)
+        finally:
+            store._free.release()
+
+
 class Store(ControlTables):
     """JobStore and AnswerStore on one database (and FeedbackStore, with bot/control_store.py's tables).
 
@@ -345,6 +411,8 @@ class Store(ControlTables):
             for version, description, script in MIGRATIONS:
                 if version <= current:
                     continue
+                if isinstance(script, dict):
+                    script = script[self._dialect.name]
                 for statement in self._dialect.ddl(script):
                     db.execute(statement)
                 if version == 1:
@@ -371,26 +439,9 @@ class Store(ControlTables):
     def _connection(self) -> _Lent:
         return _Lent(self._lend, lambda db: not self._dialect.usable(db))
 
-    @contextmanager
-    def _lend(self) -> Iterator:
-        held = getattr(self._local, "db", None)
-        if held is not None:  # this thread holds one already: nesting must not wait on itself
-            yield held
-            return
-        if not self._free.acquire(timeout=self._busy_timeout):
-            raise self._dialect.error(f"no connection to {self.database} free after {self._busy_timeout:.0f} s")
-        try:
-            with self._idle_lock:
-                db = self._idle.pop() if self._idle else None
-            db = db or self._dialect.connect()
-            self._local.db = db
-            try:
-                yield db
-            finally:
-                self._local.db = None
-                self._give_back(db)
-        finally:
-            self._free.release()
+    def _lend(self) -> _Loan:
+        """A block holding one of the pool's connections (`with self._lend() as db:`)."""
+        return _Loan(self)
 
     def _give_back(self, db) -> None:
         try:
@@ -416,11 +467,12 @@ class Store(ControlTables):
     def enqueue(self, delivery_id: str, event: str, issue_key: str, payload: bytes) -> bool:
         """Store a delivery; False when this delivery id is already stored (a redelivery)."""
         now = time.time()
-        cursor = self._connection().execute(
-            "INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
-            (delivery_id, event, issue_key, payload, now, now, now),
-        )
+        with self._dialect.writer:  # SQLite: this process's threads one at a time (bot/database.py)
+            cursor = self._connection().execute(
+                "INSERT INTO jobs (delivery_id, event, issue_key, payload, run_after, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+                (delivery_id, event, issue_key, payload, now, now, now),
+            )
         return cursor.rowcount == 1
 
     def claim(self, lease_seconds: float) -> Job | None:
@@ -495,14 +547,13 @@ class Store(ControlTables):
         cutoff = time.time() - older_than
         db = self._connection()
         pruned = 0
-        for status in ("done", "failed"):
-            while True:
-                deleted = db.execute(
-                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = ? AND updated_at < ? LIMIT ?)",
-                    (status, cutoff, PRUNE_BATCH)).rowcount
-                pruned += deleted
-                if deleted < PRUNE_BATCH:
-                    break
+        while True:
+            deleted = db.execute(
+                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('done', 'failed')"
+                " AND updated_at < ? LIMIT ?)", (cutoff, PRUNE_BATCH)).rowcount
+            pruned += deleted
+            if deleted < PRUNE_BATCH:
+                break
         db.execute("DELETE FROM workers WHERE seen_at < ?", (cutoff,))
         db.execute("DELETE FROM dry_run_comments WHERE created_at < ?", (cutoff,))
         return pruned

@@ -23,7 +23,7 @@
 | FAQBOT_POLL_INTERVAL | seconds an idle worker waits between looks at the job table | 0.5 |
 | FAQBOT_HTTP_TIMEOUT | seconds before a GitHub request times out | 15 |
 | FAQBOT_DB_SYNCHRONOUS | SQLite `synchronous` (WAL; PostgreSQL has its server's `synchronous_commit`): NORMAL keeps an acknowledged delivery through any process crash, SIGKILL included; FULL through a power cut too, at an fsync per delivery (about +0.3 ms here, and p99 acknowledgement over 50 ms at 32 senders) | NORMAL |
-| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock (on PostgreSQL: a statement's `statement_timeout`, and the connect timeout) before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s) | 5 |
+| FAQBOT_DB_BUSY_TIMEOUT | seconds a statement waits for another process's SQLite write lock (on PostgreSQL: a statement's `statement_timeout`, and the connect timeout) before giving up (the web front then answers 503, so GitHub shows the delivery as failed; keep it under GitHub's 10 s); on SQLite a delivery may first wait as long for the other threads of its process that are storing | 5 |
 | FAQBOT_WORKER_NICE | how much `python -m bot worker` lowers its CPU priority (`nice`), so that acknowledging deliveries on the same machine comes first; 0 keeps it | 10 |
 | FAQBOT_INPROCESS_WORKER | `1`: `create_app()` (gunicorn) also runs a worker thread in each process | off |
 | FAQBOT_NEEDS_ENVIRONMENT_LABEL | label the issue carries while the bot waits for the reporter's environment; empty: none | needs-environment |
