@@ -1,4 +1,7 @@
-from bot.issue import Issue, detect_language, extract_signatures, read_issue, reporter_language
+import pytest
+
+from bot.issue import (_MAY_NOT_BE_WORDS, _NOT_WORDS, Issue, detect_language, extract_signatures, read_issue,
+                       reporter_language)
 
 
 def signatures_of(body: str, title: str = ""):
@@ -187,3 +190,16 @@ def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
     assert text.may_hold("struct")  # inside "destructor": a literal with no bounds is never ruled out
     assert not text.may_hold("struct", starts_word=True)
     assert not text.may_hold("段错误")  # CJK in an ASCII-only text
+
+
+@pytest.mark.parametrize("line", [
+    "I run the demo and get an error when I import the module", "see demo.py, then run it",
+    "use --launcher pytorch", "(RuntimeError: boom)", "my_config works", "mmcv==1.7.0 is here",
+    "e.g.(this) one", "https://example.org/x", "is used but incompatible", "a -x flag", "版本号是 2",
+    "C:\\Users\\me", "a<b", "plain words only", "Error alone",
+])
+def test_prose_lines_skip_the_cleaning_only_when_it_would_remove_nothing(line):
+    """_MAY_NOT_BE_WORDS is the quick look for what _NOT_WORDS removes: it must find something on
+    every line where the cleaning changes anything."""
+    if _NOT_WORDS.search(line):
+        assert _MAY_NOT_BE_WORDS.search(line)
