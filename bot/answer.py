@@ -20,9 +20,10 @@ from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
 from bot.findings import Finding
 from bot.matcher import Match
-from bot.reference_tables import Project, project_named
+from bot.reference_tables import Project, project_named, project_of_package
 from bot.reporter import (
-    PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, registry_miss, table_range, traced_project,
+    PrintedRange, RegistryMiss, known_gpus, mmcv_major, newest_range, printed_range, registry_miss, table_range,
+    traced_project,
 )
 from bot.rules import Rule, Step
 
@@ -67,6 +68,8 @@ TEXT: dict[str, dict[str, str]] = {
             "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
             "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
         "gpu-named": "{name} (compute capability {arch})",
+        "registry-class": "the class your config names",
+        "registry-type": "the `type=` value",
     },
     "zh": {
         "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
@@ -99,6 +102,8 @@ TEXT: dict[str, dict[str, str]] = {
             "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
             "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
         "gpu-named": "{name}（计算能力 {arch}）",
+        "registry-class": "配置中指定的类",
+        "registry-type": "`type=` 的值",
     },
 }
 
@@ -199,6 +204,7 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
     """The values of the placeholders ``names`` for this reporter (only those: some plan installs)."""
     env = facts.env
     values: dict[str, MessageValue] = {}
+    miss = registry_miss(section_quote)
     for name in names:
         if name in ("install_mmcv", "build_mmcv"):
             target = _target(facts)
@@ -218,11 +224,13 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
         elif name == "collect_env":
             values[name] = Message("code", {"code": facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV})
         elif name == "package":
-            values[name] = facts.package
-        elif name in ("scope", "registry_name"):
-            miss = registry_miss(section_quote)
-            values["scope"] = miss.scope if miss and miss.scope else facts.package
-            values["registry_name"] = miss.name if miss else "MyModule"
+            values[name] = _package(facts, miss)
+        elif name in ("scope", "registry_class", "registry_type"):
+            values["scope"] = miss.scope if miss and miss.scope else _package(facts, miss)
+            known = miss is not None and miss.name
+            values["registry_class"] = Message("code", {"code": miss.name}) if known else Message("registry-class")
+            values["registry_type"] = (Message("code", {"code": f"type='{miss.name}'"}) if known
+                                       else Message("registry-type"))
         elif name in ("arch_list", "gpu"):
             gpus = known_gpus(env)
             values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
@@ -230,6 +238,16 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
         elif name == "torch_series":
             values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
     return values
+
+
+def _package(facts: Facts, miss: RegistryMiss | None) -> str:
+    """The reporter's package; where nothing else says, the project whose registry scope their error
+    names ("mmseg::model" on a research repository built on MMSegmentation)."""
+    if facts.project is None and facts.downstream is None and miss is not None and miss.scope:
+        project = project_of_package(miss.scope)
+        if project is not None and project.package not in ("mmcv", "mmengine"):
+            return project.package
+    return facts.package
 
 
 def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:

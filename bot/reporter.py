@@ -267,9 +267,13 @@ def known_gpus(env: Environment) -> tuple[KnownGpu, ...]:
 _REGISTRY = re.compile(r"""\b(\w{1,80})[\x27"]? is not in the (?:(\w{1,20})::)?([\w. -]{0,40}?) ?registry\b""")
 
 
+# A reporter's own words before it: "the model is not in the mmseg::model registry" names no class.
+_DETERMINER = re.compile(r"\b(?:the|a|an|my|our|your|this|that|its|some)\s+$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class RegistryMiss:
-    name: str  # the class the config asked for
+    name: str  # the class the config asked for; "" when the line names it only in words ("the model")
     scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
 
 
@@ -279,4 +283,7 @@ def registry_miss(line: str) -> RegistryMiss | None:
     found = None
     for found in _REGISTRY.finditer(line):
         pass
-    return RegistryMiss(found[1], found[2] or "") if found else None
+    if found is None:
+        return None
+    prose = found[1].islower() and _DETERMINER.search(line, 0, found.start(1)) is not None
+    return RegistryMiss("" if prose else found[1], found[2] or "")

@@ -157,6 +157,24 @@ def test_registry_answers_follow_the_project_and_the_scope_in_the_error():
     assert "type='MyNeck'" in comment and "mmdet" not in prose(comment)
 
 
+def test_a_registry_miss_on_a_research_repository_follows_the_scope_its_error_names():
+    """A repository built on MMSegmentation: the error's scope says which package's files to edit."""
+    body = ("KeyError: 'BSSHead is not in the mmseg::model registry. Please check whether the value of "
+            "`BSSHead` is correct or it was registered as expected.'\n")
+    comment = reply(body, repo="someone/segmentation-research")
+    assert "`mmseg/models/<part>/__init__.py`" in comment and "import mmseg;" in comment
+    assert "mmdet/" not in comment and "import mmdet" not in comment
+
+
+def test_a_class_named_only_in_words_is_not_quoted_as_a_class_name():
+    """"the model is not in the ... registry" is the reporter's prose: no `type='model'` to check."""
+    comment = reply("I train on my own data and get the error in the title.",
+                    title="how to deal the model is not in the mmseg::model registry", repo="someone/research")
+    assert "type='model'" not in comment and "`model`" not in comment
+    assert "the class your config names never was" in comment and "the `type=` value" in comment
+    assert "default_scope = 'mmseg'" in comment and "import mmseg;" in comment
+
+
 def test_the_request_for_the_environment_names_the_projects_own_script():
     comment = reply("RuntimeError: CUDA error: no kernel image is available for execution on the device\n",
                     repo="open-mmlab/mmdetection3d")
