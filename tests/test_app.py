@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 import time
 
 import pytest
 
-from bot.app import MAX_BODY, create_app
+from bot.app import create_app
+from bot.receiver import MAX_BODY
 from bot.settings import SettingsError
 from bot.webhook_auth import sign_delivery as sign
 from tests.conftest import SECRET
@@ -61,6 +63,40 @@ def test_content_length_over_the_cap_is_413(client):
     answer = client.post("/webhook", data=b"{}", environ_overrides={"CONTENT_LENGTH": str(MAX_BODY + 1)},
                          headers={"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d"})
     assert answer.status_code == 413
+
+
+def test_a_chunked_body_over_the_cap_is_413_and_nothing_is_stored(client):
+    # No Content-Length: the server ends the stream itself (wsgi.input_terminated), as gunicorn does.
+    body = io.BytesIO(b" " * (MAX_BODY + 10))
+    answer = client.post("/webhook", input_stream=body, environ_overrides={"wsgi.input_terminated": True},
+                         headers={"X-GitHub-Event": "issues", "X-GitHub-Delivery": "chunked"})
+    assert answer.status_code == 413 and "body over" in answer.json["error"]
+
+
+def test_a_bad_content_length_is_400(client):
+    answer = client.post("/webhook", data=b"{}", environ_overrides={"CONTENT_LENGTH": "12abc"},
+                         headers={"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d"})
+    assert answer.status_code == 400
+
+
+def test_the_webhook_answers_post_only_and_at_its_own_path(client):
+    got = client.get("/webhook")
+    assert got.status_code == 405 and got.headers["Allow"] == "POST"
+    assert post(client, json.dumps(issue_payload()).encode()).status_code == 202
+    assert client.post("/webhook/extra", data=b"{}").status_code == 404
+    assert client.get("/nothing-here").status_code == 404  # Flask's own pages still answer
+
+
+def test_a_bug_while_receiving_is_a_logged_500_and_the_service_goes_on(client, monkeypatch, caplog):
+    def broken(event, payload):
+        raise RuntimeError("a bug in the parser")
+
+    monkeypatch.setattr("bot.receiver.parse_delivery", broken)
+    answer = post(client, json.dumps(issue_payload()).encode(), delivery="d-bug")
+    assert answer.status_code == 500 and answer.json == {"error": "internal error"}
+    assert "a bug in the parser" in caplog.text and "d-bug" in caplog.text
+    monkeypatch.undo()
+    assert post(client, json.dumps(issue_payload()).encode(), delivery="d-after").status_code == 202
 
 
 def test_delivery_headers_are_required(client):
