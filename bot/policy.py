@@ -10,9 +10,9 @@ from collections.abc import Collection, Iterable
 
 from bot.control_store import RuleCounts
 from bot.events import IssueSnapshot
-from bot.repo_config import OFF, Mute, RepoConfig
+from bot.repo_config import MIN_SCORE, OFF, Mute, RepoConfig
 from bot.rules import RuleSet
-from bot.triage import Options
+from bot.triage import DEFAULT_OPTIONS, Options
 
 
 def repo_rules(rules: RuleSet, config: RepoConfig, muted: Collection[str] = (),
@@ -24,7 +24,10 @@ def repo_rules(rules: RuleSet, config: RepoConfig, muted: Collection[str] = (),
 
 
 def options(config: RepoConfig) -> Options:
-    return Options(min_score=config.min_score, fallback_language=config.language,
+    # A bar at MIN_SCORE, the least any rule's own threshold may be, drops nothing: triage's default
+    # then, so that a repository on the defaults gets the options of the triage the handlers ran first.
+    min_score = config.min_score if config.min_score > MIN_SCORE else DEFAULT_OPTIONS.min_score
+    return Options(min_score=min_score, fallback_language=config.language,
                    ask_for_environment=config.ask_for_environment)
 
 

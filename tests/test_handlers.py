@@ -6,12 +6,17 @@ import dataclasses
 
 import pytest
 
+from bot import metrics
+from bot.config_source import LoadedConfig
 from bot.events import AuthorComment, FaqCommand, IssueChanged, IssueRef, IssueSnapshot, LabelRemoved
 from bot.handlers import Context, handle, read_command_word
+from bot.handlers.context import issue_of
 from bot.jobs import Conversation
+from bot.repo_config import RepoConfig
 from bot.marker import FOLLOW_UP_MARKER, MARKER, NOTE_MARKER
 from bot.rules import load_rules
 from bot.settings import DEFAULT_RULES
+from bot.triage import triage
 from tests.fakegithub import MMCV_TRACEBACK
 
 RULES = load_rules(DEFAULT_RULES)
@@ -45,6 +50,20 @@ def test_opened_issue_gets_one_answer_and_its_labels(github, answers):
     assert run(opened(), github, answers).startswith("posted comment")
     assert [kind for kind, _ in github.writes] == ["create", "labels"]
     assert MARKER in next(iter(github.comments.values()))
+
+
+def test_an_issue_is_triaged_again_only_when_the_repositorys_config_may_change_the_answer(github, answers):
+    # The first triage, with every rule, tells whether there is anything to say; the repository's
+    # rules and options get a second one only when they differ from that (faqbot_triage_seconds).
+    before = metrics.TRIAGE_SECONDS.count
+    assert run(opened(), github, answers).startswith("posted comment")
+    assert metrics.TRIAGE_SECONDS.count == before + 1
+    rule_id = next(m.rule.id for m in triage(issue_of(REF, ANSWERED), RULES).matches)
+    disabled = LoadedConfig(RepoConfig(disable=(rule_id,)), "open-mmlab/mmcv:.github/faq-bot.yml")
+    before = metrics.TRIAGE_SECONDS.count
+    outcome = run(IssueChanged(IssueRef(REF.repo, 8), ANSWERED, opened=True), github, answers, config=disabled)
+    assert metrics.TRIAGE_SECONDS.count == before + 2
+    assert outcome == "silent: no rule matches"  # the second triage, without the disabled rule, decided
 
 
 def test_a_label_a_person_removed_is_not_added_again(github, answers):

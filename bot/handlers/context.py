@@ -14,7 +14,7 @@ from bot.github import IssueClient
 from bot.issue import Issue
 from bot.jobs import AnswerStore
 from bot.rules import RuleSet
-from bot.triage import Options, Verdict, triage
+from bot.triage import DEFAULT_OPTIONS, Options, Verdict, triage
 
 
 def _default_config() -> LoadedConfig:
@@ -47,6 +47,11 @@ class Setup:
 
     def labels(self, labels: tuple[str, ...]) -> tuple[str, ...]:
         return policy.rename_labels(labels, self.loaded.config)
+
+    def changes_triage_of(self, rules: RuleSet) -> bool:
+        """Whether triage here may differ from triage with ``rules`` and the default options (it
+        does not when the repository enables every rule and keeps the defaults)."""
+        return self.rules is not rules or self.options != DEFAULT_OPTIONS
 
 
 def setup_for(context: Context, ref: IssueRef) -> Setup:

@@ -24,7 +24,8 @@ def handle_issue_changed(work: IssueChanged, context: Context) -> str:
         held = policy.held_back(setup.loaded.config, work.issue)
         if held:
             return held
-        verdict = timed_triage(issue, setup.rules, setup.options)
+        if setup.changes_triage_of(context.rules):
+            verdict = timed_triage(issue, setup.rules, setup.options)
         if setup.mode == SHADOW:
             return record_shadow(context, work.ref, "opened" if work.opened else "edited", work.issue, verdict, setup)
     if work.opened:
