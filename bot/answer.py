@@ -21,10 +21,8 @@ from bot.issue import ErrorSignature, IssueText
 from bot.findings import Finding
 from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
-from bot.reporter import (
-    PrintedRange, RegistryMiss, known_gpus, mmcv_major, newest_range, printed_range, registry_miss, table_range,
-    traced_project,
-)
+from bot.registry_names import RegistryMiss, registry_miss
+from bot.reporter import PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, table_range, traced_project
 from bot.rules import Rule, Step
 
 MAX_ANSWERS = 3

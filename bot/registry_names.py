@@ -81,16 +81,40 @@ def _fold(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-# mmcv 1.x: "'RefineRoIHead is not in the models registry'"; mmengine: "'CocoDataset is not in the
-# mmdet::dataset registry. Please check whether ..."; titles: "MyHead is not in the registry".
-_NOT_IN = re.compile(r"([\w.]{0,120})[\x27\"]? is not in the ([\w:. -]{0,40})registry\b", re.IGNORECASE)
-# The registry's scope in MMEngine's message ("mmdet3d::model"); the table covers these alone.
-_SCOPE = re.compile(r"^\s*(\w+)::")
-COVERED_SCOPES = frozenset(LIBRARIES)
+# mmcv 1.x: "'RefineRoIHead is not in the models registry'"; MMEngine: "'CocoDataset is not in the
+# mmdet::dataset registry. Please check whether ...", with the registry's scope before "::"; titles:
+# "MyHead is not in the registry". A dotted name ("mmdet.MyHead") gives its last part.
+_NOT_IN = re.compile(r"""\b(\w{1,80})[\x27"]? is not in the (?:(\w{1,20})::)?([\w. -]{0,40}?) ?registry\b""",
+                     re.IGNORECASE)
+# A reporter's own words before it: "the model is not in the mmseg::model registry" names no class.
+_DETERMINER = re.compile(r"\b(?:the|a|an|my|our|your|this|that|its|some)\s+$", re.IGNORECASE)
+COVERED_SCOPES = frozenset(LIBRARIES)  # the scopes whose classes the table holds
 # Projects whose own classes the table does not hold: their registry misses get no hint.
 _OTHER_LIBRARY = re.compile(r"^(?:mm(?!cv$|det$|detection$|engine$)\w+|OpenPCDet)$", re.IGNORECASE)
 # mmcv 1.x: "ConvWS is already registered in conv layer"; mmengine: "... in model at mmdet.models".
 _ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RegistryMiss:
+    name: str  # the class the config asked for; "" when the line names it only in words ("the model")
+    scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
+
+
+def registry_misses(line: str) -> list[RegistryMiss]:
+    """Each registry miss ``line`` states, in order."""
+    misses = []
+    for found in _NOT_IN.finditer(line):
+        prose = found[1].islower() and _DETERMINER.search(line, 0, found.start(1)) is not None
+        misses.append(RegistryMiss("" if prose else found[1], found[2] or ""))
+    return misses
+
+
+def registry_miss(line: str) -> RegistryMiss | None:
+    """The class missing from the registry: the last one the line names (the error's own wording
+    comes after the reporter's words about it)."""
+    misses = registry_misses(line)
+    return misses[-1] if misses else None
 
 
 def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
@@ -100,10 +124,9 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
         line = text.lines[number]
         lowered = line.lower()
         # The regexes open with a class of names: only worth running on the lines that hold their text.
-        for hit in _NOT_IN.finditer(line) if " is not in the " in lowered else ():
-            scope = _SCOPE.match(hit[2])
-            covered = scope[1].lower() in COVERED_SCOPES if scope else not _OTHER_LIBRARY.match(text.project)
-            found.append(_not_in(hit[1].split(".")[-1], number, env, covered))
+        for miss in registry_misses(line) if " is not in the " in lowered else ():
+            covered = miss.scope.lower() in COVERED_SCOPES if miss.scope else not _OTHER_LIBRARY.match(text.project)
+            found.append(_not_in(miss.name, number, env, covered))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]

@@ -259,31 +259,3 @@ def known_gpus(env: Environment) -> tuple[KnownGpu, ...]:
         if capability is not None:
             found.setdefault(gpu.name, KnownGpu(gpu.name, capability))
     return tuple(found.values())
-
-
-# --- the registry an error names --------------------------------------------------------------------
-
-# "'MyHead is not in the mmdet::model registry", "MyHead is not in the models registry"
-_REGISTRY = re.compile(r"""\b(\w{1,80})[\x27"]? is not in the (?:(\w{1,20})::)?([\w. -]{0,40}?) ?registry\b""")
-
-
-# A reporter's own words before it: "the model is not in the mmseg::model registry" names no class.
-_DETERMINER = re.compile(r"\b(?:the|a|an|my|our|your|this|that|its|some)\s+$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class RegistryMiss:
-    name: str  # the class the config asked for; "" when the line names it only in words ("the model")
-    scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
-
-
-def registry_miss(line: str) -> RegistryMiss | None:
-    """The class missing from the registry: the last one the line names (the error's own wording
-    comes after the reporter's words about it)."""
-    found = None
-    for found in _REGISTRY.finditer(line):
-        pass
-    if found is None:
-        return None
-    prose = found[1].islower() and _DETERMINER.search(line, 0, found.start(1)) is not None
-    return RegistryMiss("" if prose else found[1], found[2] or "")

@@ -108,6 +108,15 @@ def test_which_case_a_registry_miss_is(body, env_text, expected):
     assert values(body, "registry-miss", env) == [expected]
 
 
+def test_a_registry_miss_told_in_the_reporters_words_names_no_class_and_gets_no_hint():
+    # "the retinanet" is the reporter's word for their model, not a class to spell-check against RetinaNet.
+    told = findings("Why is the retinanet is not in the mmdet::model registry?", kind="registry-miss")
+    assert [(f.value, dict(f.fields)["name"], f.hint) for f in told] == [("unregistered", "", False)]
+    printed = findings("KeyError: 'retinanet is not in the mmdet::model registry. Please check whether ...'",
+                       kind="registry-miss")
+    assert [(f.value, dict(f.fields)["suggestion"]) for f in printed] == [("misspelt", "RetinaNet")]
+
+
 def test_no_hint_for_libraries_the_table_does_not_cover():
     body = "KeyError: 'COCODataset is not in the mmdet3d::dataset registry. Please check whether ...'"
     assert values(body, "registry-miss") == ["unregistered"]
