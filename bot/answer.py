@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, utils
 
 from bot import install
-from bot.diagnosis import Diagnosis, Message, MessageValue
+from bot.diagnosis import Diagnosis, Message, MessageValue, environment_checks
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
@@ -322,9 +322,10 @@ def compose_hints(language: str, hints: Iterable[Finding]) -> Answer:
 
 
 def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ...], env: Environment,
-            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], checks: Iterable[str],
+            matches: Iterable[Match], diagnoses: Iterable[Diagnosis], ask_for_environment: bool = True,
             hints: Iterable[Finding] = ()) -> Answer:
-    """The answer to this reporter for the matched rules (best first)."""
+    """The answer to this reporter for the matched rules (best first); with ``ask_for_environment``,
+    it asks for collect_env when the issue has none and a rule would check something in it."""
     matches = list(matches)[:MAX_ANSWERS]
     diagnoses = tuple(diagnoses)
     facts = read_facts(text, env)
@@ -351,10 +352,13 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
         findings.append(note)
     ask = None
-    phrases = list(dict.fromkeys(checks))
-    if env.is_empty() and phrases:
-        command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
-        ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
+    if ask_for_environment and env.is_empty():
+        # The error that printed the accepted range and the installed version answered the range's question.
+        settled = facts.wanted is not None and facts.wanted.installed is not None
+        asking = [m.rule for m in matches if not (settled and _speaks_of_range(m.rule))]
+        if phrases := environment_checks(asking, language):
+            command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
+            ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
     rows = _env_rows(env, diagnoses, facts, used)
     return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows),
                   tuple(hint for hint in hints if hint.message))

@@ -134,10 +134,8 @@ def _verdict(reading: _Reading, matches: tuple[Match, ...], options: Options) ->
                        reading.findings)
     answered = [m.rule for m in matches[:MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
-    asks = options.ask_for_environment and reading.env.is_empty()
-    checks = diagnosis.environment_checks(answered, reading.language) if asks else []
-    answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings, checks,
-                     hints)
+    answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings,
+                     options.ask_for_environment, hints)
     return Verdict(
         reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches),
         reply.render(answer), answer.asks_environment, hints, reading.findings,

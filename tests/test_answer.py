@@ -128,6 +128,16 @@ def test_the_package_is_the_one_whose_init_asserts_it():
     assert "MMSegmentation's `mmseg/__init__.py`" in reply(body, repo="someone/segmentation-research")
 
 
+def test_an_error_that_printed_the_range_and_the_installed_version_asks_no_environment_for_them():
+    # The check collect_env would serve (is MMCV in the range MMDetection accepts?) is the error itself.
+    for body in (ASSERT_22, "mmdet 3.3.0 requires mmcv<2.2.0,>=2.0.0rc4, but you have mmcv 2.2.0 which is incompatible.\n"):
+        comment = reply(body)
+        assert "but you have MMCV 2.2.0" in comment and "collect_env" not in comment
+    # Without them, the bot still asks what it needs to check.
+    clash = reply("KeyError: 'ConvWS is already registered in conv layer'\n")
+    assert "mmdet/utils/collect_env.py" in clash and "in the range your MMDetection version accepts" in clash
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
