@@ -370,6 +370,7 @@ _NOT_PROSE = re.compile(
 _NOT_WORDS = re.compile(
     r"""(?<![A-Za-z0-9_.])[A-Za-z0-9_.]*(?:Error|Exception|Warning)\b.*$  # an error message, to the line's end
       | \bis\ used\ but\ incompat.*$                          # MMCV's version assertion
+      | \brequires\ .*\bwhich\ is\ incompat.*$               # pip's resolver: "x 1.0 requires y<2, but you have y 2.0 which is incompatible."
       # a run of printable ASCII with a URL, a path, an identifier, a pin, a file name or a number
       | (?<![!-~])[!-~]*?(?:[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9])[!-~]*
       | (?<![A-Za-z0-9])--?[A-Za-z][\w-]*                     # command-line options
@@ -391,7 +392,7 @@ def _holds_chinese(text: str) -> bool:
 
 
 # What each of _NOT_WORDS's kinds needs, found at C speed: most prose lines hold none of it.
-_MAY_NOT_BE_WORDS = re.compile(r"[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9]|-[-A-Za-z]|Error|Exception|Warning|is used but")
+_MAY_NOT_BE_WORDS = re.compile(r"[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9]|-[-A-Za-z]|Error|Exception|Warning|is used but|which is incompat")
 
 
 def _prose_counts(line: str) -> tuple[int, int]:

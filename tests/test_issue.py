@@ -171,6 +171,14 @@ def test_issue_template_lines_are_not_the_reporters_english():
     )
     assert detect_language(Issue("KeyError: 'MyDataset is not in the dataset registry'", body)) == "zh"
 
+def test_pips_resolver_lines_are_output_not_the_reporters_english():
+    body = ("升级以后就这样了\n\n"
+            "mmdet 3.0.0 requires mmcv<2.1.0,>=2.0.0rc4, but you have mmcv 2.1.0 which is incompatible.\n"
+            "mmpose 1.1.0 requires mmengine<1.0.0,>=0.4.0, but you have mmengine 0.10.3 which is incompatible.\n"
+            "mmseg 1.0.0 requires mmcv<2.1.0,>=2.0.0rc4, but you have mmcv 2.1.0 which is incompatible.\n")
+    assert detect_language(Issue("mmdet", body)) == "zh"
+
+
 def test_the_reporters_language_falls_back_only_when_nothing_tells_it():
     traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1\nModuleNotFoundError: No module named 'mmcv'"
     assert reporter_language(Issue("", traceback), "zh") == "zh"
@@ -197,6 +205,7 @@ def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
     "use --launcher pytorch", "(RuntimeError: boom)", "my_config works", "mmcv==1.7.0 is here",
     "e.g.(this) one", "https://example.org/x", "is used but incompatible", "a -x flag", "版本号是 2",
     "C:\\Users\\me", "a<b", "plain words only", "Error alone",
+    "foo requires bar, but you have bar which is incompatible.",
 ])
 def test_prose_lines_skip_the_cleaning_only_when_it_would_remove_nothing(line):
     """_MAY_NOT_BE_WORDS is the quick look for what _NOT_WORDS removes: it must find something on
