@@ -138,6 +138,18 @@ def test_an_error_that_printed_the_range_and_the_installed_version_asks_no_envir
     assert "mmdet/utils/collect_env.py" in clash and "in the range your MMDetection version accepts" in clash
 
 
+def test_code_that_imports_what_mmcv_2_moved_to_mmengine_hears_it_was_written_for_mmcv_1():
+    for body in ("  File \"tools/train.py\", line 9, in <module>\n    from mmcv.runner import get_dist_info\n"
+                 "ModuleNotFoundError: No module named 'mmcv.runner'\n",
+                 "ImportError: cannot import name 'Config' from 'mmcv' (/opt/py/site-packages/mmcv/__init__.py)\n"):
+        comment = reply(body, repo="someone/detector-research")
+        assert "written for MMCV 1.x" in comment and 'mim install "mmcv-full<2.0.0"' in comment
+        assert "compatibility table" not in comment and "__init__.py` checks" not in comment
+    # The other way round: code for MMCV 2.x under an MMCV 1.x is not told to go back to 1.x.
+    newer = reply("ModuleNotFoundError: No module named 'mmcv.transforms'\n")
+    assert "written for MMCV 1.x" not in newer and "compatibility table" in newer
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
