@@ -162,11 +162,11 @@ def _places(described: RegexPattern, haystack: _Haystack) -> bool:
 def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     if regex.anchors and not haystack.holds_any(regex.anchors, regex.bounds):
         return None
+    if not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
+        return None  # another required part's literals are nowhere in the issue
     text = haystack.text
     if haystack.short:
-        pass  # a search of a short text costs less than narrowing it down first
-    elif not all(haystack.holds_any(group, regex.bounds) for group in regex.also):
-        return None  # another required part's literals are nowhere in the issue
+        pass  # a search of a short text costs less than narrowing it down to lines first
     elif regex.single_line and regex.anchors:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
