@@ -77,8 +77,9 @@ class IssueText:
 
         A word inside the literal must be a word of the text; one that starts a word (after a space
         in the literal, or where the pattern puts \\b) must begin one, and one that ends a word must
-        end one. Set and sorted-list look-ups instead of a scan of the whole text, which costs tens
-        of microseconds on 64 KB; on a short text the scan is cheaper, and this always says True.
+        end one; one that does neither ("fault", which "default" holds) must stand inside one. Set,
+        sorted-list and word-list look-ups instead of a scan of the whole text, which costs tens of
+        microseconds on 64 KB; on a short text the scan is cheaper, and this always says True.
         """
         if not literal.isascii() and self.text.isascii():
             return False  # "段错误" in a log without a single non-ASCII character (isascii is O(1))
@@ -91,9 +92,18 @@ class IssueText:
             elif starts:
                 if not _has_prefix(self.sorted_words, token):
                     return False
-            elif ends and not _has_prefix(self.sorted_reversed_words, token[::-1]):
+            elif ends:
+                if not _has_prefix(self.sorted_reversed_words, token[::-1]):
+                    return False
+            elif token not in self.word_list:
                 return False
         return True
+
+    @cached_property
+    def word_list(self) -> str:
+        """The text's words, each once, joined by spaces: a word's part ("fault") occurs in the
+        text only inside one of them, and this is far shorter than a long log."""
+        return " ".join(self.words)
 
     @cached_property
     def sorted_words(self) -> list[str]:
@@ -114,10 +124,10 @@ class IssueText:
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
         haystack = self.text if exact_case else self.searched
-        word_check = not exact_case and len(haystack) >= WORD_CHECK_MIN_CHARS
         numbers: set[int] = set()
         for trigger in triggers:
-            position = haystack.find(trigger) if not word_check or self.may_hold(trigger) else -1
+            # A trigger as written holds its lowercase form's words: the look-up rules out both.
+            position = haystack.find(trigger) if self.may_hold(trigger.lower()) else -1
             if position != -1:
                 self._add_trigger_lines(haystack, trigger, position, numbers)
         return sorted(numbers) if numbers else []
@@ -150,13 +160,13 @@ _TOKEN = re.compile(r"[a-z0-9_]+")
 def word_tokens(literal: str, starts_word: bool = False, ends_word: bool = False) -> tuple[tuple[str, bool, bool], ...]:
     """The words of a lowercase literal, each with whether it surely starts and ends a word of any
     text holding the literal: "open" in "cannot open shared" does both; "cannot" only ends one,
-    unless the literal itself starts a word (``starts_word``: a \\b before it in the pattern)."""
+    unless the literal itself starts a word (``starts_word``: a \\b before it in the pattern);
+    "fault" alone does neither."""
     tokens = []
     for found in _TOKEN.finditer(literal):
         starts = found.start() > 0 or starts_word
         ends = found.end() < len(literal) or ends_word
-        if starts or ends:
-            tokens.append((found.group(0), starts, ends))
+        tokens.append((found.group(0), starts, ends))
     return tuple(tokens)
 
 

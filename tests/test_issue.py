@@ -195,9 +195,20 @@ def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
     assert text.may_hold("destructor was")  # "destructor" ends a word, "was" starts one
     assert not text.may_hold("cannot open shared")  # "open" is no word of the text
     assert not text.may_hold("remove", starts_word=True)  # no word starts with "remove"
-    assert text.may_hold("struct")  # inside "destructor": a literal with no bounds is never ruled out
+    assert text.may_hold("struct")  # inside "destructor": a part of a word is not ruled out
+    assert not text.may_hold("fault")  # ... but one that is part of no word of the text is
     assert not text.may_hold("struct", starts_word=True)
     assert not text.may_hold("段错误")  # CJK in an ASCII-only text
+
+
+def test_error_lines_are_found_in_a_long_text_by_their_case_sensitive_endings():
+    from bot.issue import WORD_CHECK_MIN_CHARS
+
+    filler = "epoch 3 iter 20 loss 0.52 lr 0.01 default settings\n" * (WORD_CHECK_MIN_CHARS // 40)
+    text = read_issue(Issue("", filler + "RuntimeError: CUDA error: an illegal memory access was encountered\n"
+                                 + filler + "Segmentation fault (core dumped)\n"))
+    assert [s.kind for s in extract_signatures(text)] == ["exception", "crash"]
+    assert text.lines_holding(("Exception", "Warning"), exact_case=True) == []
 
 
 @pytest.mark.parametrize("line", [
