@@ -342,7 +342,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         summary, *steps = (_filled(template, fills) for template in templates)
         for piece in (summary, *steps):
             used.update(piece.values)
-        notes = tuple(dict.fromkeys(finding for finding in found.findings if finding.message))
+        notes = _notes(found.findings)
         sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
                                 _faq(rule, facts), notes))
     findings = [diagnosis.message for diagnosis in diagnoses]
@@ -369,6 +369,16 @@ def _faq(rule: Rule, facts: Facts) -> str:
     if facts.project is not None and rule.faq.startswith("https://mmdetection.readthedocs.io/"):
         return facts.project.faq_url
     return rule.faq
+
+
+def _notes(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings that add a sentence, each sentence once: the same error in the title and in
+    the body is one note, not two."""
+    notes: dict[tuple[str, tuple[tuple[str, str], ...]], Finding] = {}
+    for finding in findings:
+        if finding.message:
+            notes.setdefault((finding.message, finding.fields), finding)
+    return tuple(notes.values())
 
 
 def _speaks_of_range(rule: Rule) -> bool:

@@ -150,6 +150,12 @@ def test_code_that_imports_what_mmcv_2_moved_to_mmengine_hears_it_was_written_fo
     assert "written for MMCV 1.x" not in newer and "compatibility table" in newer
 
 
+def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
+    error = "KeyError: 'ConvWS is already registered in conv layer'"
+    comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
+    assert comment.count("MMCV registers `ConvWS` itself") == 1
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
