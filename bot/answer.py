@@ -23,12 +23,13 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, registry_miss
 from bot.reporter import PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, table_range, traced_project
-from bot.rules import Rule, Step
+from bot.rules import PIP_LIST, Rule, Step
 
 MAX_ANSWERS = 3
 MAX_QUOTE_CHARS = 300
 DEFAULT_PROJECT = "mmdet"  # the FAQ the rules come from
 GENERIC_COLLECT_ENV = 'python -c "from mmcv.utils import collect_env; print(collect_env())"'
+PIP_LIST_COMMAND = "pip list"  # names PyTorch with its CUDA ("1.12.1+cu113") and the MMCV package, on every OS
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 # --- compose's sentences: language -> key -> template (str.format), rendered by bot/reply.py -----
@@ -357,8 +358,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         settled = facts.wanted is not None and facts.wanted.installed is not None
         asking = [m.rule for m in matches if not (settled and _speaks_of_range(m.rule))]
         if phrases := environment_checks(asking, language):
-            command = facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
-            ask = Message("ask", {"command": command, "checks": "; ".join(phrases)})
+            ask = Message("ask", {"command": _environment_command(asking, facts), "checks": "; ".join(phrases)})
     rows = _env_rows(env, diagnoses, facts, used)
     return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows),
                   tuple(hint for hint in hints if hint.message))
@@ -369,6 +369,13 @@ def _faq(rule: Rule, facts: Facts) -> str:
     if facts.project is not None and rule.faq.startswith("https://mmdetection.readthedocs.io/"):
         return facts.project.faq_url
     return rule.faq
+
+
+def _environment_command(rules: Iterable[Rule], facts: Facts) -> str:
+    """What to ask the reporter to run: pip's list when an answered error would stop collect_env too."""
+    if any(rule.environment_from == PIP_LIST for rule in rules):
+        return PIP_LIST_COMMAND
+    return facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV
 
 
 def _notes(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -49,8 +49,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 RESERVED_IDS = frozenset({"help", "off", "unmute"})
 _TOP_KEYS = {
     "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
-    "conditions", "diagnoses", "asks_environment", "windows_case", "answer", "steps", "examples",
+    "conditions", "diagnoses", "asks_environment", "environment_from", "windows_case", "answer", "steps", "examples",
 }
+# What the bot asks the reporter to paste when an answer needs their environment: their project's
+# collect_env, or pip's list where the error breaks collect_env itself (it imports mmcv.ops).
+COLLECT_ENV, PIP_LIST = "collect_env", "pip_list"
 # The ``{{name}}`` placeholders a rule's answer and steps may use; bot/answer.py fills each one
 # for the reporter (their versions, package, repository).
 PLACEHOLDERS = {
@@ -181,6 +184,7 @@ class Rule:
     conditions: Conditions = field(default_factory=Conditions)
     diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
     asks_environment: dict[str, str] | None = None  # per language: what the bot checks once given collect_env
+    environment_from: str = COLLECT_ENV  # what to ask for: COLLECT_ENV or PIP_LIST
     windows_case: WindowsCase | None = None
     steps: tuple[Step, ...] = ()
     priority: int = 0
@@ -390,6 +394,7 @@ def parse_rule(doc: _Doc) -> Rule:
         conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
         diagnoses=diagnoses,
         asks_environment=_bilingual(keys["asks_environment"]) if "asks_environment" in keys else None,
+        environment_from=_environment_from(keys["environment_from"]) if "environment_from" in keys else COLLECT_ENV,
         windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
         steps=tuple(_step(item) for item in keys["steps"].sequence()) if "steps" in keys else (),
         priority=_integer(keys["priority"]) if "priority" in keys else 0,
@@ -401,7 +406,7 @@ def parse_rule(doc: _Doc) -> Rule:
 def _diagnoses(keys: dict[str, _Doc]) -> tuple[str, ...]:
     """The ``diagnoses`` a rule declares, and the keys that must come with them."""
     if "diagnoses" not in keys:
-        for needs_diagnoses in ("asks_environment", "windows_case"):
+        for needs_diagnoses in ("asks_environment", "environment_from", "windows_case"):
             if needs_diagnoses in keys:
                 raise keys[needs_diagnoses].error("only for a rule that declares 'diagnoses'")
         return ()
@@ -507,6 +512,13 @@ def _url(doc: _Doc) -> str:
     if not url.startswith("https://"):
         raise doc.error("must be an https:// link to the FAQ entry")
     return url
+
+
+def _environment_from(doc: _Doc) -> str:
+    source = doc.text().strip()
+    if source not in (COLLECT_ENV, PIP_LIST):
+        raise doc.error(f"must be {COLLECT_ENV} or {PIP_LIST}")
+    return source
 
 
 def _integer(doc: _Doc) -> int:

@@ -156,6 +156,17 @@ def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     assert comment.count("MMCV registers `ConvWS` itself") == 1
 
 
+def test_an_error_that_stops_collect_env_too_is_answered_with_a_request_for_pips_list():
+    # collect_env imports mmcv.ops: with MMCV's ops failing to load, it fails the same way.
+    error = ("ImportError: /opt/py/site-packages/mmcv/_ext.cpython-310-x86_64-linux-gnu.so: "
+             "undefined symbol: _ZN3c106detail14torchCheckFailEPKcS2_jRKSs\n")
+    comment = reply(error)
+    assert "paste the output of `pip list`" in comment and "collect_env" not in comment
+    # What pip's list then says is enough for the exact wheel.
+    followed = reply(error + "torch 2.1.0+cu118\ntorchvision 0.16.0+cu118\nmmcv 2.1.0\n")
+    assert f"pip install mmcv==2.1.0 -f {INDEX}/cu118/torch2.1/index.html" in followed
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
