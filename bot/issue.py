@@ -124,10 +124,11 @@ class IssueText:
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
         haystack = self.text if exact_case else self.searched
+        word_check = len(self.text) >= WORD_CHECK_MIN_CHARS  # a short text is scanned sooner than looked up
         numbers: set[int] = set()
         for trigger in triggers:
             # A trigger as written holds its lowercase form's words: the look-up rules out both.
-            position = haystack.find(trigger) if self.may_hold(trigger.lower()) else -1
+            position = -1 if word_check and not self.may_hold(trigger.lower()) else haystack.find(trigger)
             if position != -1:
                 self._add_trigger_lines(haystack, trigger, position, numbers)
         return sorted(numbers) if numbers else []
