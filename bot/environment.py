@@ -602,9 +602,11 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
     """
     if text.endswith("\n") or not lines[-1].strip():
         return False
-    last = _normalise(lines[-1]).strip()
-    return (len(_FENCE.findall(text)) % 2 == 1 or len(text) >= _BODY_LIMIT
-            or bool(_TORCH_LINE.match(last)))
+    if len(text) >= _BODY_LIMIT or _TORCH_LINE.match(_normalise(lines[-1]).strip()):
+        return True
+    # The fences are counted last: _FENCE is tried at every character of the body. Every fence
+    # holds one of these literals, which str finds far faster.
+    return ("```" in text or "~~~" in text) and len(_FENCE.findall(text)) % 2 == 1
 
 
 # --- the lines worth reading ---------------------------------------------------------------------
@@ -681,18 +683,27 @@ def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
     lines = text.split("\n")
-    if _cut_last_line(text, lines):
-        lines[-1] = ""
     worth = _lines_worth_reading(text)
     read = 0
     for number in range(1, len(lines) + 1) if worth is None else worth:
         if number <= read:
             continue
-        reader.feed(lines[number - 1], number)
+        reader.feed(_line(text, lines, number), number)
         read = number
         # A line skipped is one the reader would only have taken as the end of a block of
         # PyTorch's build details: inside such a block every line is read.
         while reader.in_block and read < len(lines):
             read += 1
-            reader.feed(lines[read - 1], read)
+            reader.feed(_line(text, lines, read), read)
     return reader.environment()
+
+
+def _line(text: str, lines: list[str], number: int) -> str:
+    """Line ``number`` as the reader gets it: a last line the paste cut inside is empty.
+
+    Whether it was cut is asked only of a last line the reader comes to (few do), as the question
+    may cost a scan of the whole body.
+    """
+    if number == len(lines) and _cut_last_line(text, lines):
+        return ""
+    return lines[number - 1]
