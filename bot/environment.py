@@ -617,12 +617,21 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
 # far more often than it states a fact; a C-level scan per word, with what must follow it, leaves
 # the few lines worth the reader's Python. Searched in the lowercased text: a superset of the
 # case-sensitive keys.
+#
+# An optional group is written "(?:...|)", not "(?:...)?": re runs the latter through a general
+# repeat, many times dearer, and a log's paths try these groups thousands of times. (The two
+# match the same text: both try the group first, then nothing.)
 # After a key, its colon (a key without one gives the reader nothing):
-_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*[:,：]"""
+_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};|)\s*[:,：]"""
 # A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
 # then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
 # starts an item of its line (not in "include/python3.8", which nvcc's every command line holds).
 _AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|(?P<bare>v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\]))"
+# What every match of _AFTER_KEY or _AFTER_NAME opens with, after any spaces. Tested first, it
+# turns away a name followed by a path's "/" or by a word (most of a log's names) in one step,
+# where the two patterns' branches would each be tried. It must stay implied by them (a test
+# checks): a character they may start with, missing here, would lose facts.
+_AFTER_GATE = r"""(?=\s*['"&:,：=的版本号是为v\d])"""
 # What may stand before an item: the line's start, a space (after a bullet, a number, a log
 # prefix), a quote mark or a separator between items.
 _ITEM_OPENERS = frozenset(" \t\n>,;，、")
@@ -631,19 +640,19 @@ _ITEM_OPENERS = frozenset(" \t\n>,;，、")
 # which re also runs fast from its literal (an alternation of them all would be tried at every
 # character).
 _FACT_NAMES = (
-    ("torch", r"(?:vision|[-_]cuda| compiling details)?"),
+    ("torch", r"(?:vision|[-_]cuda| compiling details|)"),
     ("python", ""),
-    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler)?|det(?:ection)?|engine)"),
-    ("cuda", r"(?:toolkit| available|_home)?"),
+    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|det(?:ection|)|engine)"),
+    ("cuda", r"(?:toolkit| available|_home|)"),
     ("gcc", ""),
     ("gpu ", r"\d{1,4}(?:,\d{1,4})*"),
-    ("opencv", r"(?:[-_](?:contrib[-_])?python(?:[-_]headless)?)?"),
-    ("nvcc", r"(?: architecture flags)?"),
+    ("opencv", r"(?:[-_](?:contrib[-_]|)python(?:[-_]headless|)|)"),
+    ("nvcc", r"(?: architecture flags|)"),
     ("msvc", ""),
     ("sys.platform", ""),
 )
 _FACT_STARTS = (
-    *((literal, re.compile(rf"{re.escape(literal)}{rest}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
+    *((literal, re.compile(rf"{re.escape(literal)}{rest}{_AFTER_GATE}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
       for literal, rest in _FACT_NAMES),
     # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words, and
     # Chinese prose, which may name a version anywhere in its line. (Each word on its own: "cud"
@@ -668,7 +677,7 @@ def _lines_worth_reading(text: str) -> list[int] | None:
         return None
     positions = sorted({found.start() for literal, pattern in _FACT_STARTS if literal in lowered
                         for found in pattern.finditer(lowered)
-                        if not found.groupdict().get("bare") or _starts_item(lowered, found)})
+                        if found.lastgroup != "bare" or _starts_item(lowered, found)})
     numbers: list[int] = []
     number, counted = 1, 0
     for position in positions:
