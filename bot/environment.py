@@ -593,16 +593,16 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
 _BODY_LIMIT = 65_000
 
 
-def _cut_last_line(text: str, lines: list[str]) -> bool:
+def _cut_last_line(text: str, last: str) -> bool:
     """Whether the paste was cut inside its last line, so that line holds no whole fact.
 
     A body that ends without a newline usually just ends; it was cut when a code block is left
     open, when it reaches GitHub's limit, or when it ends inside PyTorch's build details (a
     paste of collect_env never ends there).
     """
-    if text.endswith("\n") or not lines[-1].strip():
+    if text.endswith("\n") or not last.strip():
         return False
-    if len(text) >= _BODY_LIMIT or _TORCH_LINE.match(_normalise(lines[-1]).strip()):
+    if len(text) >= _BODY_LIMIT or _TORCH_LINE.match(_normalise(last).strip()):
         return True
     # The fences are counted last: _FENCE is tried at every character of the body. Every fence
     # holds one of these literals, which str finds far faster.
@@ -670,49 +670,66 @@ def _starts_item(lowered: str, found: re.Match[str]) -> bool:
     return at == 0 or lowered[at - 1] in _ITEM_OPENERS
 
 
-def _lines_worth_reading(text: str) -> list[int] | None:
-    """The numbers (from 1) of the lines where a fact may start, in order; None: read every line."""
+def _lines_worth_reading(text: str) -> list[tuple[int, int]] | None:
+    """(number from 1, offset of its start) of the lines where a fact may start, in order.
+
+    None: read every line.
+    """
     lowered = text.lower()
     if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
         return None
     positions = sorted({found.start() for literal, pattern in _FACT_STARTS if literal in lowered
                         for found in pattern.finditer(lowered)
                         if found.lastgroup != "bare" or _starts_item(lowered, found)})
-    numbers: list[int] = []
+    lines: list[tuple[int, int]] = []
     number, counted = 1, 0
     for position in positions:
         number += lowered.count("\n", counted, position)
         counted = position
-        if not numbers or numbers[-1] != number:
-            numbers.append(number)
-    return numbers
+        if not lines or lines[-1][0] != number:
+            lines.append((number, lowered.rfind("\n", 0, position) + 1))
+    return lines
+
+
+def _every_line(text: str) -> list[tuple[int, int]]:
+    """(number, offset of its start) of every line of ``text``."""
+    lines, start = [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        lines.append((number, start))
+        start += len(line) + 1
+    return lines
 
 
 def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
-    lines = text.split("\n")
+    # Lines are cut out of the text where the reader needs them: splitting a 64 KB log into its
+    # lines would cost more than all the reading of the few worth it.
     worth = _lines_worth_reading(text)
     read = 0
-    for number in range(1, len(lines) + 1) if worth is None else worth:
+    for number, start in _every_line(text) if worth is None else worth:
         if number <= read:
             continue
-        reader.feed(_line(text, lines, number), number)
+        end = _feed_line(reader, text, number, start)
         read = number
         # A line skipped is one the reader would only have taken as the end of a block of
         # PyTorch's build details: inside such a block every line is read.
-        while reader.in_block and read < len(lines):
+        while reader.in_block and end != -1:
             read += 1
-            reader.feed(_line(text, lines, read), read)
+            end = _feed_line(reader, text, read, end + 1)
     return reader.environment()
 
 
-def _line(text: str, lines: list[str], number: int) -> str:
-    """Line ``number`` as the reader gets it: a last line the paste cut inside is empty.
+def _feed_line(reader: _Reader, text: str, number: int, start: int) -> int:
+    """Feed the reader the line starting at ``start``; where it ends (-1: it is the last line).
 
-    Whether it was cut is asked only of a last line the reader comes to (few do), as the question
-    may cost a scan of the whole body.
+    A last line the paste cut inside is fed as empty. Whether it was cut is asked only of a last
+    line the reader comes to (few are), as the question may cost a scan of the whole body.
     """
-    if number == len(lines) and _cut_last_line(text, lines):
-        return ""
-    return lines[number - 1]
+    end = text.find("\n", start)
+    if end != -1:
+        reader.feed(text[start:end], number)
+    else:
+        last = text[start:]
+        reader.feed("" if _cut_last_line(text, last) else last, number)
+    return end

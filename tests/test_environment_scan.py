@@ -25,3 +25,12 @@ def test_the_gate_lets_through_every_start_of_what_follows_a_name() -> None:
 def test_the_gate_turns_away_paths_and_words() -> None:
     for text in ("/site-packages", "\\include", ".cu", " error: x", " - INFO", "_kernel"):
         assert not GATE.match(text), text
+
+
+def test_each_line_worth_reading_is_given_with_where_it_starts() -> None:
+    text = "Traceback\n  torch/x.py\nPython: 3.8\n\nsome words\n> mmcv==1.7.1, torch 1.8\nCUDA available: True"
+    lines = text.split("\n")
+    worth = environment._lines_worth_reading(text)
+    assert [number for number, _ in worth] == [3, 6, 7]
+    for number, start in worth:
+        assert text[start:].split("\n", 1)[0] == lines[number - 1]
