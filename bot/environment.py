@@ -593,18 +593,20 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
 _BODY_LIMIT = 65_000
 
 
-def _cut_last_line(text: str, lines: list[str]) -> bool:
+def _cut_last_line(text: str, last: str) -> bool:
     """Whether the paste was cut inside its last line, so that line holds no whole fact.
 
     A body that ends without a newline usually just ends; it was cut when a code block is left
     open, when it reaches GitHub's limit, or when it ends inside PyTorch's build details (a
     paste of collect_env never ends there).
     """
-    if text.endswith("\n") or not lines[-1].strip():
+    if text.endswith("\n") or not last.strip():
         return False
-    last = _normalise(lines[-1]).strip()
-    return (len(_FENCE.findall(text)) % 2 == 1 or len(text) >= _BODY_LIMIT
-            or bool(_TORCH_LINE.match(last)))
+    if len(text) >= _BODY_LIMIT or _TORCH_LINE.match(_normalise(last).strip()):
+        return True
+    # The fences are counted last: _FENCE is tried at every character of the body. Every fence
+    # holds one of these literals, which str finds far faster.
+    return ("```" in text or "~~~" in text) and len(_FENCE.findall(text)) % 2 == 1
 
 
 # --- the lines worth reading ---------------------------------------------------------------------
@@ -615,12 +617,21 @@ def _cut_last_line(text: str, lines: list[str]) -> bool:
 # far more often than it states a fact; a C-level scan per word, with what must follow it, leaves
 # the few lines worth the reader's Python. Searched in the lowercased text: a superset of the
 # case-sensitive keys.
+#
+# An optional group is written "(?:...|)", not "(?:...)?": re runs the latter through a general
+# repeat, many times dearer, and a log's paths try these groups thousands of times. (The two
+# match the same text: both try the group first, then nothing.)
 # After a key, its colon (a key without one gives the reader nothing):
-_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};)?\s*[:,：]"""
+_AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};|)\s*[:,：]"""
 # A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
 # then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
 # starts an item of its line (not in "include/python3.8", which nvcc's every command line holds).
 _AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|(?P<bare>v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\]))"
+# What every match of _AFTER_KEY or _AFTER_NAME opens with, after any spaces. Tested first, it
+# turns away a name followed by a path's "/" or by a word (most of a log's names) in one step,
+# where the two patterns' branches would each be tried. It must stay implied by them (a test
+# checks): a character they may start with, missing here, would lose facts.
+_AFTER_GATE = r"""(?=\s*['"&:,：=的版本号是为v\d])"""
 # What may stand before an item: the line's start, a space (after a bullet, a number, a log
 # prefix), a quote mark or a separator between items.
 _ITEM_OPENERS = frozenset(" \t\n>,;，、")
@@ -629,19 +640,19 @@ _ITEM_OPENERS = frozenset(" \t\n>,;，、")
 # which re also runs fast from its literal (an alternation of them all would be tried at every
 # character).
 _FACT_NAMES = (
-    ("torch", r"(?:vision|[-_]cuda| compiling details)?"),
+    ("torch", r"(?:vision|[-_]cuda| compiling details|)"),
     ("python", ""),
-    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler)?|det(?:ection)?|engine)"),
-    ("cuda", r"(?:toolkit| available|_home)?"),
+    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|det(?:ection|)|engine)"),
+    ("cuda", r"(?:toolkit| available|_home|)"),
     ("gcc", ""),
     ("gpu ", r"\d{1,4}(?:,\d{1,4})*"),
-    ("opencv", r"(?:[-_](?:contrib[-_])?python(?:[-_]headless)?)?"),
-    ("nvcc", r"(?: architecture flags)?"),
+    ("opencv", r"(?:[-_](?:contrib[-_]|)python(?:[-_]headless|)|)"),
+    ("nvcc", r"(?: architecture flags|)"),
     ("msvc", ""),
     ("sys.platform", ""),
 )
 _FACT_STARTS = (
-    *((literal, re.compile(rf"{re.escape(literal)}{rest}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
+    *((literal, re.compile(rf"{re.escape(literal)}{rest}{_AFTER_GATE}(?:{_AFTER_KEY}|{_AFTER_NAME})", re.MULTILINE))
       for literal, rest in _FACT_NAMES),
     # Lines of PyTorch's build details and of `nvcc -V`, whatever follows their first words, and
     # Chinese prose, which may name a version anywhere in its line. (Each word on its own: "cud"
@@ -659,40 +670,66 @@ def _starts_item(lowered: str, found: re.Match[str]) -> bool:
     return at == 0 or lowered[at - 1] in _ITEM_OPENERS
 
 
-def _lines_worth_reading(text: str) -> list[int] | None:
-    """The numbers (from 1) of the lines where a fact may start, in order; None: read every line."""
+def _lines_worth_reading(text: str) -> list[tuple[int, int]] | None:
+    """(number from 1, offset of its start) of the lines where a fact may start, in order.
+
+    None: read every line.
+    """
     lowered = text.lower()
     if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
         return None
     positions = sorted({found.start() for literal, pattern in _FACT_STARTS if literal in lowered
                         for found in pattern.finditer(lowered)
-                        if not found.groupdict().get("bare") or _starts_item(lowered, found)})
-    numbers: list[int] = []
+                        if found.lastgroup != "bare" or _starts_item(lowered, found)})
+    lines: list[tuple[int, int]] = []
     number, counted = 1, 0
     for position in positions:
         number += lowered.count("\n", counted, position)
         counted = position
-        if not numbers or numbers[-1] != number:
-            numbers.append(number)
-    return numbers
+        if not lines or lines[-1][0] != number:
+            lines.append((number, lowered.rfind("\n", 0, position) + 1))
+    return lines
+
+
+def _every_line(text: str) -> list[tuple[int, int]]:
+    """(number, offset of its start) of every line of ``text``."""
+    lines, start = [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        lines.append((number, start))
+        start += len(line) + 1
+    return lines
 
 
 def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
-    lines = text.split("\n")
-    if _cut_last_line(text, lines):
-        lines[-1] = ""
+    # Lines are cut out of the text where the reader needs them: splitting a 64 KB log into its
+    # lines would cost more than all the reading of the few worth it.
     worth = _lines_worth_reading(text)
     read = 0
-    for number in range(1, len(lines) + 1) if worth is None else worth:
+    for number, start in _every_line(text) if worth is None else worth:
         if number <= read:
             continue
-        reader.feed(lines[number - 1], number)
+        end = _feed_line(reader, text, number, start)
         read = number
         # A line skipped is one the reader would only have taken as the end of a block of
         # PyTorch's build details: inside such a block every line is read.
-        while reader.in_block and read < len(lines):
+        while reader.in_block and end != -1:
             read += 1
-            reader.feed(lines[read - 1], read)
+            end = _feed_line(reader, text, read, end + 1)
     return reader.environment()
+
+
+def _feed_line(reader: _Reader, text: str, number: int, start: int) -> int:
+    """Feed the reader the line starting at ``start``; where it ends (-1: it is the last line).
+
+    A last line the paste cut inside is fed as empty. Whether it was cut is asked only of a last
+    line the reader comes to (few are), as the question may cost a scan of the whole body.
+    """
+    end = text.find("\n", start)
+    if end != -1:
+        reader.feed(text[start:end], number)
+    else:
+        last = text[start:]
+        reader.feed("" if _cut_last_line(text, last) else last, number)
+    return end
