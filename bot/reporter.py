@@ -33,7 +33,9 @@ _PIP_CONFLICT = re.compile(
     r"(?P<installed>[\w.+-]{1,40}) which is incompat",
     re.IGNORECASE,
 )
-_BOUND = re.compile(r"(>=|<=|>|<|==)\s?(\((?:\s?-?\d{1,6},?){1,8}\)|[0-9][\w.]*[0-9a-z])")
+# A bound's version as printed: "1.3.17", digit_version's tuple "(1, 3, 17, 0, 0, 0)", or the list
+# older releases printed ("[1, 3, 7]": MMSegmentation 0.x's digit_version returned one).
+_BOUND = re.compile(r"(>=|<=|>|<|==)\s?(\((?:\s?-?\d{1,6},?){1,8}\)|\[(?:\s?-?\d{1,6},?){1,8}\]|[0-9][\w.]*[0-9a-z])")
 # The frame that raised it: File ".../mmseg/__init__.py", line 61, in <module>
 _INIT_FRAME = re.compile(r"""[/\\](\w+)[/\\]__init__\.py["']?, line \d+""")
 
@@ -97,7 +99,7 @@ def _pip_bound(bound: Bound) -> str:
 
 
 def _bound_version(text: str) -> Version | None:
-    if text.startswith("("):  # digit_version's tuple: (1, 3, 17, 0, 0, 0)
+    if text.startswith(("(", "[")):  # digit_version's tuple (1, 3, 17, 0, 0, 0), or list [1, 3, 7]
         digits = [int(part) for part in re.findall(r"-?\d+", text)]
         if len(digits) < 3 or any(digit < 0 for digit in digits[:3]):
             return None

@@ -167,6 +167,15 @@ def test_an_error_that_stops_collect_env_too_is_answered_with_a_request_for_pips
     assert f"pip install mmcv==2.1.0 -f {INDEX}/cu118/torch2.1/index.html" in followed
 
 
+def test_a_range_printed_as_lists_is_read_as_one_printed_with_dots():
+    # MMSegmentation 0.x printed digit_version's lists: "mmcv>=[1, 3, 1], <=[1, 4, 0]".
+    body = ('  File "/work/seg/mmseg/__init__.py", line 27, in <module>\n'
+            "AssertionError: MMCV==1.3.0 is used but incompatible. Please install mmcv>=[1, 3, 1], <=[1, 4, 0].\n")
+    comment = reply(body, repo="open-mmlab/mmsegmentation")
+    assert "accepts `mmcv>=1.3.1,<=1.4.0`, but you have MMCV 1.3.0" in comment
+    assert "compatibility table" not in comment
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
