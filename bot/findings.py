@@ -127,7 +127,10 @@ def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
             if major is None:
                 return [Finding("ops-missing", "unknown", number)]
             version = str(env.mmcv) if env.mmcv is not None else f"{major}.x"
-            return [Finding("ops-missing", f"mmcv-{major}", number, f"ops-missing-mmcv{major}", (("version", version),))]
+            # Which package carries the ops says nothing to a reporter who has that one already.
+            has_it = env.mmcv_package == ("mmcv-full" if major == 1 else "mmcv")
+            message = "" if has_it else f"ops-missing-mmcv{major}"
+            return [Finding("ops-missing", f"mmcv-{major}", number, message, (("version", version),))]
     return []
 
 

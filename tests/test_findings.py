@@ -127,6 +127,18 @@ def test_no_hint_for_libraries_the_table_does_not_cover():
     assert values(body, "registry-miss") == ["misspelt"]
 
 
+
+@pytest.mark.parametrize(("installed", "says_which_package"), [
+    ("mmcv                 1.7.0", True),   # MMCV 1.x without ops: the package with them is mmcv-full
+    ("mmcv-full            1.7.0", False),  # has that package already: naming it tells nothing
+    ("mmcv-lite            2.1.0", True),
+    ("mmcv                 2.1.0", False),  # pip's columns: the package is mmcv itself
+])
+def test_which_package_carries_the_ops_is_said_only_to_those_without_it(installed, says_which_package):
+    body = "ModuleNotFoundError: No module named 'mmcv._ext'\n" + installed + "\n"
+    (found,) = findings(body, parse_environment(body), "ops-missing")
+    assert bool(found.message) == says_which_package
+
 def test_hints_say_what_to_do():
     typo = findings("KeyError: 'COCODataset is not in the dataset registry'", kind="registry-miss")[0]
     assert typo.hint and dict(typo.fields)["suggestion"] == "CocoDataset"
