@@ -351,8 +351,16 @@ class _Reader:
         self.in_block = False
         self.free_text_budget = _MAX_FREE_TEXT_LINES
         self.distributions: dict[str, Version] = {}
+        self.shown: tuple[str, int] | None = None  # a package `pip show` named, and its line
+
+    @property
+    def wants_next_line(self) -> bool:
+        """Whether the next line belongs to this one: inside PyTorch's build details, or the
+        "Version:" line after `pip show`'s "Name:"."""
+        return self.in_block or self.shown is not None
 
     def feed(self, raw: str, number: int) -> None:
+        shown, self.shown = self.shown, None
         if len(raw) > _MAX_LINE:
             self.in_block = False
             return
@@ -380,6 +388,9 @@ class _Reader:
         key, _, value = stripped.partition(": ")
         if not value and key.endswith(":"):
             key = key[:-1]
+        if key in ("Name", "Version") and value:
+            self._pip_show(key, value, number, shown)
+            return
         handler = _KEYS.get(key)
         if handler is not None:
             handler(self, value, number)
@@ -391,6 +402,15 @@ class _Reader:
             if _PACKAGE_HINT.search(lowered):
                 self.free_text_budget -= 1
                 self._free_text(stripped, lowered, number)
+
+    def _pip_show(self, key: str, value: str, number: int, shown: tuple[str, int] | None) -> None:
+        """`pip show mmcv-full` prints "Name: mmcv-full", then "Version: 1.7.2" on the next line: the
+        two make one listed package (the distribution named exactly, as in pip's list)."""
+        if key == "Name":
+            name = value.strip().lower().replace("_", "-")
+            self.shown = (name, number) if name in _PACKAGES else None
+        elif shown is not None and shown[1] == number - 1:
+            self._package(shown[0], value.strip(), "", True, number)
 
     def _torch_item(self, item: str, number: int) -> bool:
         """A line of torch.__config__.show(); the four kinds read are recognised even out of block."""
@@ -713,8 +733,9 @@ def parse_environment(text: str) -> Environment:
         end = _feed_line(reader, text, number, start)
         read = number
         # A line skipped is one the reader would only have taken as the end of a block of
-        # PyTorch's build details: inside such a block every line is read.
-        while reader.in_block and end != -1:
+        # PyTorch's build details: inside such a block every line is read (and the "Version:"
+        # line after `pip show`'s "Name:").
+        while reader.wants_next_line and end != -1:
             read += 1
             end = _feed_line(reader, text, read, end + 1)
     return reader.environment()

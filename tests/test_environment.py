@@ -556,3 +556,15 @@ def test_a_line_that_states_nothing_still_ends_pytorchs_block():
     after = parse_environment(TORCH_DETAILS_CUDA + "Then I built MMCV myself:\n- GCC 5.4\n")
     assert inside.gcc is None
     assert after.gcc == V("5.4")
+
+
+def test_pip_show_output_names_the_package_and_its_version():
+    shown = parse_environment(
+        "$ pip show mmcv-full\nName: mmcv-full\nVersion: 1.7.2\nSummary: OpenMMLab Computer Vision Foundation\n"
+        "Location: /opt/conda/lib/python3.8/site-packages\n\n$ pip show torch\nName: torch\nVersion: 1.13.1+cu117\n")
+    assert (str(shown.mmcv), shown.mmcv_package) == ("1.7.2", "mmcv-full")
+    assert (str(shown.pytorch), str(shown.pytorch_cuda)) == ("1.13.1+cu117", "11.7")
+    # A Name with no Version right under it, or another program's Name/Version pair, says nothing.
+    assert str(parse_environment("Name: mmengine\nVersion: 0.10.3\n").mmengine) == "0.10.3"
+    assert parse_environment("Name: mmcv\nSummary: x\nVersion: 2.1.0\n").mmcv is None
+    assert parse_environment("Name: NVIDIA GeForce RTX 3090\nVersion: 535.54\n").is_empty()
