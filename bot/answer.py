@@ -22,7 +22,9 @@ from bot.findings import Finding
 from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, registry_miss
-from bot.reporter import PrintedRange, known_gpus, mmcv_major, newest_range, printed_range, table_range, traced_project
+from bot.reporter import (
+    PrintedRange, known_gpus, mmcv_major, newest_range, ops_owner, printed_range, table_range, traced_project,
+)
 from bot.rules import PIP_LIST, Rule, Step
 
 MAX_ANSWERS = 3
@@ -156,6 +158,7 @@ class Facts:
     machine: Machine
     env: Environment
     downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
+    ops: str = "mmcv"  # whose compiled ops the error runs through: "mmcv", or "mmdet" (before 2.5)
 
     @property
     def package(self) -> str:
@@ -182,7 +185,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
         cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
     machine = Machine(env.pytorch, cuda, env.platform)
     return Facts(project, wanted, line, mmcv_major(env, text, wanted), machine, env,
-                 traced.package if traced else None)
+                 traced.package if traced else None, ops_owner(text))
 
 
 # --- filling the placeholders -------------------------------------------------------------------
@@ -259,6 +262,8 @@ def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
         return False
     if "range" in when and when["range"] != (facts.wanted.package.replace("mmcv-full", "mmcv")
                                              if facts.wanted is not None else "unknown"):
+        return False
+    if "ops" in when and when["ops"] != facts.ops:
         return False
     if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
         return False

@@ -192,6 +192,21 @@ _MMCV1_PATH = re.compile(
 _MMCV2_PATH = re.compile(r"mmengine(?<=[/\\]mmengine)[/\\]")
 
 
+
+# MMDetection before 2.5 compiled CUDA ops of its own (mmdet/ops/*.cu, built by its setup.py);
+# later ones, and every other OpenMMLab project, use MMCV's (mmcv/ops, mmcv/_ext).
+_MMDET_OPS = re.compile(r"mmdet(?<=[/\\ =]mmdet)[/\\]ops[/\\]")
+_MMCV_OPS = re.compile(r"mmcv(?<=[/\\ .]mmcv)[/\\.](?:ops\b|_ext\b)")
+
+
+def ops_owner(text: IssueText) -> str:
+    """Whose compiled ops the issue's error runs through: "mmdet" when only MMDetection's own
+    (mmdet/ops) show in its paths, else "mmcv"."""
+    body = text.text
+    if "mmdet" in body and _MMDET_OPS.search(body) and not _MMCV_OPS.search(body):
+        return "mmdet"
+    return "mmcv"
+
 def project_of(text: IssueText) -> Project | None:
     """The OpenMMLab project the issue concerns: the repository it was filed on, else the one
     package its tracebacks run through (research code built on MMDetection has mmdet/ paths)."""

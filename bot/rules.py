@@ -81,6 +81,8 @@ WHEN = {
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
     "range": ("mmcv", "mmengine", "unknown"),
+    # whose compiled ops the error runs through: MMCV's, or MMDetection's own (before 2.5)
+    "ops": ("mmcv", "mmdet"),
     "error": None,  # a regex, searched in the quoted error line
 }
 _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}

@@ -176,6 +176,17 @@ def test_a_range_printed_as_lists_is_read_as_one_printed_with_dots():
     assert "compatibility table" not in comment
 
 
+def test_ops_of_an_old_mmdetection_are_rebuilt_there_not_by_reinstalling_mmcv():
+    # MMDetection before 2.5 compiled CUDA ops of its own, in mmdet/ops.
+    old = reply('  File "/home/u/mmdetection/mmdet/ops/roi_align/roi_align.py", line 33, in forward\n'
+                "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
+    assert "MMDetection's own (`mmdet/ops`" in old and "python setup.py develop" in old
+    assert "Rebuild MMCV" not in old and "mim install" not in old
+    current = reply('  File "/opt/py/site-packages/mmcv/ops/roi_align.py", line 88, in forward\n'
+                    "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
+    assert "Rebuild MMCV" in current and "setup.py develop" not in current
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
