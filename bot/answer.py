@@ -227,6 +227,9 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values[name] = Message("code", {"code": facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV})
         elif name == "package":
             values[name] = _package(facts, miss)
+        elif name == "project":
+            project = project_of_package(_package(facts, miss))
+            values[name] = project.name if project is not None else "OpenMMLab package"
         elif name in ("scope", "registry_class", "registry_type"):
             values["scope"] = miss.scope if miss and miss.scope else _package(facts, miss)
             known = miss is not None and miss.name

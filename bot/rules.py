@@ -66,6 +66,7 @@ PLACEHOLDERS = {
     # words
     "mmcv_package": "mmcv-full (MMCV 1.x) or mmcv (MMCV 2.x)",
     "package": "their project's import package (mmdet, mmseg, ...)",
+    "project": "their project's name (MMDetection, MMSegmentation, ...), from the same reading as package",
     "scope": "the registry scope of their error, else their project's package",
     "registry_class": "the class their error says is not in the registry (in words when it names none)",
     "registry_type": "the `type=` their config gives that class",

@@ -187,6 +187,12 @@ def test_ops_of_an_old_mmdetection_are_rebuilt_there_not_by_reinstalling_mmcv():
     assert "Rebuild MMCV" in current and "setup.py develop" not in current
 
 
+def test_the_compatibility_lookup_names_the_reporters_own_project():
+    error = "ModuleNotFoundError: No module named 'mmcv.transforms'\n"
+    assert "the MMCV version your MMSegmentation release needs" in reply(error, repo="open-mmlab/mmsegmentation")
+    assert "the MMCV version your MMDetection release needs" in reply(error, repo="open-mmlab/mmdetection")
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
