@@ -334,7 +334,8 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
             matches: Iterable[Match], diagnoses: Iterable[Diagnosis], ask_for_environment: bool = True,
             hints: Iterable[Finding] = ()) -> Answer:
     """The answer to this reporter for the matched rules (best first); with ``ask_for_environment``,
-    it asks for collect_env when the issue has none and a rule would check something in it."""
+    it asks for their environment (collect_env, or pip's list) when the issue has none and a rule
+    would check something in it."""
     matches = list(matches)[:MAX_ANSWERS]
     diagnoses = tuple(diagnoses)
     facts = read_facts(text, env)

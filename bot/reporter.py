@@ -191,8 +191,6 @@ _MMCV1_PATH = re.compile(
     r"mmcv(?:_full-1\.|(?<=[/\\]mmcv)[/\\](?:(?:runner|parallel|fileio)[/\\]|utils[/\\]registry\.py))")
 _MMCV2_PATH = re.compile(r"mmengine(?<=[/\\]mmengine)[/\\]")
 
-
-
 # MMDetection before 2.5 compiled CUDA ops of its own (mmdet/ops/*.cu, built by its setup.py);
 # later ones, and every other OpenMMLab project, use MMCV's (mmcv/ops, mmcv/_ext).
 _MMDET_OPS = re.compile(r"mmdet(?<=[/\\ =]mmdet)[/\\]ops[/\\]")
@@ -206,6 +204,7 @@ def ops_owner(text: IssueText) -> str:
     if "mmdet" in body and _MMDET_OPS.search(body) and not _MMCV_OPS.search(body):
         return "mmdet"
     return "mmcv"
+
 
 def project_of(text: IssueText) -> Project | None:
     """The OpenMMLab project the issue concerns: the repository it was filed on, else the one
