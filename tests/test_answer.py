@@ -193,6 +193,15 @@ def test_the_compatibility_lookup_names_the_reporters_own_project():
     assert "the MMCV version your MMDetection release needs" in reply(error, repo="open-mmlab/mmdetection")
 
 
+def test_unused_parameters_with_no_mmcv_major_known_hear_both_ways_to_name_them():
+    error = "RuntimeError: Expected to have finished reduction in the prior iteration before starting a new one.\n"
+    comment = reply(error, repo="someone/pose-research")
+    assert "`optimizer_config = dict(grad_clip=None, detect_anomalous_params=True)` with MMCV 1.x" in comment
+    assert "with MMEngine (MMDetection 3.x)" in comment
+    mmengine = reply('  File "/opt/py/site-packages/mmengine/runner/loops.py", line 96, in run\n' + error)
+    assert "optimizer_config" not in mmengine and "model_wrapper_cfg" in mmengine
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
