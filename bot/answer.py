@@ -304,10 +304,16 @@ _ERROR_START = re.compile(r"[A-Za-z_][\w.]{0,80}(?:Error|Exception|Warning)\s?[:
 _LONG_LINE = 120
 
 
+# "[Bug] ", "[Feature] ", "【BUG】": the tag an issue template puts before a title.
+_TITLE_TAG = re.compile(r"^(?:[\[【][\w -]{1,20}[\]】]\s*)+")
+
+
 def _quote(text: IssueText, line: int, rule: Rule) -> str:
     """The error as written: the reporter's line, or, in a long line of prose, the error in it
     (from its exception's name to the end of the matched message)."""
     quote = text.raw_line(line).strip()
+    if line == 0:  # the issue templates' tag ("[Bug] ...") is the title's, not the error's
+        quote = _TITLE_TAG.sub("", quote, count=1)
     if len(quote) > _LONG_LINE:
         for regex in rule.regexes:
             hit = regex.compiled.search(quote)

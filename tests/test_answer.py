@@ -202,6 +202,13 @@ def test_unused_parameters_with_no_mmcv_major_known_hear_both_ways_to_name_them(
     assert "optimizer_config" not in mmengine and "model_wrapper_cfg" in mmengine
 
 
+def test_a_title_quoted_as_the_error_loses_the_templates_tag():
+    comment = reply("The demo stops here, nothing more is printed.",
+                    title="[Bug] RuntimeError: CUDA error: invalid configuration argument")
+    assert "```\nRuntimeError: CUDA error: invalid configuration argument\n```" in comment
+    assert "[Bug]" not in comment
+
+
 def test_a_short_upper_bound_is_read_as_mmdetection_2_reads_it():
     comment = reply("AssertionError: MMCV==1.1.4 is used but incompatible. Please install mmcv>=1.1.5, <=1.3.\n"
                     "PyTorch: 1.6.0+cu101\n")
