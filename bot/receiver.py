@@ -9,11 +9,10 @@ it can be redelivered. Workers act later, on the stored work.
 Why not a Flask view, when the rest of the web front is one (bot/app.py mounts this at /webhook):
 Flask's machinery per request (application and request contexts, URL adapters, session, response
 object) cost as much CPU as everything the floor does for a delivery (an HMAC check and one SQLite
-insert), and acknowledging deliveries under load is where that counted. With the view, the bot
-acknowledged 0.73-0.84 times the floor's deliveries per second at 32 senders, with a p99 1.45-1.74
-times the floor's; as this endpoint, 0.88-0.94 and 1.32-1.42 (bench/bench_webhook.py,
-bench/RESULTS-webhook.md). What the view had from Flask, this does itself: the 413 before reading
-an oversized body, the 503 when the store fails, a logged 500 for a bug.
+insert), and acknowledging deliveries under load is where that counted: at 32 senders the bot's
+rate against the floor's rose from about x0.8 to about x0.9 (bench/bench_webhook.py; every round
+in bench/RESULTS-webhook.md). What the view had from Flask, this does itself: the 413 before
+reading an oversized body, the 503 when the store fails, a logged 500 for a bug.
 """
 
 from __future__ import annotations
