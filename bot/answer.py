@@ -60,6 +60,7 @@ TEXT: dict[str, dict[str, str]] = {
         "range-unknown": "The package that printed this error",
         "range-installed": ", but you have {package} {version}",
         "package-either": "MMCV",
+        "package-by-major": "MMCV (`mmcv-full` for 1.x, `mmcv` for 2.x)",
         "code": "`{code}`",
         "build": "`{command}`",
         "build-either": "`pip install mmcv` (2.x) or `pip install mmcv-full` (1.x)",
@@ -95,6 +96,7 @@ TEXT: dict[str, dict[str, str]] = {
         "range-unknown": "打印该错误的包",
         "range-installed": "，而您安装的是 {package} {version}",
         "package-either": "MMCV",
+        "package-by-major": "MMCV（1.x 为 `mmcv-full`，2.x 为 `mmcv`）",
         "code": "`{code}`",
         "build": "`{command}`",
         "build-either": "`pip install mmcv`（2.x）或 `pip install mmcv-full`（1.x）",
@@ -158,7 +160,8 @@ class Facts:
     machine: Machine
     env: Environment
     downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
-    ops: str = "mmcv"  # whose compiled ops the error runs through: "mmcv", or "mmdet" (before 2.5)
+    ops: str = "mmcv"  # whose compiled ops the error runs through: "mmcv", or "mmdet" (before 2.3)
+    needed_major: int | None = None  # ``major`` told without the installed MMCV
 
     @property
     def package(self) -> str:
@@ -185,7 +188,8 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
         cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
     machine = Machine(env.pytorch, cuda, env.platform)
     return Facts(project, wanted, line, mmcv_major(env, text, wanted), machine, env,
-                 traced.package if traced else None, ops_owner(text))
+                 traced.package if traced else None, ops_owner(text, env),
+                 mmcv_major(env, text, wanted, count_installed=False))
 
 
 # --- filling the placeholders -------------------------------------------------------------------
@@ -223,6 +227,9 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values[name] = Message("code", {"code": command})
         elif name == "mmcv_package":
             values[name] = install.PACKAGE[facts.major] if facts.major else Message("package-either")
+        elif name == "needed_mmcv_package":
+            major = facts.needed_major
+            values[name] = install.PACKAGE[major] if major else Message("package-by-major")
         elif name == "collect_env":
             values[name] = Message("code", {"code": facts.project.collect_env if facts.project else GENERIC_COLLECT_ENV})
         elif name == "package":
@@ -352,8 +359,10 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         line = _quote_line(found, text, signatures)
         quote = _quote(text, line, found.rule)
         rule = found.rule
-        shown = [step.text[language] for step in rule.steps if _holds(step, facts, quote, gpus_known)]
-        templates = [rule.answer[language], *shown]
+        holding = [step for step in rule.steps if _holds(step, facts, quote, gpus_known)]
+        if any("ops" in step.when for step in holding):
+            used.add("ops")  # whose ops they are may rest on the installed MMDetection's release
+        templates = [rule.answer[language], *(step.text[language] for step in holding)]
         fills = _fills(facts, quote, {name for template in templates for name in PLACEHOLDER.findall(template)})
         summary, *steps = (_filled(template, fills) for template in templates)
         for piece in (summary, *steps):
@@ -441,10 +450,12 @@ def _nvcc_finding(env: Environment) -> Message | None:
                                      "torch_cuda": "{}.{}".format(*env.pytorch_cuda.major_minor())})
 
 
-# Environment fields behind each placeholder: the folded block shows what the answer used.
+# Environment fields behind each placeholder (and "ops", a step chosen by whose ops they are): the
+# folded block shows what the answer used.
 _FIELDS_OF = {
     "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet"),
     "uninstall_mmcv": ("mmcv",),
+    "ops": ("mmdet",),
     "arch_list": ("gpus",),
     "gpu": ("gpus",),
 }

@@ -191,19 +191,26 @@ _MMCV1_PATH = re.compile(
     r"mmcv(?:_full-1\.|(?<=[/\\]mmcv)[/\\](?:(?:runner|parallel|fileio)[/\\]|utils[/\\]registry\.py))")
 _MMCV2_PATH = re.compile(r"mmengine(?<=[/\\]mmengine)[/\\]")
 
-# MMDetection before 2.5 compiled CUDA ops of its own (mmdet/ops/*.cu, built by its setup.py);
-# later ones, and every other OpenMMLab project, use MMCV's (mmcv/ops, mmcv/_ext).
+# MMDetection before 2.3 compiled CUDA ops of its own (mmdet/ops/*.cu, built by its setup.py; its
+# 2.2.1 release notes: "the last release that requires building CUDA ops"); 2.3 to 2.7 kept
+# mmdet/ops as wrappers of MMCV's, and every other OpenMMLab project uses MMCV's (mmcv/ops, _ext).
 _MMDET_OPS = re.compile(r"mmdet(?<=[/\\ =]mmdet)[/\\]ops[/\\]")
 _MMCV_OPS = re.compile(r"mmcv(?<=[/\\ .]mmcv)[/\\.](?:ops\b|_ext\b)")
 
 
-def ops_owner(text: IssueText) -> str:
+_LAST_MMDET_WITH_OWN_OPS = parse_version("2.2.1")
+
+
+def ops_owner(text: IssueText, env: Environment) -> str:
     """Whose compiled ops the issue's error runs through: "mmdet" when only MMDetection's own
-    (mmdet/ops) show in its paths, else "mmcv"."""
+    (mmdet/ops) show in its paths, or when no path says and the installed MMDetection still built
+    its own; else "mmcv"."""
     body = text.text
-    if "mmdet" in body and _MMDET_OPS.search(body) and not _MMCV_OPS.search(body):
+    if "mmcv" in body and _MMCV_OPS.search(body):
+        return "mmcv"
+    if "mmdet" in body and _MMDET_OPS.search(body):
         return "mmdet"
-    return "mmcv"
+    return "mmdet" if env.mmdet is not None and env.mmdet <= _LAST_MMDET_WITH_OWN_OPS else "mmcv"
 
 
 def project_of(text: IssueText) -> Project | None:
@@ -230,19 +237,16 @@ def traced_project(text: IssueText) -> Project | None:
     return project_of_package(packages.pop()) if len(packages) == 1 else None
 
 
-def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -> int | None:
+def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None,
+               count_installed: bool = True) -> int | None:
     """The MMCV major the reporter needs: what the printed range asks for, else what every other
-    sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the
-    traceback's paths); None when nothing says or the signs disagree."""
+    sign agrees on (the installed MMCV or its package unless not ``count_installed``, MMDetection's
+    major, MMEngine, the traceback's paths); None when nothing says or the signs disagree."""
     if wanted is not None and wanted.major in (1, 2):
         return wanted.major
     signs = set()
-    if env.mmcv_package == "mmcv-full":
-        signs.add(1)
-    elif env.mmcv_package == "mmcv-lite":
-        signs.add(2)
-    if env.mmcv is not None and env.mmcv.release[0] in (1, 2):
-        signs.add(env.mmcv.release[0])
+    if count_installed:
+        signs |= _installed_mmcv_major(env)
     if env.mmdet is not None and env.mmdet.release[0] in (2, 3):
         signs.add(env.mmdet.release[0] - 1)
     if env.mmengine is not None:
@@ -253,6 +257,17 @@ def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None) -
     if _MMCV2_PATH.search(body):
         signs.add(2)
     return signs.pop() if len(signs) == 1 else None
+
+
+def _installed_mmcv_major(env: Environment) -> set[int]:
+    signs = set()
+    if env.mmcv_package == "mmcv-full":
+        signs.add(1)
+    elif env.mmcv_package == "mmcv-lite":
+        signs.add(2)
+    if env.mmcv is not None and env.mmcv.release[0] in (1, 2):
+        signs.add(env.mmcv.release[0])
+    return signs
 
 
 # --- GPUs -------------------------------------------------------------------------------------------

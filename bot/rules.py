@@ -65,6 +65,8 @@ PLACEHOLDERS = {
     "collect_env": "their project's collect_env command",
     # words
     "mmcv_package": "mmcv-full (MMCV 1.x) or mmcv (MMCV 2.x)",
+    "needed_mmcv_package": "mmcv_package as their code needs it, told without their installed MMCV, which a"
+                           " version mismatch puts in doubt",
     "package": "their project's import package (mmdet, mmseg, ...)",
     "project": "their project's name (MMDetection, MMSegmentation, ...), from the same reading as package",
     "scope": "the registry scope of their error, else their project's package",
@@ -82,7 +84,7 @@ WHEN = {
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
     "range": ("mmcv", "mmengine", "unknown"),
-    # whose compiled ops the error runs through: MMCV's, or MMDetection's own (before 2.5)
+    # whose compiled ops the error runs through: MMCV's, or MMDetection's own (before 2.3)
     "ops": ("mmcv", "mmdet"),
     "error": None,  # a regex, searched in the quoted error line
 }

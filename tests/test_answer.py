@@ -177,20 +177,40 @@ def test_a_range_printed_as_lists_is_read_as_one_printed_with_dots():
 
 
 def test_ops_of_an_old_mmdetection_are_rebuilt_there_not_by_reinstalling_mmcv():
-    # MMDetection before 2.5 compiled CUDA ops of its own, in mmdet/ops.
+    # MMDetection before 2.3 compiled CUDA ops of its own, in mmdet/ops.
     old = reply('  File "/home/u/mmdetection/mmdet/ops/roi_align/roi_align.py", line 33, in forward\n'
                 "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
-    assert "MMDetection's own (`mmdet/ops`" in old and "python setup.py develop" in old
+    assert "MMDetection builds its CUDA ops itself (`mmdet/ops`" in old and "python setup.py develop" in old
     assert "Rebuild MMCV" not in old and "mim install" not in old
     current = reply('  File "/opt/py/site-packages/mmcv/ops/roi_align.py", line 88, in forward\n'
                     "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
     assert "Rebuild MMCV" in current and "setup.py develop" not in current
 
 
+def test_an_mmdetection_that_built_its_own_ops_is_rebuilt_even_when_no_path_says_so():
+    # MMDetection 2.2 (with MMCV 0.6, which had no CUDA ops) compiled its own; 2.3 moved them to MMCV.
+    error = "RuntimeError: CUDA error: invalid device function\n"
+    old = reply(error + "MMCV: 0.6.2\nMMDetection: 2.2.0+6505a9d\n")
+    assert "python setup.py develop" in old and "pip install mmcv-full" not in old
+    assert "MMDetection: 2.2.0+6505a9d" in old  # the fact it rests on, in the folded environment
+    newer = reply(error + "MMCV: 1.0.5\nMMDetection: 2.3.0\n")
+    assert "setup.py develop" not in newer and "mmcv-full" in newer
+
+
 def test_the_compatibility_lookup_names_the_reporters_own_project():
     error = "ModuleNotFoundError: No module named 'mmcv.transforms'\n"
     assert "the MMCV version your MMSegmentation release needs" in reply(error, repo="open-mmlab/mmsegmentation")
     assert "the MMCV version your MMDetection release needs" in reply(error, repo="open-mmlab/mmdetection")
+
+
+def test_the_package_to_install_is_not_told_from_the_mmcv_that_is_in_doubt():
+    # The installed MMCV may be the wrong major: it cannot say whether mmcv-full or mmcv is needed.
+    error = "ModuleNotFoundError: No module named 'mmcv.transforms'\nmmcv                 1.7.2\n"
+    unknown = reply(error, repo="open-mmlab/mmsegmentation")
+    assert "install that version of MMCV (`mmcv-full` for 1.x, `mmcv` for 2.x) with `mim install`" in unknown
+    # MMDetection 2.x says it: MMCV 1.x, whose package with ops is mmcv-full.
+    known = reply(error + "MMDetection: 2.25.0\n")
+    assert "mmcv-full" in known and "`mmcv` for 2.x" not in known
 
 
 def test_unused_parameters_with_no_mmcv_major_known_hear_both_ways_to_name_them():
