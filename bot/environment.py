@@ -679,6 +679,9 @@ _FACT_STARTS = (
     # would stop at every "cuda" of a build log.)
     *((word, re.compile(re.escape(word)))
       for word in ("cuda runtime", "cudnn", "cuda compilation tools", "build settings", "build cuda_", "版本")),
+    # `pip show`'s "Name:" line, whose version stands on the next one (found through the newline by
+    # the names' pattern, but not when a quote's "> " opens that line).
+    ("name: ", re.compile(r"name: (?:mm|torch|opencv)")),
 )
 
 

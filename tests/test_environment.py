@@ -568,3 +568,6 @@ def test_pip_show_output_names_the_package_and_its_version():
     assert str(parse_environment("Name: mmengine\nVersion: 0.10.3\n").mmengine) == "0.10.3"
     assert parse_environment("Name: mmcv\nSummary: x\nVersion: 2.1.0\n").mmcv is None
     assert parse_environment("Name: NVIDIA GeForce RTX 3090\nVersion: 535.54\n").is_empty()
+    # Quoted in a reply ("> " on each line), as people paste what someone asked them to run.
+    quoted = parse_environment("I ran it:\n\n> Name: mmcv-full\n> Version: 1.6.0\n> Summary: OpenMMLab\n")
+    assert (str(quoted.mmcv), quoted.mmcv_package) == ("1.6.0", "mmcv-full")
