@@ -23,7 +23,7 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, registry_miss
 from bot.reporter import (
-    PrintedRange, known_gpus, mmcv_major, newest_range, ops_owner, printed_range, table_range, traced_project,
+    PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
 )
 from bot.rules import PIP_LIST, Rule, Step
 
@@ -187,9 +187,9 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
     elif env.pytorch_cuda is not None:
         cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
     machine = Machine(env.pytorch, cuda, env.platform)
-    return Facts(project, wanted, line, mmcv_major(env, text, wanted), machine, env,
-                 traced.package if traced else None, ops_owner(text, env),
-                 mmcv_major(env, text, wanted, count_installed=False))
+    major, needed_major = mmcv_majors(env, text, wanted)
+    return Facts(project, wanted, line, major, machine, env, traced.package if traced else None,
+                 ops_owner(text, env), needed_major)
 
 
 # --- filling the placeholders -------------------------------------------------------------------
@@ -293,7 +293,10 @@ def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature,
     if found.evidence.line != 0:
         return found.evidence.line
     rule = found.rule
+    lowered = text.lowered
     for regex in rule.regexes:
+        if regex.anchors and not any(anchor in lowered for anchor in regex.anchors):
+            continue  # none of the literals it needs (as the matcher checks): no search of the body
         hit = regex.compiled.search(text.text, text.offsets[1] if len(text.offsets) > 1 else len(text.text))
         if hit is not None:
             return text.line_at(hit.start())

@@ -237,16 +237,14 @@ def traced_project(text: IssueText) -> Project | None:
     return project_of_package(packages.pop()) if len(packages) == 1 else None
 
 
-def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None,
-               count_installed: bool = True) -> int | None:
+def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None) -> tuple[int | None, int | None]:
     """The MMCV major the reporter needs: what the printed range asks for, else what every other
-    sign agrees on (the installed MMCV or its package unless not ``count_installed``, MMDetection's
-    major, MMEngine, the traceback's paths); None when nothing says or the signs disagree."""
+    sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the
+    traceback's paths); None when nothing says or the signs disagree. Second, the same told
+    without the installed MMCV, which a version mismatch puts in doubt."""
     if wanted is not None and wanted.major in (1, 2):
-        return wanted.major
+        return wanted.major, wanted.major
     signs = set()
-    if count_installed:
-        signs |= _installed_mmcv_major(env)
     if env.mmdet is not None and env.mmdet.release[0] in (2, 3):
         signs.add(env.mmdet.release[0] - 1)
     if env.mmengine is not None:
@@ -256,10 +254,14 @@ def mmcv_major(env: Environment, text: IssueText, wanted: PrintedRange | None,
         signs.add(1)
     if _MMCV2_PATH.search(body):
         signs.add(2)
-    return signs.pop() if len(signs) == 1 else None
+    return _agreed(signs | _installed_mmcv_majors(env)), _agreed(signs)
 
 
-def _installed_mmcv_major(env: Environment) -> set[int]:
+def _agreed(signs: set[int]) -> int | None:
+    return next(iter(signs)) if len(signs) == 1 else None
+
+
+def _installed_mmcv_majors(env: Environment) -> set[int]:
     signs = set()
     if env.mmcv_package == "mmcv-full":
         signs.add(1)
