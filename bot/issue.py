@@ -297,8 +297,13 @@ def extract_signatures(text: IssueText) -> tuple[ErrorSignature, ...]:
     """Every error signature in the issue, with its line, in reading order, without repeats."""
     found: list[ErrorSignature] = []
     seen: set[str] = set()
+    read: set[str] = set()  # a line repeated (a warning printed per file, a traceback per worker) says nothing new
     for number, kinds in _lines_with_triggers(text):
-        snippet_kind = _signature_in(text.lines[number], kinds)
+        line = text.lines[number]
+        if line in read:
+            continue
+        read.add(line)
+        snippet_kind = _signature_in(line, kinds)
         if snippet_kind is None:
             continue
         snippet, kind = snippet_kind
