@@ -170,8 +170,12 @@ def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
     elif regex.single_line and regex.anchors:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
+        tried: set[str] = set()  # a log repeats lines word for word: one search each
         for line in haystack.lines_with(regex.anchors, regex.bounds):
             content = text.lines[line]
+            if content in tried:
+                continue
+            tried.add(content)
             if regex.also and not _holds_each(content.lower(), regex.also):
                 continue
             if regex.compiled.search(content):
