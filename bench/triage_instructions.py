@@ -1,11 +1,13 @@
 """Instructions per triage, counted by valgrind: a measure that does not swing with the machine.
 
-Run: .venv/bin/python bench/triage_instructions.py [dev|big] [CHECKOUT]
+Run: .venv/bin/python bench/triage_instructions.py [dev|big|joined] [CHECKOUT]
 
 Runs this script's own loop twice under `valgrind --tool=cachegrind --cache-sim=no`: once loading
 the rules and issues only, once triaging every issue three times more; the difference divided by
 the triages is the instructions one triage costs. "dev" is the dev set (its mean), "big" the 64 KB
-body of bench_triage.py. CHECKOUT (default: this one) is the faq-bot folder to measure.
+body of bench_triage.py (log pieces repeated), "joined" the dev set's bodies one after another up
+to 64 KB (real text that hardly repeats a line). CHECKOUT (default: this one) is the faq-bot
+folder to measure.
 """
 
 from __future__ import annotations
@@ -29,14 +31,29 @@ def _loop(checkout: str, corpus: str, repeats: int) -> None:
     import bench_triage
 
     rules = load_rules(Path(checkout) / "rules")
-    issues = ([Issue("Training fails", bench_triage.log_body())] if corpus == "big"
-              else [Issue(case.title, case.body) for case in read_corpus(corpus)])
+    if corpus == "big":
+        issues = [Issue("Training fails", bench_triage.log_body())]
+    elif corpus.startswith("joined:"):
+        issues = [Issue("Training fails", _joined(read_corpus(corpus[len("joined:"):]), bench_triage.MAX_BODY))]
+    else:
+        issues = [Issue(case.title, case.body) for case in read_corpus(corpus)]
     for issue in issues:  # warm: compiled patterns, caches
         triage(issue, rules)
     for _ in range(repeats):
         for issue in issues:
             triage(issue, rules)
     print(f"issues={len(issues)}", file=sys.stderr)
+
+
+def _joined(cases, limit: int) -> str:
+    """The corpus's bodies one after another, up to 64 KB: a long text of real issues that, unlike
+    the "big" log, hardly repeats a line."""
+    body = ""
+    for case in cases:
+        if len(body) + len(case.body or "") + 1 > limit:
+            break
+        body += (case.body or "") + "\n"
+    return body
 
 
 def _count(checkout: str, corpus: str, repeats: int) -> tuple[int, int]:
@@ -55,7 +72,8 @@ def main() -> None:
         return
     which = sys.argv[1] if len(sys.argv) > 1 else "dev"
     checkout = str(Path(sys.argv[2]).resolve()) if len(sys.argv) > 2 else str(ROOT)
-    corpus = "big" if which == "big" else str(ROOT.parent / "shared" / "corpus" / "dev.jsonl")
+    dev = str(ROOT.parent / "shared" / "corpus" / "dev.jsonl")
+    corpus = {"big": "big", "joined": "joined:" + dev}.get(which, dev)
     print("counting (two runs under valgrind, about a minute)...", file=sys.stderr, flush=True)
     loaded, issues = _count(checkout, corpus, 0)
     worked, _ = _count(checkout, corpus, REPEATS)
