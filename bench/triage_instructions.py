@@ -34,7 +34,8 @@ def _loop(checkout: str, corpus: str, repeats: int) -> None:
     if corpus == "big":
         issues = [Issue("Training fails", bench_triage.log_body())]
     elif corpus.startswith("joined:"):
-        issues = [Issue("Training fails", _joined(read_corpus(corpus[len("joined:"):]), bench_triage.MAX_BODY))]
+        cases = read_corpus(corpus[len("joined:"):])
+        issues = [Issue("Training fails", bench_triage.joined_bodies([Issue(case.title, case.body) for case in cases]))]
     else:
         issues = [Issue(case.title, case.body) for case in read_corpus(corpus)]
     for issue in issues:  # warm: compiled patterns, caches
@@ -43,17 +44,6 @@ def _loop(checkout: str, corpus: str, repeats: int) -> None:
         for issue in issues:
             triage(issue, rules)
     print(f"issues={len(issues)}", file=sys.stderr)
-
-
-def _joined(cases, limit: int) -> str:
-    """The corpus's bodies one after another, up to 64 KB: a long text of real issues that, unlike
-    the "big" log, hardly repeats a line."""
-    body = ""
-    for case in cases:
-        if len(body) + len(case.body or "") + 1 > limit:
-            break
-        body += (case.body or "") + "\n"
-    return body
 
 
 def _count(checkout: str, corpus: str, repeats: int) -> tuple[int, int]:
