@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 
 # GitHub caps an issue body at 65,536 characters; anything longer is not a real issue body.
 # Keep its head and its tail: tracebacks end where logs end.
@@ -114,7 +115,7 @@ class IssueText:
 
     @cached_property
     def sorted_reversed_words(self) -> list[str]:
-        return sorted(word[::-1] for word in self.words)
+        return sorted(map(_REVERSED, self.words))  # a C callable: no Python frame per word
 
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
@@ -158,6 +159,7 @@ _NOT_WORD_BYTES = bytes(
     byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for byte in range(256)
 )
 _TOKEN = re.compile(r"[a-z0-9_]+")
+_REVERSED = itemgetter(slice(None, None, -1))
 
 
 @lru_cache(maxsize=4096)
