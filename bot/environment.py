@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
+from bot.text import ascii_lower
 from bot.version import Version, parse_version
 
 
@@ -693,14 +694,9 @@ def _starts_item(lowered: str, found: re.Match[str]) -> bool:
     return at == 0 or lowered[at - 1] in _ITEM_OPENERS
 
 
-def _lines_worth_reading(text: str) -> list[tuple[int, int]] | None:
-    """(number from 1, offset of its start) of the lines where a fact may start, in order.
-
-    None: read every line.
-    """
-    lowered = text.lower()
-    if len(lowered) != len(text):  # lowercasing changed offsets (a rare non-ASCII letter)
-        return None
+def _lines_worth_reading(text: str) -> list[tuple[int, int]]:
+    """(number from 1, offset of its start) of the lines where a fact may start, in order."""
+    lowered = ascii_lower(text)  # offsets as in text
     positions = sorted({found.start() for literal, pattern in _FACT_STARTS if literal in lowered
                         for found in pattern.finditer(lowered)
                         if found.lastgroup != "bare" or _starts_item(lowered, found)})
@@ -714,23 +710,13 @@ def _lines_worth_reading(text: str) -> list[tuple[int, int]] | None:
     return lines
 
 
-def _every_line(text: str) -> list[tuple[int, int]]:
-    """(number, offset of its start) of every line of ``text``."""
-    lines, start = [], 0
-    for number, line in enumerate(text.split("\n"), 1):
-        lines.append((number, start))
-        start += len(line) + 1
-    return lines
-
-
 def parse_environment(text: str) -> Environment:
     """Everything unambiguous ``text`` says about the environment; never raises on odd input."""
     reader = _Reader()
     # Lines are cut out of the text where the reader needs them: splitting a 64 KB log into its
     # lines would cost more than all the reading of the few worth it.
-    worth = _lines_worth_reading(text)
     read = 0
-    for number, start in _every_line(text) if worth is None else worth:
+    for number, start in _lines_worth_reading(text):
         if number <= read:
             continue
         end = _feed_line(reader, text, number, start)

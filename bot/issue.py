@@ -8,6 +8,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from bot.text import ascii_lower
+
 # GitHub caps an issue body at 65,536 characters; anything longer is not a real issue body.
 # Keep its head and its tail: tracebacks end where logs end.
 MAX_TEXT_CHARS = 65_536
@@ -66,8 +68,9 @@ class IssueText:
 
     @cached_property
     def lowered(self) -> str:
-        """``text`` in lowercase, for literal look-ups: made once, shared by every reader."""
-        return self.text.lower()
+        """``text`` with its ASCII letters in lowercase, for literal look-ups: made once, shared by
+        every reader."""
+        return ascii_lower(self.text)
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -120,7 +123,7 @@ class IssueText:
 
         One str.find scan per trigger over the lowercased text: far cheaper than a regex per line.
         """
-        haystack = self.text if exact_case else self.searched
+        haystack = self.text if exact_case else self.lowered
         word_check = len(self.text) >= WORD_CHECK_MIN_CHARS  # a short text is scanned sooner than looked up
         numbers: set[int] = set()
         for trigger in triggers:
@@ -129,11 +132,6 @@ class IssueText:
             if position != -1:
                 self._add_trigger_lines(haystack, trigger, position, numbers)
         return sorted(numbers) if numbers else []
-
-    @cached_property
-    def searched(self) -> str:
-        """``lowered``, or ``text`` where lowercasing changed the length (offsets would drift)."""
-        return self.lowered if len(self.lowered) == len(self.text) else self.text
 
     def _add_trigger_lines(self, lowered: str, trigger: str, position: int, numbers: set[int]) -> None:
         """The lines holding ``trigger`` from ``position`` on, once each: the search goes on from

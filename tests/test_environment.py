@@ -6,6 +6,7 @@ import time
 import pytest
 
 from bot.environment import Environment, Gpu, parse_environment
+from bot.text import ascii_lower
 from bot.version import parse_version
 
 V = parse_version
@@ -571,3 +572,16 @@ def test_pip_show_output_names_the_package_and_its_version():
     # Quoted in a reply ("> " on each line), as people paste what someone asked them to run.
     quoted = parse_environment("I ran it:\n\n> Name: mmcv-full\n> Version: 1.6.0\n> Summary: OpenMMLab\n")
     assert (str(quoted.mmcv), quoted.mmcv_package) == ("1.6.0", "mmcv-full")
+
+
+def test_a_letter_that_lowercases_to_two_still_leaves_the_facts_readable():
+    # str.lower turns "İ" into two characters, which shifted every offset after it.
+    body = "İstanbul'da eğitim çalışmıyor\nPyTorch: 1.13.1+cu117\nMMCV: 1.7.1\n"
+    env = parse_environment(body)
+    assert (str(env.pytorch), str(env.mmcv)) == ("1.13.1+cu117", "1.7.1")
+
+
+def test_ascii_lower_keeps_every_offset():
+    text = "İ PyTorch 段错误 ＡＢ"
+    assert ascii_lower(text) == "İ pytorch 段错误 ＡＢ"
+    assert len(ascii_lower(text)) == len(text)
