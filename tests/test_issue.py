@@ -111,7 +111,7 @@ def test_the_language_is_told_from_the_top_of_a_long_issue():
     log = "".join(f"2023-05-08 10:12:{n % 60:02d} - mmdet - INFO - Epoch [1][{n}/7330] loss: 1.19\n" for n in range(900))
     chinese = "我按照文档安装了 mmcv-full，训练时出现下面的错误，请问怎么解决？\n"
     assert detect_language(Issue("训练报错", chinese + log)) == "zh"
-    # Prose written below 16 KB of pasted log is not read: the reporter's words stand above it.
+    # Prose written below 8 KB of pasted log is not read: the reporter's words stand above it.
     assert detect_language(Issue("Training fails", "It fails after a while:\n" + log + chinese * 5)) == "en"
 
 
