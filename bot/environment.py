@@ -180,6 +180,9 @@ _PIN = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s*==?\s*{_VER}
 # "torch版本是1.8.0", "mmcv 的版本为 2.1.0": a version named in Chinese prose, anywhere in the line.
 _ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*(?:是|为|:)?\s*{_VER}(?!\w|\.\w)",
                          re.IGNORECASE)
+# "my mmdetection version is 2.23 and MMCV-full is 1.3.18": a version named in English prose.
+_EN_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s+is\s+{_VER}(?!\w|\.\w|\s*(?:times|x)\b)",
+                         re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
@@ -504,6 +507,9 @@ class _Reader:
         if "版本" in line:
             for found in _ZH_VERSION.finditer(line):
                 self._package(found[1], found[2], "", False, number)
+        if " is " in lowered:
+            for found in _EN_VERSION.finditer(line):
+                self._package(found[1], found[2], "", False, number)
 
     def _package(self, name: str, version_text: str, build: str, listed: bool, number: int) -> None:
         target, distribution = _PACKAGES[name.lower().replace("_", "-")]
@@ -644,15 +650,16 @@ def _cut_last_line(text: str, last: str) -> bool:
 # match the same text: both try the group first, then nothing.)
 # After a key, its colon (a key without one gives the reader nothing):
 _AFTER_KEY = r"""(?:['"]|&\#?\w{2,6};|)\s*[:,：]"""
-# A version after the name: a separator (pip's columns, "==", ":", " version ", Chinese "的版本是")
+# A version after the name: a separator (pip's columns, "==", ":", " version ", " is ", Chinese "的版本是")
 # then a digit; or, with no separator ("python3.8"), a whole version, read only where the name
 # starts an item of its line (not in "include/python3.8", which nvcc's every command line holds).
-_AFTER_NAME = r"(?:\s+version\b[\s:：=]*|[\s=:：的版本号是为]+)v?\d|(?P<bare>v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\]))"
+_AFTER_NAME = (r"(?:\s+version\b[\s:：=]*(?:is\s+|)|\s+is\s+|[\s=:：的版本号是为]+)v?\d"
+               r"|(?P<bare>v?\d+(?:\.\d+)++[\w.+-]*+(?![/\\]))")
 # What every match of _AFTER_KEY or _AFTER_NAME opens with, after any spaces. Tested first, it
 # turns away a name followed by a path's "/" or by a word (most of a log's names) in one step,
 # where the two patterns' branches would each be tried. It must stay implied by them (a test
 # checks): a character they may start with, missing here, would lose facts.
-_AFTER_GATE = r"""(?=\s*['"&:,：=的版本号是为v\d])"""
+_AFTER_GATE = r"""(?=\s*['"&:,：=的版本号是为vi\d])"""
 # What may stand before an item: the line's start, a space (after a bullet, a number, a log
 # prefix), a quote mark or a separator between items.
 _ITEM_OPENERS = frozenset(" \t\n>,;，、")

@@ -585,3 +585,11 @@ def test_ascii_lower_keeps_every_offset():
     text = "İ PyTorch 段错误 ＡＢ"
     assert ascii_lower(text) == "İ pytorch 段错误 ＡＢ"
     assert len(ascii_lower(text)) == len(text)
+
+
+def test_versions_named_in_english_prose_with_is():
+    env = parse_environment("My mmdetection version is 2.28 and MMCV-full is 1.7.0, python is 3.8.10.")
+    assert (str(env.mmdet), str(env.mmcv), env.mmcv_package, str(env.python)) == ("2.28", "1.7.0", "mmcv-full", "3.8.10")
+    # A number that is no version of the package: "is 1.8 times slower", "the mmcv is installed".
+    assert parse_environment("Inference with torch is 1.8 times slower than before").pytorch is None
+    assert parse_environment("the mmcv is installed, 2 GPUs").is_empty()
