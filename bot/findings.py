@@ -123,7 +123,7 @@ def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
     """No module named 'mmcv._ext': which MMCV, since the package with ops changed its name in 2.0."""
     for number in text.lines_holding(("no module named",)):
         if _NO_EXT.search(text.lines[number]):
-            major = _mmcv_major(text, env)
+            major = _installed_mmcv_major(text, env)
             if major is None:
                 return [Finding("ops-missing", "unknown", number)]
             version = str(env.mmcv) if env.mmcv is not None else f"{major}.x"
@@ -134,7 +134,9 @@ def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
     return []
 
 
-def _mmcv_major(text: IssueText, env: Environment) -> int | None:
+def _installed_mmcv_major(text: IssueText, env: Environment) -> int | None:
+    """The major of the MMCV the reporter has, whose ops are missing: its version first, then what
+    its package or the packages around it imply. (What they need is reporter.mmcv_majors'.)"""
     if env.mmcv is not None:
         return 2 if env.mmcv.release[0] >= 2 else 1
     if env.mmcv_package == "mmcv-lite" or env.mmengine is not None or (env.mmdet and env.mmdet.release[0] >= 3):
