@@ -160,7 +160,7 @@ class Facts:
     machine: Machine
     env: Environment
     downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
-    ops: str = "mmcv"  # whose compiled ops the error runs through: "mmcv", or "mmdet" (before 2.3)
+    ops: str = "mmcv"  # whose compiled CUDA code the error runs through: "mmcv", "mmdet" (before 2.3), "torch"
     needed_major: int | None = None  # ``major`` told without the installed MMCV
 
     @property
@@ -363,8 +363,8 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         quote = _quote(text, line, found.rule)
         rule = found.rule
         holding = [step for step in rule.steps if _holds(step, facts, quote, gpus_known)]
-        if any("ops" in step.when for step in holding):
-            used.add("ops")  # whose ops they are may rest on the installed MMDetection's release
+        if facts.ops == "mmdet" and any("ops" in step.when for step in holding):
+            used.add("ops")  # MMDetection's own ops may be told from its installed release
         templates = [rule.answer[language], *(step.text[language] for step in holding)]
         fills = _fills(facts, quote, {name for template in templates for name in PLACEHOLDER.findall(template)})
         summary, *steps = (_filled(template, fills) for template in templates)

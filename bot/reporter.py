@@ -197,12 +197,18 @@ _MMCV_OPS = re.compile(r"mmcv(?<=[/\\ .]mmcv)[/\\.](?:ops\b|_ext\b)")
 
 
 _LAST_MMDET_WITH_OWN_OPS = parse_version("2.2.1")
+# PyTorch's warning when its own build lacks the GPU's architecture (torch/cuda/__init__.py):
+# "NVIDIA GeForce RTX 3090 with CUDA capability sm_86 is not compatible with the current PyTorch
+# installation." Every op built against that PyTorch lacks it too: PyTorch comes first.
+_TORCH_WITHOUT_ARCH = "is not compatible with the current pytorch installation"
 
 
 def ops_owner(text: IssueText, env: Environment) -> str:
-    """Whose compiled ops the issue's error runs through: "mmdet" when only MMDetection's own
-    (mmdet/ops) show in its paths, or when no path says and the installed MMDetection still built
-    its own; else "mmcv"."""
+    """Whose compiled CUDA code the issue's error runs through: "torch" when PyTorch warns that its
+    build lacks the GPU's architecture; "mmdet" when only MMDetection's own ops (mmdet/ops) show in
+    its paths, or when no path says and the installed MMDetection still built its own; else "mmcv"."""
+    if _TORCH_WITHOUT_ARCH in text.lowered:
+        return "torch"
     body = text.text
     if "mmcv" in body and _MMCV_OPS.search(body):
         return "mmcv"

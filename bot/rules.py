@@ -84,8 +84,9 @@ WHEN = {
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
     "range": ("mmcv", "mmengine", "unknown"),
-    # whose compiled ops the error runs through: MMCV's, or MMDetection's own (before 2.3)
-    "ops": ("mmcv", "mmdet"),
+    # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
+    # PyTorch itself (its build lacks the GPU's architecture)
+    "ops": ("mmcv", "mmdet", "torch"),
     "error": None,  # a regex, searched in the quoted error line
 }
 _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}

@@ -187,6 +187,15 @@ def test_ops_of_an_old_mmdetection_are_rebuilt_there_not_by_reinstalling_mmcv():
     assert "Rebuild MMCV" in current and "setup.py develop" not in current
 
 
+def test_a_pytorch_built_without_the_gpus_architecture_is_replaced_before_mmcv():
+    # PyTorch's own warning: its build lacks sm_86, so would every op built against it.
+    warning = ("NVIDIA GeForce RTX 3090 with CUDA capability sm_86 is not compatible with the current PyTorch "
+               "installation.\nThe current PyTorch install supports CUDA capabilities sm_37 sm_50 sm_60 sm_70.\n")
+    comment = reply(warning)
+    assert "Your PyTorch itself was not built for your GPU" in comment and "sm_86: 11.1" in comment
+    assert "Rebuild MMCV" not in comment and "Find your GPU's compute capability" not in comment
+
+
 def test_an_mmdetection_that_built_its_own_ops_is_rebuilt_even_when_no_path_says_so():
     # MMDetection 2.2 (with MMCV 0.6, which had no CUDA ops) compiled its own; 2.3 moved them to MMCV.
     error = "RuntimeError: CUDA error: invalid device function\n"
