@@ -264,20 +264,25 @@ def _package(facts: Facts, miss: RegistryMiss | None) -> str:
 
 def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
     when = step.when
-    if "mmcv" in when and when["mmcv"] != (str(facts.major) if facts.major else "unknown"):
+    if "mmcv" in when and not _is(when["mmcv"], str(facts.major) if facts.major else "unknown"):
         return False
-    if "gpu" in when and when["gpu"] != ("known" if gpus_known else "unknown"):
+    if "gpu" in when and not _is(when["gpu"], "known" if gpus_known else "unknown"):
         return False
-    if "environment" in when and when["environment"] != ("missing" if facts.env.is_empty() else "given"):
+    if "environment" in when and not _is(when["environment"], "missing" if facts.env.is_empty() else "given"):
         return False
-    if "range" in when and when["range"] != (facts.wanted.package.replace("mmcv-full", "mmcv")
-                                             if facts.wanted is not None else "unknown"):
+    if "range" in when and not _is(when["range"], facts.wanted.package.replace("mmcv-full", "mmcv")
+                                   if facts.wanted is not None else "unknown"):
         return False
-    if "ops" in when and when["ops"] != facts.ops:
+    if "ops" in when and not _is(when["ops"], facts.ops):
         return False
     if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
         return False
     return True
+
+
+def _is(wanted: str | tuple[str, ...], actual: str) -> bool:
+    """A step's condition met: its one value, or one of its list of values."""
+    return actual == wanted if isinstance(wanted, str) else actual in wanted
 
 
 def _filled(template: str, fills: Mapping[str, MessageValue]) -> Filled:

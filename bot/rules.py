@@ -172,7 +172,8 @@ class Step:
     """One step of an answer, shown to the reporters it applies to (``when``), in both languages."""
 
     text: dict[str, str]
-    when: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # condition -> the value it must have (a regex for "error"), or the values it may have
+    when: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -483,21 +484,27 @@ def _step(doc: _Doc) -> Step:
     texts = {language: keys[language].text().strip() for language in LANGUAGES if language in keys}
     if len(texts) != len(LANGUAGES):
         raise doc.error("a step needs both its 'en' and 'zh' text")
-    when: dict[str, str] = {}
+    when: dict[str, str | tuple[str, ...]] = {}
     if "when" in keys:
         for name, item in keys["when"].mapping().items():
             if name not in WHEN:
                 raise item.error(f"unknown condition (allowed: {', '.join(WHEN)})")
-            value = str(item.value())
             allowed = WHEN[name]
             if allowed is None:
+                value = str(item.value())
                 try:
                     re.compile(value)
                 except re.error as error:
                     raise item.error(f"not a valid regular expression: {error}") from error
-            elif value not in allowed:
-                raise item.error(f"must be one of: {', '.join(allowed)}")
-            when[name] = value
+                when[name] = value
+                continue
+            # One value, or a list of them: the step is shown for any of them ({ops: [mmcv, mmdet]}).
+            values = [value.value() for value in item.sequence()] if isinstance(item.node, yaml.SequenceNode) \
+                else [item.value()]
+            for value in values:
+                if str(value) not in allowed:
+                    raise item.error(f"must be one of: {', '.join(allowed)}, or a list of them")
+            when[name] = tuple(map(str, values)) if len(values) > 1 else str(values[0])
     return Step(_with_placeholders(doc, texts), when)
 
 

@@ -194,6 +194,9 @@ def test_a_pytorch_built_without_the_gpus_architecture_is_replaced_before_mmcv()
     comment = reply(warning)
     assert "Your PyTorch itself was not built for your GPU" in comment and "sm_86: 11.1" in comment
     assert "Rebuild MMCV" not in comment and "Find your GPU's compute capability" not in comment
+    # The error quoted may be another line: the warning still names the capability.
+    later = reply(warning + "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
+    assert "no kernel image" in later and "Find your GPU's compute capability" not in later
 
 
 def test_an_mmdetection_that_built_its_own_ops_is_rebuilt_even_when_no_path_says_so():

@@ -14,6 +14,11 @@ def test_a_valid_rule_loads_with_compiled_patterns(tmp_path):
     assert rule.answer["zh"] == "1. 修好小部件。"
 
 
+def test_a_step_condition_may_list_the_values_it_is_shown_for(tmp_path):
+    rule = make_rule(tmp_path, steps=[{"en": "Do it.", "zh": "做。", "when": {"ops": ["mmcv", "mmdet"], "gpu": "known"}}])
+    assert rule.steps[0].when == {"ops": ("mmcv", "mmdet"), "gpu": "known"}
+
+
 def test_error_names_file_line_rule_and_field(tmp_path):
     path = write_rule(tmp_path, patterns=[{"regex": "(unclosed"}])
     with pytest.raises(RuleError) as error:
@@ -43,6 +48,8 @@ ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
         ({"conditions": {"platform": ["windows"]}}, "unknown platform"),
         ({"conditions": {"pytorch": ">=1.x"}}, "cannot read version clause"),
         ({"conditions": {"os": "linux"}}, "unknown condition"),
+        ({"steps": [{"en": "Do it.", "zh": "做。", "when": {"ops": ["mmcv", "torchvision"]}}]},
+         "must be one of: mmcv, mmdet, torch, or a list of them"),
         ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
         ({"priority": "high"}, "whole number"),
         ({"diagnoses": ["gcc-version"]}, "needs 'asks_environment'"),
