@@ -1,11 +1,12 @@
 """Instructions per triage, counted by valgrind: a measure that does not swing with the machine.
 
-Run: .venv/bin/python bench/triage_instructions.py [dev|big|joined] [CHECKOUT]
+Run: .venv/bin/python bench/triage_instructions.py [dev|big|build|joined] [CHECKOUT]
 
 Runs this script's own loop twice under `valgrind --tool=cachegrind --cache-sim=no`: once loading
 the rules and issues only, once triaging every issue three times more; the difference divided by
 the triages is the instructions one triage costs. "dev" is the dev set (its mean), "big" the 64 KB
-body of bench_triage.py (log pieces repeated), "joined" the dev set's bodies one after another up
+body of bench_triage.py (log pieces repeated), "build" its Windows build log of MMCV's ops (a
+line hardly repeated), "joined" the dev set's bodies one after another up
 to 64 KB (real text that hardly repeats a line). CHECKOUT (default: this one) is the faq-bot
 folder to measure.
 """
@@ -33,6 +34,8 @@ def _loop(checkout: str, corpus: str, repeats: int) -> None:
     rules = load_rules(Path(checkout) / "rules")
     if corpus == "big":
         issues = [Issue("Training fails", bench_triage.log_body())]
+    elif corpus == "build":
+        issues = [Issue("Training fails", bench_triage.build_log())]
     elif corpus.startswith("joined:"):
         cases = read_corpus(corpus[len("joined:"):])
         issues = [Issue("Training fails", bench_triage.joined_bodies([Issue(case.title, case.body) for case in cases]))]
@@ -63,7 +66,7 @@ def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "dev"
     checkout = str(Path(sys.argv[2]).resolve()) if len(sys.argv) > 2 else str(ROOT)
     dev = str(ROOT.parent / "shared" / "corpus" / "dev.jsonl")
-    corpus = {"big": "big", "joined": "joined:" + dev}.get(which, dev)
+    corpus = {"big": "big", "build": "build", "joined": "joined:" + dev}.get(which, dev)
     print("counting (two runs under valgrind, about a minute)...", file=sys.stderr, flush=True)
     loaded, issues = _count(checkout, corpus, 0)
     worked, _ = _count(checkout, corpus, REPEATS)
