@@ -18,7 +18,8 @@ The defects (each flag names one):
   over-budget         more than 1,500 characters outside the folded environment (one entry;
                       +1,200 for each further entry)
   internal-wording    words of the bot's internals ("Contradictory (ignored)", diagnosis ids)
-  asks-pasted-env     asks for collect_env although the issue has an environment
+  asks-pasted-env     asks for the environment although the issue holds a collect_env (its
+                      sys.platform, CUDA available, GPU or MMCV compiler lines) or a pip/conda list
   wrong-collect-env   names another project's collect_env.py than the repository's
   generic-install     PyTorch and its CUDA are known, yet the install command is mim's or a template
   fixed-gpu-example   the Volta (7.0) example although the reporter's GPU is known and is no Volta
@@ -76,6 +77,10 @@ _BOUND = re.compile(r"(>=|<=|>|<)\s?(\((?:\s?-?\d+,?){1,8}\)|[0-9][\w.]*[0-9a-z]
 _INSTALLED = re.compile(r"\bMMCV\s?==\s?(\d+)\.|but you have mmcv(?:-full)? (\d+)\.", re.I)
 _INTERNAL = ("Contradictory", "(ignored)", "cuda-version-mismatch", "gpu-not-in-pytorch-build",
              "mmcv-without-ops", "mmcv-mmdet-incompatible", "mmcv-built-without-cuda", "windows-case-confirmed")
+# What only a pasted collect_env or package list holds, read from the text itself (not through
+# the bot's environment reader, whose reading this review checks).
+_PASTED_ENV = re.compile(r"^\W{0,4}(?:sys\.platform|CUDA available|GPU \d[\d,]*|MMCV (?:CUDA )?Compiler)\s*:"
+                         r"|^\W{0,4}(?:Package|# Name)\s+Version\b", re.M)
 _ASK = ("Please add your environment", "请补充您的环境信息", "请补充环境信息")
 _COLLECT_ENV = re.compile(r"\b(mm\w+)/utils/collect_env\.py")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -153,7 +158,7 @@ def judge(case: dict, comment: str | None) -> list[str]:
         flags.append("over-budget")
     if any(word in comment for word in _INTERNAL):
         flags.append("internal-wording")
-    if not env.is_empty() and any(ask in comment for ask in _ASK):
+    if _PASTED_ENV.search(issue_text) and any(ask in comment for ask in _ASK):
         flags.append("asks-pasted-env")
     repo = (case.get("repo") or "").rpartition("/")[2]
     from bot.reference_tables import project_named

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, utils
 
 from bot import install
-from bot.diagnosis import Diagnosis, Message, MessageValue, environment_checks
+from bot.diagnosis import Diagnosis, Message, MessageValue, environment_checks, needs_environment
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
@@ -385,10 +385,12 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
         findings.append(note)
     ask = None
-    if ask_for_environment and env.is_empty():
+    if ask_for_environment:
         # The error that printed the accepted range and the installed version answered the range's question.
         settled = facts.wanted is not None and facts.wanted.installed is not None
-        asking = [m.rule for m in matches if not (settled and _speaks_of_range(m.rule))]
+        package = facts.project.package if facts.project else None
+        asking = [m.rule for m in matches if m.rule.diagnoses and not (settled and _speaks_of_range(m.rule))
+                  and needs_environment(env, m.rule, package)]
         if phrases := environment_checks(asking, language):
             ask = Message("ask", {"command": _environment_command(asking, facts), "checks": "; ".join(phrases)})
     rows = _env_rows(env, diagnoses, facts, used)

@@ -15,7 +15,7 @@ from typing import Union
 
 from bot.environment import Environment
 from bot.reference_tables import compat_table, compute_capability
-from bot.rules import WINDOWS_CASE_CONFIRMED, Rule, WindowsCase
+from bot.rules import COLLECT_ENV, PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, WindowsCase
 from bot.version import Version, parse_version
 
 
@@ -424,6 +424,61 @@ _CHECKS: dict[str, Callable[[Environment], Diagnosis | None]] = {
     "gcc-version": gcc_known_to_segfault,
 }
 IMPLEMENTED: tuple[str, ...] = (*_CHECKS, WINDOWS_CASE_CONFIRMED)  # = bot.rules.DIAGNOSIS_IDS, by a test
+
+# The Environment fields each diagnosis reads, as alternatives: it can tell (a finding, or that
+# there is none) once every field of one set is known.
+READS: dict[str, tuple[frozenset[str], ...]] = {
+    "mmcv-installed-twice": (frozenset({"mmcv_distributions"}),),
+    "mmcv-without-ops": (frozenset({"mmcv_compiler"}), frozenset({"mmcv_package"})),
+    "mmcv-mmdet-incompatible": (frozenset({"mmcv", "mmdet"}),),
+    "cuda-version-mismatch": (frozenset({"mmcv", "mmcv_cuda_compiler", "pytorch_cuda"}),),
+    "gpu-not-in-pytorch-build": (frozenset({"gpus", "pytorch_archs"}),),
+    "cuda-unavailable": (frozenset({"cuda_available"}),),
+    "mmcv-built-without-cuda": (frozenset({"mmcv", "mmcv_cuda_compiler"}),),
+    "gcc-version": (frozenset({"mmcv_compiler"}), frozenset({"gcc"})),
+    WINDOWS_CASE_CONFIRMED: (frozenset({"platform", "pytorch"}), frozenset({"platform", "nvcc"})),
+}
+# The fields the output of each command the bot asks for holds (collect_env: its keys and PyTorch's
+# build details; pip list: the packages' rows).
+_PRINTS = {
+    COLLECT_ENV: frozenset({"platform", "python", "cuda_available", "gpus", "cuda_home", "nvcc", "gcc", "msvc",
+                            "pytorch", "pytorch_cuda", "pytorch_cuda_build", "pytorch_archs", "cudnn",
+                            "torchvision", "opencv", "mmcv", "mmcv_compiler", "mmcv_cuda_compiler", "mmdet",
+                            "mmengine"}),
+    PIP_LIST: frozenset({"pytorch", "torchvision", "opencv", "mmcv", "mmcv_package", "mmcv_distributions",
+                         "mmdet", "mmengine"}),
+}
+# Of the projects' own collect_env commands, MMDetection's and MMDetection3D's print MMDetection's
+# version; the others (and MMCV's, asked for when the project is unknown) do not.
+_COLLECT_ENV_WITH_MMDET = frozenset({"mmdet", "mmdet3d"})
+# The fields only such an output holds: one of them known means the reporter pasted one (a CPU-only
+# machine's collect_env has no "GPU 0" to give; pip's list has no compiler in it).
+_ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_cuda_compiler", "pytorch_archs",
+                   "mmcv_distributions")
+
+
+def _known(env: Environment, field_name: str) -> bool:
+    return getattr(env, field_name) not in (None, ())
+
+
+def needs_environment(env: Environment, rule: Rule, project_package: str | None) -> bool:
+    """Whether the output the rule asks for (collect_env or pip list, in the project of package
+    ``project_package``) would let one of its diagnoses tell what ``env`` cannot: versions written
+    in prose answer some checks, not every one. Never when either output is already in the issue:
+    asking the reporter who pasted one for another would help no one."""
+    if any(_known(env, name) for name in _ONLY_IN_OUTPUT):
+        return False
+    command = rule.environment_from
+    printed = _PRINTS[command]
+    if command == COLLECT_ENV and project_package not in _COLLECT_ENV_WITH_MMDET:
+        printed = printed - {"mmdet"}
+    for name in rule.diagnoses:
+        alternatives = READS[name]
+        if any(all(_known(env, field_name) for field_name in fields) for fields in alternatives):
+            continue  # it can tell already
+        if any(fields <= printed for fields in alternatives):
+            return True
+    return False
 
 
 def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:

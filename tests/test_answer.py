@@ -323,7 +323,7 @@ def test_the_gpu_they_have_replaces_the_volta_example():
 
 
 def test_steps_that_do_not_apply_are_left_out():
-    pasted = reply(UNDEFINED + "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
+    pasted = reply(UNDEFINED + "sys.platform: linux\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
     assert "collect_env" not in pasted and "Please add your environment" not in pasted
     no_convws = reply("AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n")
     assert "ConvWS" not in prose(no_convws).split("###", 1)[1].split("\n", 1)[1]
@@ -410,10 +410,49 @@ def test_the_environment_block_follows_collect_envs_order():
     assert labels == ["sys.platform", "PyTorch", "PyTorch CUDA", "MMCV", "MMCV CUDA Compiler"]
 
 
+NMS = "RuntimeError: nms is not compiled with GPU support\n"
+ASK = "Please add your environment"
+
+
+def test_versions_in_prose_that_leave_the_checks_open_still_get_the_ask():
+    # Whether PyTorch sees the GPU and whether MMCV was built with CUDA: neither version says it.
+    comment = reply(NMS + "PyTorch 1.13.1, mmcv-full 1.7.1, CUDA 11.7\n")
+    assert ASK in comment and "whether PyTorch sees your GPU" in comment
+
+
+def test_versions_in_prose_that_answer_every_check_get_no_ask():
+    # The package named tells whether the ops were compiled: mmcv-full has them.
+    assert ASK not in reply(NO_OPS + "My mmcv-full version is 1.7.1, torch 1.12.1.\n")
+
+
+def test_a_pasted_collect_env_is_never_asked_for_again_even_with_a_fact_missing():
+    # A collect_env without a "GPU 0" line (a driver that does not list it) leaves the architecture
+    # check open; the reporter pasted what they could.
+    body = ("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+            "sys.platform: linux\nCUDA available: True\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n"
+            "MMCV Compiler: GCC 9.3\nMMCV CUDA Compiler: 11.3\n")
+    assert ASK not in reply(body, title="no kernel image")
+
+
+def test_pip_list_is_asked_for_until_a_listing_is_pasted():
+    named = reply(UNDEFINED + "PyTorch 1.12.1, mmcv-full 1.7.1\n")
+    listed = reply(UNDEFINED + "```\nPackage    Version\n---------- -------\nmmcv-full  1.7.1\ntorch      1.12.1\n```\n")
+    assert "`pip list`" in named and ASK in named
+    assert ASK not in listed
+
+
+def test_no_ask_when_the_projects_collect_env_cannot_show_what_the_check_needs():
+    # The MMCV / MMDetection range needs MMDetection's version, which only MMDetection's (and
+    # MMDetection3D's) collect_env prints.
+    runner = "ModuleNotFoundError: No module named 'mmcv.runner'\n"
+    assert ASK in reply(runner, repo="open-mmlab/mmdetection")
+    assert ASK not in reply(runner, repo="open-mmlab/mmsegmentation")
+
+
 def test_asks_environment_is_true_exactly_when_the_reply_asks_for_it():
     asked = triage(Issue("Import fails", NO_OPS, "open-mmlab/mmdetection"), RULES)
-    pasted = triage(Issue("Import fails", NO_OPS + "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n", "open-mmlab/mmdetection"),
-                    RULES)
+    pasted = triage(Issue("Import fails", NO_OPS + "sys.platform: linux\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n",
+                          "open-mmlab/mmdetection"), RULES)
     no_diagnoses = triage(Issue("DDP", "RuntimeError: Expected to have finished reduction in the prior iteration "
                                        "before starting a new one.", "open-mmlab/mmdetection"), RULES)
     assert asked.asks_environment and "Please add your environment" in asked.comment

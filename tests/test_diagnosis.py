@@ -416,3 +416,10 @@ def test_every_diagnosis_made_carries_an_id_rules_can_name():
 
 def test_every_diagnosis_the_rule_schema_knows_is_implemented_and_no_other():
     assert set(diagnosis.IMPLEMENTED) == set(DIAGNOSIS_IDS)
+
+
+def test_what_each_diagnosis_reads_is_declared_in_environment_fields():
+    fields = set(Environment.__dataclass_fields__)
+    assert set(diagnosis.READS) == set(diagnosis.IMPLEMENTED)
+    assert all(alternatives and all(reads <= fields for reads in alternatives)
+               for alternatives in diagnosis.READS.values())
