@@ -448,9 +448,6 @@ _PRINTS = {
     PIP_LIST: frozenset({"pytorch", "torchvision", "opencv", "mmcv", "mmcv_package", "mmcv_distributions",
                          "mmdet", "mmengine"}),
 }
-# Of the projects' own collect_env commands, MMDetection's and MMDetection3D's print MMDetection's
-# version; the others (and MMCV's, asked for when the project is unknown) do not.
-_COLLECT_ENV_WITH_MMDET = frozenset({"mmdet", "mmdet3d"})
 # The fields only such an output holds: one of them known means the reporter pasted one (a CPU-only
 # machine's collect_env has no "GPU 0" to give; pip's list has no compiler in it).
 _ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_cuda_compiler", "pytorch_archs",
@@ -461,17 +458,14 @@ def _known(env: Environment, field_name: str) -> bool:
     return getattr(env, field_name) not in (None, ())
 
 
-def needs_environment(env: Environment, rule: Rule, project_package: str | None) -> bool:
-    """Whether the output the rule asks for (collect_env or pip list, in the project of package
-    ``project_package``) would let one of its diagnoses tell what ``env`` cannot: versions written
-    in prose answer some checks, not every one. Never when either output is already in the issue:
-    asking the reporter who pasted one for another would help no one."""
+def needs_environment(env: Environment, rule: Rule) -> bool:
+    """Whether the output the rule asks for (collect_env or pip list) would let one of its diagnoses
+    tell what ``env`` cannot: versions written in prose answer some checks, not every one. Never
+    when either output is already in the issue: asking the reporter who pasted one for another
+    would help no one."""
     if any(_known(env, name) for name in _ONLY_IN_OUTPUT):
         return False
-    command = rule.environment_from
-    printed = _PRINTS[command]
-    if command == COLLECT_ENV and project_package not in _COLLECT_ENV_WITH_MMDET:
-        printed = printed - {"mmdet"}
+    printed = _PRINTS[rule.environment_from]
     for name in rule.diagnoses:
         alternatives = READS[name]
         if any(all(_known(env, field_name) for field_name in fields) for fields in alternatives):
