@@ -53,6 +53,7 @@ class _Haystack:
         for signature in signatures:
             lines.setdefault(signature.line, text.lines[signature.line])
         self.fuzzy_lines = {line: utils.default_process(content) for line, content in lines.items() if content}
+        self.signature_lines = frozenset(signature.line for signature in signatures)
         self._present: dict[tuple[str, tuple[bool, bool]], bool] = {}
         self._present_short: dict[str, bool] = {}
         self._lines: dict[str, list[int]] = {}
@@ -123,7 +124,10 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
         if hit is not None:
             return Match(rule, REGEX_SCORE, hit, regex.source, accepted)
     if accepted:
-        first = min(accepted, key=lambda found: found.line)
+        # The error as printed speaks for the reporter better than their words about it: a title's
+        # "model is not in the module registry" over the body's "KeyError: 'KNet is not in ...'".
+        printed = [found for found in accepted if found.line in haystack.signature_lines]
+        first = min(printed or accepted, key=lambda found: found.line)
         evidence = Evidence(first.line, haystack.text.lines[first.line])
         pattern = next(p.source for p in rule.findings if first.kind == p.kind and first.value in p.values)
         return Match(rule, REGEX_SCORE, evidence, pattern, accepted)

@@ -461,3 +461,11 @@ def test_asks_environment_is_true_exactly_when_the_reply_asks_for_it():
     assert not pasted.asks_environment and "Please add your environment" not in pasted.comment
     assert not no_diagnoses.asks_environment and "Please add your environment" not in no_diagnoses.comment
     assert asked.to_json()["asks_environment"] is True
+
+
+def test_the_printed_error_is_quoted_over_the_title_that_retells_it():
+    body = ("I followed the tutorial on custom models and added custom_imports.\n"
+            "```\nKeyError: 'SparseRCNNPlus is not in the models registry'\n```\n")
+    comment = reply(body, title="my own model: model is not in the module registry")
+    assert "```\nKeyError: 'SparseRCNNPlus is not in the models registry'\n```" in comment
+    assert "`type='SparseRCNNPlus'`" in comment and "type='model'" not in comment
