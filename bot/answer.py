@@ -72,6 +72,8 @@ TEXT: dict[str, dict[str, str]] = {
         "gpu-named": "{name} (compute capability {arch})",
         "registry-class": "the class your config names",
         "registry-type": "the `type=` value",
+        "registry-models-init": "`{package}/models/<part>/__init__.py`",
+        "registry-decorator-unknown": "{code} or the like",
     },
     "zh": {
         "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
@@ -107,6 +109,8 @@ TEXT: dict[str, dict[str, str]] = {
         "gpu-named": "{name}（计算能力 {arch}）",
         "registry-class": "配置中指定的类",
         "registry-type": "`type=` 的值",
+        "registry-models-init": "`{package}/models/<子目录>/__init__.py`",
+        "registry-decorator-unknown": "{code} 等",
     },
 }
 
@@ -206,6 +210,18 @@ def _target(facts: Facts) -> Target:
     return Target(facts.major, wanted, keep, caps)
 
 
+def _registration(miss: RegistryMiss | None, package: str) -> dict[str, MessageValue]:
+    """The decorator that registers the missing class and the ``__init__.py`` that imports such
+    classes, by the registry the error names (models' where it names none or one not known)."""
+    known = miss.registration() if miss else None
+    decorator, folder = known or ("MODELS", None)
+    init = (Message("code", {"code": f"{package}/{folder}/__init__.py"}) if folder
+            else Message("registry-models-init", {"package": package}))
+    code = Message("code", {"code": f"@{decorator}.register_module()"})
+    return {"registry_decorator": code if known else Message("registry-decorator-unknown", {"code": code}),
+            "registry_init": init}
+
+
 def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, MessageValue]:
     """The values of the placeholders ``names`` for this reporter (only those: some plan installs)."""
     env = facts.env
@@ -237,6 +253,8 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
         elif name == "project":
             project = project_of_package(_package(facts, miss))
             values[name] = project.name if project is not None else "OpenMMLab package"
+        elif name in ("registry_decorator", "registry_init"):
+            values.update(_registration(miss, _package(facts, miss)))
         elif name in ("scope", "registry_class", "registry_type"):
             values["scope"] = miss.scope if miss and miss.scope else _package(facts, miss)
             known = miss is not None and miss.name

@@ -99,6 +99,29 @@ _ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ",
 class RegistryMiss:
     name: str  # the class the config asked for; "" when the line names it only in words ("the model")
     scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
+    registry: str = ""  # the registry's name as printed, lowercase: "dataset", "models"; "" when none
+
+    def registration(self) -> tuple[str, str | None] | None:
+        """(the registry's constant for the decorator, the package folder whose ``__init__.py`` imports
+        such classes; None for the models' part folders), or None for a registry not in the table."""
+        return _REGISTRATION.get(self.registry.rstrip("s")) if self.registry else None
+
+
+# What a registry's printed name says of where its classes are registered and imported, as the
+# OpenMMLab packages lay them out: MMEngine-era names ("mmdet::transform"), MMCV 1.x era ones
+# ("pipeline", "models"), and MMDetection 2.0's own ("backbone", "detector").
+_REGISTRATION: dict[str, tuple[str, str | None]] = {
+    "model": ("MODELS", None),
+    "dataset": ("DATASETS", "datasets"),
+    "transform": ("TRANSFORMS", "datasets/transforms"),
+    "pipeline": ("PIPELINES", "datasets/pipelines"),
+    "metric": ("METRICS", "evaluation/metrics"),
+    "backbone": ("BACKBONES", "models/backbones"),
+    "neck": ("NECKS", "models/necks"),
+    "detector": ("DETECTORS", "models/detectors"),
+    "loss": ("LOSSES", "models/losses"),
+    "head": ("HEADS", None),
+}
 
 
 def registry_misses(line: str) -> list[RegistryMiss]:
@@ -106,7 +129,7 @@ def registry_misses(line: str) -> list[RegistryMiss]:
     misses = []
     for found in _NOT_IN.finditer(line):
         prose = found[1].islower() and _DETERMINER.search(line, 0, found.start(1)) is not None
-        misses.append(RegistryMiss("" if prose else found[1], found[2] or ""))
+        misses.append(RegistryMiss("" if prose else found[1], found[2] or "", found[3].strip().lower()))
     return misses
 
 

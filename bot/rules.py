@@ -72,6 +72,8 @@ PLACEHOLDERS = {
     "scope": "the registry scope of their error, else their project's package",
     "registry_class": "the class their error says is not in the registry (in words when it names none)",
     "registry_type": "the `type=` their config gives that class",
+    "registry_decorator": "the decorator that registers that class, by the registry their error names",
+    "registry_init": "the __init__.py that imports such classes in their package, by the same registry",
     "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
     "gpu": "their GPUs with their compute capabilities",
     "torch_series": "their PyTorch's major.minor",

@@ -469,3 +469,24 @@ def test_the_printed_error_is_quoted_over_the_title_that_retells_it():
     comment = reply(body, title="my own model: model is not in the module registry")
     assert "```\nKeyError: 'SparseRCNNPlus is not in the models registry'\n```" in comment
     assert "`type='SparseRCNNPlus'`" in comment and "type='model'" not in comment
+
+
+@pytest.mark.parametrize("error, repo, decorator, init", [
+    ("KeyError: 'FloodDataset is not in the dataset registry'", "open-mmlab/mmsegmentation",
+     "`@DATASETS.register_module()`", "`mmseg/datasets/__init__.py`"),
+    ("KeyError: 'RandomSkyCrop is not in the mmdet::transform registry. Please check whether the value of "
+     "`RandomSkyCrop` is correct or it was registered as expected.'", "open-mmlab/mmdetection",
+     "`@TRANSFORMS.register_module()`", "`mmdet/datasets/transforms/__init__.py`"),
+    ("KeyError: 'TinyFPN is not in the neck registry'", "open-mmlab/mmdetection",
+     "`@NECKS.register_module()`", "`mmdet/models/necks/__init__.py`"),
+    ("KeyError: 'GlassHead is not in the models registry'", "open-mmlab/mmdetection",
+     "`@MODELS.register_module()`)", "`mmdet/models/<part>/__init__.py`"),
+])
+def test_a_registry_miss_is_told_the_decorator_and_init_of_the_registry_it_names(error, repo, decorator, init):
+    comment = reply(error + "\n", title="KeyError when training", repo=repo)
+    assert f"with {decorator}" in comment and f"add it to {init}" in comment
+
+
+def test_a_registry_the_table_does_not_know_keeps_the_hedged_models_example():
+    comment = reply("KeyError: 'CloudRunner is not in the runner registry'\n", title="KeyError when training")
+    assert "with `@MODELS.register_module()` or the like" in comment
