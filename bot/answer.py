@@ -52,6 +52,12 @@ TEXT: dict[str, dict[str, str]] = {
         "install-no-wheel-build": (
             "build it from source, as no prebuilt `{what}` exists for PyTorch {torch} with {cuda}: "
             "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
+        "install-no-wheel-torch": (
+            "install PyTorch {alt_torch} and `{command}` (no prebuilt `{what}` exists for PyTorch {torch}, "
+            "whatever its CUDA), or build it for yours: `{build}`"),
+        "install-no-wheel-torch-build": (
+            "build it from source, as no prebuilt `{what}` exists for PyTorch {torch}: `{build}` (pip "
+            "compiles it; `nvcc` must match PyTorch's CUDA)"),
         "range-found": "{asserted} accepts `{printed}`{installed}.",
         "range-asserted": "{name}'s `{package}/__init__.py`",
         "range-keep": "{found} To keep MMCV {installed}, use {name} {version} or later, made for MMCV 2.x; "
@@ -89,6 +95,12 @@ TEXT: dict[str, dict[str, str]] = {
             "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
         "install-no-wheel-build": (
             "从源码编译，因为 PyTorch {torch} + {cuda} 没有预编译的 `{what}`：`{build}`"
+            "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
+        "install-no-wheel-torch": (
+            "安装 PyTorch {alt_torch} 后执行 `{command}`（PyTorch {torch} 不论搭配哪个 CUDA 版本都没有预编译的 "
+            "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
+        "install-no-wheel-torch-build": (
+            "从源码编译，因为 PyTorch {torch} 没有预编译的 `{what}`：`{build}`"
             "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
         "range-found": "{asserted}要求 `{printed}`{installed}。",
         "range-asserted": "{name} 的 `{package}/__init__.py` ",

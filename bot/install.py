@@ -127,8 +127,16 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
                                         "one": plan(target.with_major(1), machine, short=True)})
     if machine.torch is None or machine.cuda is None:
         spec = target.spec
-        return Message("install-mim", {"command": f'mim install "{spec}"' if set(spec) & set("<>=!,")
-                                       else f"mim install {spec}"})
+        mim = f'mim install "{spec}"' if set(spec) & set("<>=!,") else f"mim install {spec}"
+        if machine.torch is not None and machine.is_release_build:
+            other = _other_torch(target, machine)
+            if other is not None:  # mim finds no build for their PyTorch with any CUDA
+                values = {"what": target.spec if target.limits else target.package,
+                          "torch": "{}.{}".format(*machine.series), "build": _build(target)}
+                if not other:
+                    return Message("install-no-wheel-torch-build", values)
+                return Message("install-no-wheel-torch", {**values, "alt_torch": other, "command": mim})
+        return Message("install-mim", {"command": mim})
     if not machine.is_release_build:
         return Message("install-source-torch", {"torch": str(machine.torch), "build": _build(target)})
     platform = machine.platform or "linux"
@@ -151,6 +159,21 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
                                                "command": _command(target, version, row)})
     return Message("install-no-wheel", {**values, "alt_torch": "{}.{}".format(*row.torch),
                                         "alt_cuda": cuda_words(row.cuda), "command": _command(target, version, row)})
+
+
+def _other_torch(target: Target, machine: Machine) -> str | None:
+    """With their CUDA unknown: None when some build for their PyTorch fits (mim finds it); else the
+    PyTorch series nearest theirs that has one ("2.0"), or "" when none has."""
+    platform = machine.platform or "linux"
+    series = {row.torch for row in wheel_table()
+              if row.package == target.package and row.platform == platform and _fits(row, target)}
+    if machine.series in series:
+        return None
+    if not series:
+        return ""
+    mine = machine.series[0] * 100 + machine.series[1]
+    nearest = min(series, key=lambda torch: (abs(torch[0] * 100 + torch[1] - mine), torch < machine.series))
+    return "{}.{}".format(*nearest)
 
 
 def _nearest(rows: list[WheelRow], target: Target, machine: Machine) -> tuple[WheelRow, Version] | None:

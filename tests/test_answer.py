@@ -60,6 +60,17 @@ def test_no_wheel_for_the_combination_says_so_and_names_the_nearest():
     assert 'build it for yours: `pip install mmcv-full==1.7.1`' in comment
 
 
+def test_pytorch_known_without_its_cuda_hears_when_no_build_exists_for_it_at_all():
+    # mmcv-full 1.7.x was built for PyTorch up to 1.13: mim would find nothing for 2.3 and compile.
+    none = reply(UNDEFINED + "PyTorch 2.3.1, mmcv-full 1.7.2\n")
+    assert 'install PyTorch 1.13 and `mim install "mmcv-full==1.7.2"`' in none
+    assert "no prebuilt `mmcv-full` exists for PyTorch 2.3, whatever its CUDA" in none
+    assert "build it for yours: `pip install mmcv-full==1.7.2`" in none
+    # Some build for their PyTorch fits: mim picks the one for their CUDA.
+    some = reply(UNDEFINED + "PyTorch 1.12.1, mmcv-full 1.7.0\n")
+    assert '`mim install "mmcv-full==1.7.0"` (mim picks the build for your PyTorch and CUDA)' in some
+
+
 def test_a_cpu_build_of_pytorch_gets_the_cpu_wheels():
     comment = reply(NO_OPS + "PyTorch: 1.13.1+cpu\nMMCV: 2.0.0\nMMCV Compiler: n/a\nMMDetection: 3.0.0\n")
     assert f"-f {INDEX}/cpu/torch1.13/index.html" in comment
