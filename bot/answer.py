@@ -80,6 +80,8 @@ TEXT: dict[str, dict[str, str]] = {
         "registry-type": "the `type=` value",
         "registry-models-init": "`{package}/models/<part>/__init__.py`",
         "registry-decorator-unknown": "{code} or the like",
+        "series-before": " ({name} before {version})",
+        "series-from": " ({name} {version} and later)",
     },
     "zh": {
         "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
@@ -123,6 +125,8 @@ TEXT: dict[str, dict[str, str]] = {
         "registry-type": "`type=` 的值",
         "registry-models-init": "`{package}/models/<子目录>/__init__.py`",
         "registry-decorator-unknown": "{code} 等",
+        "series-before": "（{name} {version} 之前）",
+        "series-from": "（{name} {version} 及以后）",
     },
 }
 
@@ -277,6 +281,13 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             gpus = known_gpus(env)
             values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
             values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
+        elif name in ("series_mmcv1", "series_mmcv2"):
+            project = facts.project
+            known = project is not None and project.mmcv2_from
+            values["series_mmcv1"] = (Message("series-before", {"name": project.name, "version": project.mmcv2_from})
+                                      if known else "")
+            values["series_mmcv2"] = (Message("series-from", {"name": project.name, "version": project.mmcv2_from})
+                                      if known else "")
         elif name == "torch_series":
             values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
     return values

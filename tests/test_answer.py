@@ -240,7 +240,7 @@ def test_unused_parameters_with_no_mmcv_major_known_hear_both_ways_to_name_them(
     error = "RuntimeError: Expected to have finished reduction in the prior iteration before starting a new one.\n"
     comment = reply(error, repo="someone/pose-research")
     assert "`optimizer_config = dict(grad_clip=None, detect_anomalous_params=True)` with MMCV 1.x" in comment
-    assert "with MMEngine (MMDetection 3.x)" in comment
+    assert "with MMEngine;" in comment  # no project known: no release series named
     mmengine = reply('  File "/opt/py/site-packages/mmengine/runner/loops.py", line 96, in run\n' + error)
     assert "optimizer_config" not in mmengine and "model_wrapper_cfg" in mmengine
 
@@ -501,3 +501,13 @@ def test_a_registry_miss_is_told_the_decorator_and_init_of_the_registry_it_names
 def test_a_registry_the_table_does_not_know_keeps_the_hedged_models_example():
     comment = reply("KeyError: 'CloudRunner is not in the runner registry'\n", title="KeyError when training")
     assert "with `@MODELS.register_module()` or the like" in comment
+
+
+def test_the_release_series_named_for_each_mmcv_are_the_reporters_projects():
+    error = ("RuntimeError: Expected to have finished reduction in the prior iteration before starting a new one. "
+             "This error indicates that your module has parameters that were not used in producing loss.\n")
+    pose = reply(error, title="DDP training fails", repo="open-mmlab/mmpose")
+    assert "with MMCV 1.x (MMPose before 1.0.0)" in pose and "with MMEngine (MMPose 1.0.0 and later)" in pose
+    assert "MMDetection" not in prose(pose)
+    research = reply(error + "mmcv\n", title="DDP training fails", repo="someone/lane-detection")
+    assert "with MMCV 1.x, or" in research and "with MMEngine;" in research
