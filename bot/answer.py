@@ -21,7 +21,7 @@ from bot.issue import ErrorSignature, IssueText
 from bot.findings import Finding
 from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
-from bot.registry_names import RegistryMiss, registry_miss
+from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
     PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
 )
@@ -226,6 +226,18 @@ def _target(facts: Facts) -> Target:
     return Target(facts.major, wanted, keep, caps)
 
 
+def _scope(miss: RegistryMiss | None, package: str) -> str:
+    """The registry scope the missing class belongs in: the one the error names, except MMEngine's
+    root, searched when the config sets no default scope; then the library that registers the class
+    (the table's), else the reporter's package."""
+    if miss is None or not miss.scope:
+        return package
+    if miss.scope.lower() != "mmengine":
+        return miss.scope
+    libraries = {row.library for row in name_table().by_name.get(miss.name, ())} - {"mmengine"}
+    return libraries.pop() if len(libraries) == 1 else package
+
+
 def _registration(miss: RegistryMiss | None, package: str) -> dict[str, MessageValue]:
     """The decorator that registers the missing class and the ``__init__.py`` that imports such
     classes, by the registry the error names (models' where it names none or one not known)."""
@@ -272,7 +284,7 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
         elif name in ("registry_decorator", "registry_init"):
             values.update(_registration(miss, _package(facts, miss)))
         elif name in ("scope", "registry_class", "registry_type"):
-            values["scope"] = miss.scope if miss and miss.scope else _package(facts, miss)
+            values["scope"] = _scope(miss, _package(facts, miss))
             known = miss is not None and miss.name
             values["registry_class"] = Message("code", {"code": miss.name}) if known else Message("registry-class")
             values["registry_type"] = (Message("code", {"code": f"type='{miss.name}'"}) if known

@@ -511,3 +511,16 @@ def test_the_release_series_named_for_each_mmcv_are_the_reporters_projects():
     assert "MMDetection" not in prose(pose)
     research = reply(error + "mmcv\n", title="DDP training fails", repo="someone/lane-detection")
     assert "with MMCV 1.x, or" in research and "with MMEngine;" in research
+
+
+def test_a_class_missed_in_mmengines_root_registry_is_told_to_set_the_default_scope_first():
+    # With no default_scope, MMEngine looks in its root registry; PanopticFPNHead is MMDetection's.
+    error = ("KeyError: 'PanopticFPNHead is not in the mmengine::model registry. Please check whether the value of "
+             "`PanopticFPNHead` is correct or it was registered as expected.'\n")
+    comment = reply(error, title="KeyError when building the model", repo="open-mmlab/mmengine")
+    assert "1. The error looked in MMEngine's root registry (`mmengine::`) instead of `mmdet`'s: " \
+           "set `default_scope = 'mmdet'` in your config." in comment
+    assert "default_scope = 'mmengine'" not in comment
+    # A scope that is a package's own keeps its step: register the class there.
+    own = reply(error.replace("mmengine::", "mmseg::"), title="KeyError", repo="open-mmlab/mmsegmentation")
+    assert "Register it in the `mmseg` scope the error names" in own and "root registry" not in own
