@@ -185,6 +185,14 @@ _EN_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s+is\s+
                          re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
+# A version glued to its name, as reporters list their environment in a sentence or a title:
+# "pytorch1.9+cuda10.2", "ubuntu18.04, python3.7". Only as an item (after a space, "(", "+" or a
+# separator, and before one), never inside a path ("lib/python3.8/", ".../torch1.9/index.html"),
+# and only on a line that is the item alone or lists another versioned name: a lone mention in a
+# sentence is as often another version ("it worked in mmdet1.0"). A glued local version
+# ("torch1.8.1+cu111") is left out: the "+" may as well join the next item.
+_GLUED = re.compile(rf"(?:^|(?<=[\s(（+,;，、]))({_NAMES})(\d+(?:\.\d+)+)(?=$|[\s)）+,;，、。]|\.(?:\s|$))", re.IGNORECASE)
+_VERSIONED = re.compile(r"[A-Za-z][\w-]*\s?v?\d+(?:\.\d+)+")
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
 # would be tried at every character of a long nvcc command line).
@@ -510,6 +518,10 @@ class _Reader:
         if " is " in lowered:
             for found in _EN_VERSION.finditer(line):
                 self._package(found[1], found[2], "", False, number)
+        glued = list(_GLUED.finditer(line))
+        if glued and (len(glued) > 1 or glued[0].group() == line.strip() or len(_VERSIONED.findall(line)) > 1):
+            for found in glued:
+                self._package(found[1], found[2], "", False, number)
 
     def _package(self, name: str, version_text: str, build: str, listed: bool, number: int) -> None:
         target, distribution = _PACKAGES[name.lower().replace("_", "-")]
@@ -662,7 +674,7 @@ _AFTER_NAME = (r"(?:\s+version\b[\s:：=]*(?:is\s+|)|\s+is\s+|[\s=:：的版本�
 _AFTER_GATE = r"""(?=\s*['"&:,：=的版本号是为vi\d])"""
 # What may stand before an item: the line's start, a space (after a bullet, a number, a log
 # prefix), a quote mark or a separator between items.
-_ITEM_OPENERS = frozenset(" \t\n>,;，、")
+_ITEM_OPENERS = frozenset(" \t\n>,;，、(（+")
 # The names and keys: (the literal each opens with, the rest). The literal is looked for first
 # (str's search, the cheapest there is); only a text that holds it is searched with the pattern,
 # which re also runs fast from its literal (an alternation of them all would be tried at every

@@ -332,7 +332,6 @@ def test_hand_written_versions(line, name, expected):
     "conda install pytorch=1.3.1 torchvision cudatoolkit=10.0 -c pytorch",
     "I tried mmcv 1.4.6 but it does not work",
     "torch 1.10 and cuda",
-    "pytorch1.7.1 cuda10.1",
     "mmcv>=1.3.17, <=1.5.0",
     "onedl-mmcv==2.3.0",
     "python 3",
@@ -593,3 +592,25 @@ def test_versions_named_in_english_prose_with_is():
     # A number that is no version of the package: "is 1.8 times slower", "the mmcv is installed".
     assert parse_environment("Inference with torch is 1.8 times slower than before").pytorch is None
     assert parse_environment("the mmcv is installed, 2 GPUs").is_empty()
+
+
+@pytest.mark.parametrize("line, facts", [
+    ("（pytorch1.9+cuda10.2）", {"pytorch": "1.9", "cuda_stated": "10.2"}),
+    ("environment: ubuntu18.04, python3.7, torch1.10.2", {"python": "3.7", "pytorch": "1.10.2"}),
+    ("mmdet2.7.0", {"mmdet": "2.7.0"}),
+    ("pytorch1.7.1 cuda10.1", {"pytorch": "1.7.1", "cuda_stated": "10.1"}),
+    ("I am using cuda11.1+torch 1.9.0.", {"cuda_stated": "11.1"}),
+])
+def test_a_version_glued_to_its_name_is_read_where_the_line_lists_the_environment(line, facts):
+    env = parse_environment(line)
+    assert {name: str(getattr(env, name)) for name in facts} == facts
+
+
+@pytest.mark.parametrize("line", [
+    "The op compiles and was used successfully in mmdet1.0, but not now.",  # another version, in passing
+    "  File \"/usr/lib/python3.8/site-packages/torch/nn/modules/module.py\", line 1102, in _call_impl",
+    "pip install mmcv-full -f https://download.openmmlab.com/mmcv/dist/cu111/torch1.9.0/index.html",
+])
+def test_a_glued_version_in_passing_or_in_a_path_is_not_read(line):
+    env = parse_environment(line)
+    assert env.mmdet is None and env.python is None and env.pytorch is None
