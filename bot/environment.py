@@ -186,13 +186,19 @@ _EN_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s+is\s+
 _DIGIT = re.compile(r"\d")
 _PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
 # A version glued to its name, as reporters list their environment in a sentence or a title:
-# "pytorch1.9+cuda10.2", "ubuntu18.04, python3.7". Only as an item (after a space, "(", "+" or a
-# separator, and before one), never inside a path ("lib/python3.8/", ".../torch1.9/index.html"),
-# and only on a line that is the item alone or lists another versioned name: a lone mention in a
-# sentence is as often another version ("it worked in mmdet1.0"). A glued local version
-# ("torch1.8.1+cu111") is left out: the "+" may as well join the next item.
-_GLUED = re.compile(rf"(?:^|(?<=[\s(（+,;，、]))({_NAMES})(\d+(?:\.\d+)+)(?=$|[\s)）+,;，、。]|\.(?:\s|$))", re.IGNORECASE)
-_VERSIONED = re.compile(r"[A-Za-z][\w-]*\s?v?\d+(?:\.\d+)+")
+# "pytorch1.9+cuda10.2", "ubuntu18.04, python3.7". Only as a whole item between spaces, brackets,
+# "+" or separators, never inside a path ("lib/python3.8/", ".../torch1.9/index.html"), and only
+# on a line that is the item alone or names another version: a lone mention in a sentence is as
+# often another version ("it worked in mmdet1.0"). A glued local version ("torch1.8.1+cu111") is
+# left out: the "+" may as well join the next item. The line is split into its items in C and
+# only those opening with a name are matched: a pattern tried at every character cost more than
+# the rest of the reading.
+_GLUED_ITEMS = re.compile(r"[\s(（+,;，、)）。]+")
+_GLUED_STARTS = tuple(_PACKAGES) + tuple(name.replace("-", "_") for name in _PACKAGES if "-" in name)
+_GLUED = re.compile(rf"({_NAMES})(\d+(?:\.\d+)+)\.?", re.IGNORECASE)
+# What every glued item holds, found fast: a letter, then a version.
+_GLUED_HINT = re.compile(r"[a-z]\d+\.\d")
+_DOTTED = re.compile(r"\d\.\d")
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
 # would be tried at every character of a long nvcc command line).
@@ -518,8 +524,15 @@ class _Reader:
         if " is " in lowered:
             for found in _EN_VERSION.finditer(line):
                 self._package(found[1], found[2], "", False, number)
-        glued = list(_GLUED.finditer(line))
-        if glued and (len(glued) > 1 or glued[0].group() == line.strip() or len(_VERSIONED.findall(line)) > 1):
+        said = lowered[: len(line)]  # (what the reporter says they have: not past "install")
+        if _GLUED_HINT.search(said):
+            self._glued(said, number)
+
+    def _glued(self, said: str, number: int) -> None:
+        """Versions glued to their names, on a line that is one alone or that names another version."""
+        glued = [found for item in _GLUED_ITEMS.split(said) if item.startswith(_GLUED_STARTS)
+                 and (found := _GLUED.fullmatch(item))]
+        if glued and (len(glued) > 1 or glued[0].group() == said.strip() or len(_DOTTED.findall(said)) > 1):
             for found in glued:
                 self._package(found[1], found[2], "", False, number)
 

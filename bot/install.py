@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from bot.diagnosis import Message
 from bot.reference_tables import WheelRow, wheel_table
@@ -161,14 +162,22 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
                                         "alt_cuda": cuda_words(row.cuda), "command": _command(target, version, row)})
 
 
+@cache
+def _rows_by_torch(package: str, platform: str) -> dict[tuple[int, int], tuple[WheelRow, ...]]:
+    rows: dict[tuple[int, int], list[WheelRow]] = {}
+    for row in wheel_table():
+        if row.package == package and row.platform == platform:
+            rows.setdefault(row.torch, []).append(row)
+    return {torch: tuple(found) for torch, found in rows.items()}
+
+
 def _other_torch(target: Target, machine: Machine) -> str | None:
     """With their CUDA unknown: None when some build for their PyTorch fits (mim finds it); else the
     PyTorch series nearest theirs that has one ("2.0"), or "" when none has."""
-    platform = machine.platform or "linux"
-    series = {row.torch for row in wheel_table()
-              if row.package == target.package and row.platform == platform and _fits(row, target)}
-    if machine.series in series:
+    by_torch = _rows_by_torch(target.package, machine.platform or "linux")
+    if any(_fits(row, target) for row in by_torch.get(machine.series, ())):
         return None
+    series = {torch for torch, rows in by_torch.items() if any(_fits(row, target) for row in rows)}
     if not series:
         return ""
     mine = machine.series[0] * 100 + machine.series[1]
