@@ -140,16 +140,23 @@ def registry_miss(line: str) -> RegistryMiss | None:
     return misses[-1] if misses else None
 
 
+# A traceback through an installed package: "/site-packages/mmdet/", "\\dist-packages\\mmseg\\".
+_INSTALLED_COPY = re.compile(r"[/\\](?:site|dist)-packages[/\\](mm(?!cv\b|engine\b)[a-z0-9]+)[/\\]")
+
+
 def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
     """A finding for each registry miss and each class registered twice."""
     found: list[Finding] = []
+    installed: str | None = None
     for number in text.lines_holding((" is not in the ", " already registered in ")):
         line = text.lines[number]
         lowered = line.lower()
         # The regexes open with a class of names: only worth running on the lines that hold their text.
         for miss in registry_misses(line) if " is not in the " in lowered else ():
             covered = miss.scope.lower() in COVERED_SCOPES if miss.scope else not _OTHER_LIBRARY.match(text.project)
-            found.append(_not_in(miss.name, number, env, covered))
+            if installed is None:
+                installed = _installed_copy(text)
+            found.append(_not_in(miss.name, number, env, covered, installed))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
@@ -161,13 +168,31 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
     return found
 
 
-def _not_in(name: str, line: int, env: Environment, covered: bool = True) -> Finding:
+def _installed_copy(text: IssueText) -> str:
+    """The one OpenMMLab package (not MMCV or MMEngine) whose installed copy, in site-packages, the
+    issue's tracebacks run through; "" when none or several."""
+    if "-packages" not in text.lowered:
+        return ""
+    packages = set(_INSTALLED_COPY.findall(text.lowered))
+    return packages.pop() if len(packages) == 1 else ""
+
+
+def _unregistered(name: str, line: int, installed: str) -> Finding:
+    """The FAQ's case. Where the traceback runs through the installed copy of the package, a file
+    added to a source checkout of it is not what Python imports: the reply says so."""
+    if installed:
+        return Finding("registry-miss", "unregistered", line, "registry-installed-copy",
+                       (("name", name), ("package", installed)))
+    return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+
+
+def _not_in(name: str, line: int, env: Environment, covered: bool = True, installed: str = "") -> Finding:
     """Which case a registry miss is; only the FAQ's case where the table does not cover the library
     (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
     table = name_table()
     rows = table.by_name.get(name)
     if not covered:
-        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+        return _unregistered(name, line, installed)
     if rows:
         newer = _newer_than_installed(rows, env)
         if newer is not None:
@@ -175,13 +200,13 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True) -> Fin
             return Finding("registry-miss", "newer-release", line, "hint-newer-release",
                            (("name", name), ("library", row.library), ("since", str(row.first)),
                             ("installed", str(installed))), hint=True)
-        return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+        return _unregistered(name, line, installed)
     suggestion = _spelling_of(name, table)
     if suggestion is not None:
         library = table.by_name[suggestion][0].library
         return Finding("registry-miss", "misspelt", line, "hint-did-you-mean",
                        (("name", name), ("suggestion", suggestion), ("library", library)), hint=True)
-    return Finding("registry-miss", "unregistered", line, "", (("name", name),))
+    return _unregistered(name, line, installed)
 
 
 def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> tuple[Registration, Version] | None:

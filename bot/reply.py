@@ -105,6 +105,11 @@ TEXT = {
             "MMCV registers `{name}` itself (since MMCV {since}): this MMDetection is older than your "
             "MMCV and registers it a second time."
         ),
+        "registry-installed-copy": (
+            "Your traceback runs through the installed `{package}` (in `site-packages`): Python imports "
+            "that copy, so a file added to a source checkout of {package} is not seen until the checkout "
+            "is installed with `pip install -v -e .`."
+        ),
         "hint-newer-release": (
             "`{name}` is a class {library} registers from release {since} on, and you have "
             "{library} {installed}: upgrade {library}, or use a config written for your release."
@@ -180,6 +185,10 @@ TEXT = {
         "library-pytorch": "`{library}` 是 PyTorch 的库：编译 MMCV 时用的 PyTorch 带有它，而本机安装的 PyTorch 没有。",
         "already-registered-mmcv": (
             "MMCV 自己就注册了 `{name}`（从 MMCV {since} 起）：这个 MMDetection 比您的 MMCV 旧，又注册了一次。"
+        ),
+        "registry-installed-copy": (
+            "您的报错调用栈经过的是已安装的 `{package}`（在 `site-packages` 中）：Python 导入的是这一份，"
+            "因此在 {package} 源码目录中新增的文件不会被导入，除非用 `pip install -v -e .` 安装该源码目录。"
         ),
         "hint-newer-release": (
             "`{name}` 是 {library} 从 {since} 版本起才注册的类，而您安装的是 {library} {installed}："

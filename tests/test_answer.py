@@ -524,3 +524,14 @@ def test_a_class_missed_in_mmengines_root_registry_is_told_to_set_the_default_sc
     # A scope that is a package's own keeps its step: register the class there.
     own = reply(error.replace("mmengine::", "mmseg::"), title="KeyError", repo="open-mmlab/mmsegmentation")
     assert "Register it in the `mmseg` scope the error names" in own and "root registry" not in own
+
+
+def test_a_registry_miss_whose_traceback_runs_through_the_installed_package_is_told_so():
+    trace = ('  File "{root}/mmdet/datasets/builder.py", line 71, in build_dataset\n'
+             "    dataset = build_from_cfg(cfg, DATASETS, default_args)\n"
+             "KeyError: 'HarbourDataset is not in the dataset registry'\n")
+    installed = reply(trace.format(root="/home/u/miniconda3/envs/mm/lib/python3.8/site-packages"),
+                      title="I added harbour.py to mmdet/datasets")
+    assert "Your traceback runs through the installed `mmdet` (in `site-packages`)" in installed
+    checkout = reply(trace.format(root="/home/u/mmdetection"), title="I added harbour.py to mmdet/datasets")
+    assert "site-packages" not in checkout
