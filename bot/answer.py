@@ -293,6 +293,8 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             gpus = known_gpus(env)
             values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
             values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
+        elif name == "ops_package":
+            values[name] = "MMDetection" if facts.ops == "mmdet" else "MMCV"
         elif name in ("series_mmcv1", "series_mmcv2"):
             project = facts.project
             known = project is not None and project.mmcv2_from

@@ -77,6 +77,7 @@ PLACEHOLDERS = {
     "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
     "gpu": "their GPUs with their compute capabilities",
     "torch_series": "their PyTorch's major.minor",
+    "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops), else MMCV",
     "series_mmcv1": "their project's releases for MMCV 1.x, in parentheses (\" (MMPose before 1.0.0)\"); empty"
                     " when the project or its first MMCV 2.x release is unknown",
     "series_mmcv2": "the same for MMCV 2.x (\" (MMPose 1.0.0 and later)\")",

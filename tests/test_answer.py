@@ -535,3 +535,12 @@ def test_a_registry_miss_whose_traceback_runs_through_the_installed_package_is_t
     assert "Your traceback runs through the installed `mmdet` (in `site-packages`)" in installed
     checkout = reply(trace.format(root="/home/u/mmdetection"), title="I added harbour.py to mmdet/datasets")
     assert "site-packages" not in checkout
+
+
+def test_nms_without_gpu_in_mmdetections_own_ops_is_rebuilt_there_not_by_reinstalling_mmcv():
+    own = reply("RuntimeError: nms is not compiled with GPU support (nms at mmdet/ops/nms/src/nms_ext.cpp:23)\n",
+                title="nms fails")
+    assert own.count("MMDetection was compiled without its CUDA ops") == 1 and "python setup.py develop" in own
+    assert "prebuilt MMCV" not in own and "MMCV's `build/`" not in own
+    mmcv = reply(NMS, title="nms fails")
+    assert "MMCV was compiled without its CUDA ops" in mmcv and "prebuilt MMCV" in mmcv and "setup.py develop" not in mmcv
