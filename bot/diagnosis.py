@@ -436,7 +436,9 @@ READS: dict[str, tuple[frozenset[str], ...]] = {
     "cuda-unavailable": (frozenset({"cuda_available"}),),
     "mmcv-built-without-cuda": (frozenset({"mmcv", "mmcv_cuda_compiler"}),),
     "gcc-version": (frozenset({"mmcv_compiler"}), frozenset({"gcc"})),
-    WINDOWS_CASE_CONFIRMED: (frozenset({"platform", "pytorch"}), frozenset({"platform", "nvcc"})),
+    # The Windows entries' errors come from MSVC builds only: with the PyTorch (or nvcc) named, the
+    # platform collect_env would add is the one the error already shows.
+    WINDOWS_CASE_CONFIRMED: (frozenset({"pytorch"}), frozenset({"nvcc"})),
 }
 # The fields the output of each command the bot asks for holds (collect_env: its keys and PyTorch's
 # build details; pip list: the packages' rows).

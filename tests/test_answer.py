@@ -544,3 +544,10 @@ def test_nms_without_gpu_in_mmdetections_own_ops_is_rebuilt_there_not_by_reinsta
     assert "prebuilt MMCV" not in own and "MMCV's `build/`" not in own
     mmcv = reply(NMS, title="nms fails")
     assert "MMCV was compiled without its CUDA ops" in mmcv and "prebuilt MMCV" in mmcv and "setup.py develop" not in mmcv
+
+
+def test_a_windows_build_error_with_the_pytorch_named_is_not_asked_for_platform_and_pytorch():
+    error = ("C:/Users/me/anaconda3/envs/mm/lib/site-packages/torch/include\\torch/csrc/jit/api/module.h(483): "
+             "error: a member with an in-class initializer must be const\n")
+    assert ASK not in reply("Windows 10, torch 1.6.0, building mmcv-full:\n" + error, repo="open-mmlab/mmcv")
+    assert "your platform and PyTorch version" in reply(error, repo="open-mmlab/mmcv")
