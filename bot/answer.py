@@ -443,8 +443,8 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     if ask_for_environment:
         # The error that printed the accepted range and the installed version answered the range's question.
         settled = facts.wanted is not None and facts.wanted.installed is not None
-        asking = [m.rule for m in matches if m.rule.diagnoses and not (settled and _speaks_of_range(m.rule))
-                  and needs_environment(env, m.rule)]
+        asking = [m.rule for m in matches
+                  if not (settled and _speaks_of_range(m.rule)) and needs_environment(env, m.rule)]
         if phrases := environment_checks(asking, language):
             ask = Message("ask", {"command": _environment_command(asking, facts), "checks": "; ".join(phrases)})
     rows = _env_rows(env, diagnoses, facts, used)
