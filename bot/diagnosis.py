@@ -456,21 +456,17 @@ _ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_
                    "mmcv_distributions")
 
 
-def _known(env: Environment, field_name: str) -> bool:
-    return getattr(env, field_name) not in (None, ())
-
-
 def needs_environment(env: Environment, rule: Rule) -> bool:
     """Whether the output the rule asks for (collect_env or pip list) would let one of its diagnoses
     tell what ``env`` cannot: versions written in prose answer some checks, not every one. Never
     when either output is already in the issue: asking the reporter who pasted one for another
     would help no one."""
-    if any(_known(env, name) for name in _ONLY_IN_OUTPUT):
+    if any(env.knows(name) for name in _ONLY_IN_OUTPUT):
         return False
     printed = _PRINTS[rule.environment_from]
     for name in rule.diagnoses:
         alternatives = READS[name]
-        if any(all(_known(env, field_name) for field_name in fields) for fields in alternatives):
+        if any(all(env.knows(field_name) for field_name in fields) for fields in alternatives):
             continue  # it can tell already
         if any(fields <= printed for fields in alternatives):
             return True

@@ -62,6 +62,10 @@ class Environment:
         """True when no field is known (contradictions alone tell nothing about the machine)."""
         return not self.evidence
 
+    def knows(self, name: str) -> bool:
+        """Whether field ``name`` is known."""
+        return getattr(self, name) not in (None, ())
+
     def as_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows in collect_env order, known fields only, for the reply's details."""
         rows = []
@@ -69,7 +73,7 @@ class Environment:
             value = getattr(self, name)
             if name == "gpus":
                 rows += [(f"GPU {','.join(map(str, gpu.ids))}", gpu.name) for gpu in value]
-            elif value not in (None, ()):
+            elif self.knows(name):
                 rows.append((label, _display(name, value, self)))
         return rows
 

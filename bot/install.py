@@ -173,16 +173,12 @@ def _rows_by_torch(package: str, platform: str) -> dict[tuple[int, int], tuple[W
 
 def _other_torch(target: Target, machine: Machine) -> str | None:
     """With their CUDA unknown: None when some build for their PyTorch fits (mim finds it); else the
-    PyTorch series nearest theirs that has one ("2.0"), or "" when none has."""
+    nearest PyTorch series that has one ("2.0"), or "" when none has."""
     by_torch = _rows_by_torch(target.package, machine.platform or "linux")
     if any(_fits(row, target) for row in by_torch.get(machine.series, ())):
         return None
-    series = {torch for torch, rows in by_torch.items() if any(_fits(row, target) for row in rows)}
-    if not series:
-        return ""
-    mine = machine.series[0] * 100 + machine.series[1]
-    nearest = min(series, key=lambda torch: (abs(torch[0] * 100 + torch[1] - mine), torch < machine.series))
-    return "{}.{}".format(*nearest)
+    nearest = _nearest([row for rows in by_torch.values() for row in rows], target, machine)
+    return "{}.{}".format(*nearest[0].torch) if nearest is not None else ""
 
 
 def _nearest(rows: list[WheelRow], target: Target, machine: Machine) -> tuple[WheelRow, Version] | None:
