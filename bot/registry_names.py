@@ -104,7 +104,12 @@ class RegistryMiss:
     def registration(self) -> tuple[str, str | None] | None:
         """(the registry's constant for the decorator, the package folder whose ``__init__.py`` imports
         such classes; None for the models' part folders), or None for a registry not in the table."""
-        return _REGISTRATION.get(self.registry.rstrip("s")) if self.registry else None
+        name = self.registry
+        # "dataset" or "datasets", "loss" or "losses": the singular, then without one plural ending
+        for key in (name, name[:-1] if name.endswith("s") else "", name[:-2] if name.endswith("es") else ""):
+            if key in _REGISTRATION:
+                return _REGISTRATION[key]
+        return None
 
 
 # What a registry's printed name says of where its classes are registered and imported, as the

@@ -551,3 +551,9 @@ def test_a_windows_build_error_with_the_pytorch_named_is_not_asked_for_platform_
              "error: a member with an in-class initializer must be const\n")
     assert ASK not in reply("Windows 10, torch 1.6.0, building mmcv-full:\n" + error, repo="open-mmlab/mmcv")
     assert "your platform and PyTorch version" in reply(error, repo="open-mmlab/mmcv")
+
+
+@pytest.mark.parametrize("registry", ["loss", "losses"])
+def test_a_registry_named_in_the_singular_or_the_plural_is_the_same_registry(registry):
+    comment = reply(f"KeyError: 'SoftFocalLoss is not in the {registry} registry'\n", title="KeyError")
+    assert "with `@LOSSES.register_module()`" in comment and "add it to `mmdet/models/losses/__init__.py`" in comment
