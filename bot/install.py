@@ -140,9 +140,9 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
         return Message("install-mim", {"command": mim})
     if not machine.is_release_build:
         return Message("install-source-torch", {"torch": str(machine.torch), "build": _build(target)})
-    platform = machine.platform or "linux"
-    rows = [row for row in wheel_table() if row.package == target.package and row.platform == platform]
-    here = [row for row in rows if row.torch == machine.series and row.cuda == machine.cuda]
+    rows = _platform_rows(target.package, machine.platform or "linux")
+    here = [row for row in _rows_by_torch(target.package, machine.platform or "linux").get(machine.series, ())
+            if row.cuda == machine.cuda]
     for row in here:
         fits = _fits(row, target)
         if fits:
@@ -163,25 +163,31 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
 
 
 @cache
+def _platform_rows(package: str, platform: str) -> tuple[WheelRow, ...]:
+    """The wheel table's rows of one package and platform, in the table's order."""
+    return tuple(row for row in wheel_table() if row.package == package and row.platform == platform)
+
+
+@cache
 def _rows_by_torch(package: str, platform: str) -> dict[tuple[int, int], tuple[WheelRow, ...]]:
+    """The same rows by PyTorch series."""
     rows: dict[tuple[int, int], list[WheelRow]] = {}
-    for row in wheel_table():
-        if row.package == package and row.platform == platform:
-            rows.setdefault(row.torch, []).append(row)
+    for row in _platform_rows(package, platform):
+        rows.setdefault(row.torch, []).append(row)
     return {torch: tuple(found) for torch, found in rows.items()}
 
 
 def _other_torch(target: Target, machine: Machine) -> str | None:
     """With their CUDA unknown: None when some build for their PyTorch fits (mim finds it); else the
     nearest PyTorch series that has one ("2.0"), or "" when none has."""
-    by_torch = _rows_by_torch(target.package, machine.platform or "linux")
-    if any(_fits(row, target) for row in by_torch.get(machine.series, ())):
+    platform = machine.platform or "linux"
+    if any(_fits(row, target) for row in _rows_by_torch(target.package, platform).get(machine.series, ())):
         return None
-    nearest = _nearest([row for rows in by_torch.values() for row in rows], target, machine)
+    nearest = _nearest(_platform_rows(target.package, platform), target, machine)
     return "{}.{}".format(*nearest[0].torch) if nearest is not None else ""
 
 
-def _nearest(rows: list[WheelRow], target: Target, machine: Machine) -> tuple[WheelRow, Version] | None:
+def _nearest(rows: tuple[WheelRow, ...], target: Target, machine: Machine) -> tuple[WheelRow, Version] | None:
     """The combination nearest the reporter's that has a fitting wheel: the same PyTorch with the
     closest CUDA (an older one first: the driver runs it), else the same CUDA with the closest
     PyTorch (newer first), else the newest PyTorch of the same kind (GPU or CPU)."""
