@@ -209,6 +209,17 @@ def test_a_literal_is_known_absent_from_the_words_of_a_long_text():
     assert not text.may_hold("段错误")  # CJK in an ASCII-only text
 
 
+@pytest.mark.parametrize("length", [100, 20_000])
+def test_the_words_of_a_text_are_every_word_of_it_once_repeated_lines_or_not(length):
+    import re
+
+    warning = "C:\\torch\\include\\c10/util/Optional.h(554): warning C4624: 析构函数 was implicitly DELETED\n"
+    body = warning * (length // len(warning)) + "ModuleNotFoundError: No module named 'mmcv._ext'\n"
+    text = read_issue(Issue("Build FAILS", body))
+    assert text.words == frozenset(re.findall(r"[a-z0-9_]+", text.text.lower()))
+    assert {"_ext", "modulenotfounderror", "deleted", "build", "c4624"} <= text.words
+
+
 def test_error_lines_are_found_in_a_long_text_by_their_case_sensitive_endings():
     from bot.issue import WORD_CHECK_MIN_CHARS
 
