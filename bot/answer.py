@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, utils
 
 from bot import install
-from bot.diagnosis import Diagnosis, Message, MessageValue, environment_checks, needs_environment
+from bot.diagnosis import Diagnosis, Message, MessageValue, open_checks
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
@@ -25,7 +25,7 @@ from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
     PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
 )
-from bot.rules import PIP_LIST, Rule, Step
+from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
 
 MAX_ANSWERS = 3
 MAX_QUOTE_CHARS = 300
@@ -72,6 +72,19 @@ TEXT: dict[str, dict[str, str]] = {
         "build-either": "`pip install mmcv` (2.x) or `pip install mmcv-full` (1.x)",
         "ask": "**Please add your environment:** paste the output of `{command}` in a comment below; "
                "I will then check {checks}.",
+        # what the bot will check once it has the output, one phrase per open check (bot.diagnosis)
+        "check-install": "which MMCV build fits your PyTorch and its CUDA",
+        "check-mmcv-installed-twice": "whether two MMCV packages are installed side by side",
+        "check-mmcv-without-ops": "whether your MMCV has compiled ops",
+        "check-mmcv-mmdet-incompatible": "whether your MMCV version is in the range MMDetection accepts",
+        "check-cuda-version-mismatch": "whether MMCV was built for your PyTorch's CUDA",
+        "check-gpu-not-in-pytorch-build": "your GPU's compute capability against the architectures PyTorch was built for",
+        "check-cuda-unavailable": "whether PyTorch sees your GPU",
+        "check-mmcv-built-without-cuda": "whether MMCV was compiled with CUDA",
+        "check-gcc-version": "your GCC version",
+        "check-windows-pytorch": "your platform and PyTorch version",
+        "check-windows-nvcc": "your platform and CUDA version",
+        "checks-list": "{first} and {last}",
         "nvcc-mismatch": (
             "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
             "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
@@ -117,6 +130,18 @@ TEXT: dict[str, dict[str, str]] = {
         "build": "`{command}`",
         "build-either": "`pip install mmcv`（2.x）或 `pip install mmcv-full`（1.x）",
         "ask": "**请补充环境信息：** 在下方评论中贴上 `{command}` 的输出；我会再检查{checks}。",
+        "check-install": "哪个 MMCV 版本与您的 PyTorch 及其 CUDA 对应",
+        "check-mmcv-installed-twice": "是否同时安装了两个 MMCV 包",
+        "check-mmcv-without-ops": "您的 MMCV 是否带有编译好的算子",
+        "check-mmcv-mmdet-incompatible": "MMCV 版本是否在 MMDetection 要求的范围内",
+        "check-cuda-version-mismatch": "MMCV 是否针对您的 PyTorch 的 CUDA 版本编译",
+        "check-gpu-not-in-pytorch-build": "GPU 的计算能力是否在 PyTorch 编译的架构之内",
+        "check-cuda-unavailable": "PyTorch 能否识别到 GPU",
+        "check-mmcv-built-without-cuda": "MMCV 编译时是否启用了 CUDA",
+        "check-gcc-version": "GCC 版本",
+        "check-windows-pytorch": "操作系统和 PyTorch 版本",
+        "check-windows-nvcc": "操作系统和 CUDA 版本",
+        "checks-list": "{first}，以及{last}",
         "nvcc-mismatch": (
             "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
             "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
@@ -439,14 +464,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         findings.insert(0, range_finding)
     if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
         findings.append(note)
-    ask = None
-    if ask_for_environment:
-        # The error that printed the accepted range and the installed version answered the range's question.
-        settled = facts.wanted is not None and facts.wanted.installed is not None
-        asking = [m.rule for m in matches
-                  if not (settled and _speaks_of_range(m.rule)) and needs_environment(env, m.rule)]
-        if phrases := environment_checks(asking, language):
-            ask = Message("ask", {"command": _environment_command(asking, facts), "checks": "; ".join(phrases)})
+    ask = _ask(matches, env, facts, used) if ask_for_environment else None
     rows = _env_rows(env, diagnoses, facts, used)
     return Answer(language, tuple(findings), tuple(sections), ask, tuple(rows),
                   tuple(hint for hint in hints if hint.message))
@@ -457,6 +475,33 @@ def _faq(rule: Rule, facts: Facts) -> str:
     if facts.project is not None and rule.faq.startswith("https://mmdetection.readthedocs.io/"):
         return facts.project.faq_url
     return rule.faq
+
+
+def _ask(matches: list[Match], env: Environment, facts: Facts, used: set[str]) -> Message | None:
+    """The request for the environment, naming the checks its output would settle; None when no
+    rule has one open."""
+    # The error that printed the accepted range and the installed version answered the range's question.
+    settled = facts.wanted is not None and facts.wanted.installed is not None
+    asking = [(m.rule, checks) for m in matches
+              if (checks := open_checks(env, m.rule)) and not (settled and _speaks_of_range(m.rule))]
+    if not asking:
+        return None
+    keys = []
+    open_anywhere = {check for _, checks in asking for check in checks}
+    # The build that fits their PyTorch is what the CUDA-mismatch check looks up: one phrase says both.
+    if ("install_mmcv" in used and (facts.machine.torch is None or facts.machine.cuda is None)
+            and "cuda-version-mismatch" not in open_anywhere):
+        keys.append("check-install")
+    for rule, checks in asking:
+        for check in checks:
+            if check == WINDOWS_CASE_CONFIRMED and rule.windows_case is not None:
+                keys.append("check-windows-pytorch" if rule.windows_case.pytorch else "check-windows-nvcc")
+            else:
+                keys.append("check-" + check)
+    phrases = [Message(key) for key in dict.fromkeys(keys)]
+    checks: MessageValue = phrases[0] if len(phrases) == 1 else Message(
+        "checks-list", {"first": tuple(phrases[:-1]), "last": phrases[-1]})
+    return Message("ask", {"command": _environment_command([rule for rule, _ in asking], facts), "checks": checks})
 
 
 def _environment_command(rules: Iterable[Rule], facts: Facts) -> str:

@@ -456,21 +456,17 @@ _ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_
                    "mmcv_distributions")
 
 
-def needs_environment(env: Environment, rule: Rule) -> bool:
-    """Whether the output the rule asks for (collect_env or pip list) would let one of its diagnoses
-    tell what ``env`` cannot: versions written in prose answer some checks, not every one. Never
-    when either output is already in the issue: asking the reporter who pasted one for another
-    would help no one."""
+def open_checks(env: Environment, rule: Rule) -> tuple[str, ...]:
+    """The rule's diagnoses that the output it asks for (collect_env or pip list) would let tell
+    what ``env`` cannot, in the rule's order: versions written in prose answer some checks, not
+    every one. None when either output is already in the issue: asking the reporter who pasted one
+    for another would help no one."""
     if any(env.knows(name) for name in _ONLY_IN_OUTPUT):
-        return False
+        return ()
     printed = _PRINTS[rule.environment_from]
-    for name in rule.diagnoses:
-        alternatives = READS[name]
-        if any(all(env.knows(field_name) for field_name in fields) for fields in alternatives):
-            continue  # it can tell already
-        if any(fields <= printed for fields in alternatives):
-            return True
-    return False
+    return tuple(name for name in rule.diagnoses
+                 if not any(all(env.knows(field_name) for field_name in fields) for fields in READS[name])
+                 and any(fields <= printed for fields in READS[name]))
 
 
 def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:
@@ -482,10 +478,3 @@ def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:
     found = [check(env) for name, check in _CHECKS.items() if name in declared]
     found += [windows_case_confirmed(env, rule.windows_case) for rule in rules if rule.windows_case]
     return tuple(diagnosis for diagnosis in found if diagnosis is not None)
-
-
-def environment_checks(rules: Iterable[Rule], language: str) -> list[str]:
-    """What to say the bot will check when asking for collect_env output: by rule id, once each."""
-    phrases = [rule.asks_environment[language] for rule in sorted(rules, key=lambda rule: rule.id)
-               if rule.asks_environment]
-    return list(dict.fromkeys(phrases))

@@ -49,7 +49,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 RESERVED_IDS = frozenset({"help", "off", "unmute"})
 _TOP_KEYS = {
     "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
-    "conditions", "diagnoses", "asks_environment", "environment_from", "windows_case", "answer", "steps", "examples",
+    "conditions", "diagnoses", "environment_from", "windows_case", "answer", "steps", "examples",
 }
 # What the bot asks the reporter to paste when an answer needs their environment: their project's
 # collect_env, or pip's list where the error breaks collect_env itself (it imports mmcv.ops).
@@ -99,6 +99,11 @@ _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "example
 # Keys older rule files may still use: refused with the new name, not as merely unknown.
 # ("signature" now means only an error line found in an issue, bot/issue.py.)
 _RENAMED_KEYS = {"signatures": "patterns"}
+# Keys older rule files may still hold that the bot no longer reads, and why.
+_DROPPED_KEYS = {
+    "asks_environment": "what the bot will check is now said per diagnosis (bot/answer.py, the 'check-…' "
+                        "texts), naming only the checks the issue leaves open: delete the key",
+}
 
 
 class RuleError(ValueError):
@@ -196,7 +201,6 @@ class Rule:
     context: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)
     diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
-    asks_environment: dict[str, str] | None = None  # per language: what the bot checks once given collect_env
     environment_from: str = COLLECT_ENV  # what to ask for: COLLECT_ENV or PIP_LIST
     windows_case: WindowsCase | None = None
     steps: tuple[Step, ...] = ()
@@ -376,6 +380,9 @@ def parse_rule(doc: _Doc) -> Rule:
     for old, new in _RENAMED_KEYS.items():
         if old in keys:
             raise keys[old].error(f"the key {old!r} was renamed to {new!r}: rename it in this file")
+    for old, why in _DROPPED_KEYS.items():
+        if old in keys:
+            raise keys[old].error(f"the key {old!r} is no longer read: {why}")
     unknown = sorted(set(keys) - _TOP_KEYS)
     if unknown:
         raise keys[unknown[0]].error(f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
@@ -406,7 +413,6 @@ def parse_rule(doc: _Doc) -> Rule:
         context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
         conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
         diagnoses=diagnoses,
-        asks_environment=_bilingual(keys["asks_environment"]) if "asks_environment" in keys else None,
         environment_from=_environment_from(keys["environment_from"]) if "environment_from" in keys else COLLECT_ENV,
         windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
         steps=tuple(_step(item) for item in keys["steps"].sequence()) if "steps" in keys else (),
@@ -419,7 +425,7 @@ def parse_rule(doc: _Doc) -> Rule:
 def _diagnoses(keys: dict[str, _Doc]) -> tuple[str, ...]:
     """The ``diagnoses`` a rule declares, and the keys that must come with them."""
     if "diagnoses" not in keys:
-        for needs_diagnoses in ("asks_environment", "environment_from", "windows_case"):
+        for needs_diagnoses in ("environment_from", "windows_case"):
             if needs_diagnoses in keys:
                 raise keys[needs_diagnoses].error("only for a rule that declares 'diagnoses'")
         return ()
@@ -433,10 +439,6 @@ def _diagnoses(keys: dict[str, _Doc]) -> tuple[str, ...]:
         declared.append(name)
     if not declared:
         raise keys["diagnoses"].error("needs at least one diagnosis id (or leave the key out)")
-    # Without collect_env the bot asks for it and says what it will check: a rule that can be
-    # diagnosed must say that.
-    if "asks_environment" not in keys:
-        raise keys["diagnoses"].error("a rule with diagnoses needs 'asks_environment': what the bot will check")
     if (WINDOWS_CASE_CONFIRMED in declared) != ("windows_case" in keys):
         raise keys["diagnoses"].error(f"{WINDOWS_CASE_CONFIRMED!r} and 'windows_case' go together")
     return tuple(declared)

@@ -146,7 +146,7 @@ def test_an_error_that_printed_the_range_and_the_installed_version_asks_no_envir
         assert "but you have MMCV 2.2.0" in comment and "collect_env" not in comment
     # Without them, the bot still asks what it needs to check.
     clash = reply("KeyError: 'ConvWS is already registered in conv layer'\n")
-    assert "`pip list`" in clash and "whether your MMCV version is in the range it accepts" in clash
+    assert "`pip list`" in clash and "whether your MMCV version is in the range MMDetection accepts" in clash
 
 
 def test_code_that_imports_what_mmcv_2_moved_to_mmengine_hears_it_was_written_for_mmcv_1():
@@ -472,6 +472,22 @@ def test_asks_environment_is_true_exactly_when_the_reply_asks_for_it():
     assert not pasted.asks_environment and "Please add your environment" not in pasted.comment
     assert not no_diagnoses.asks_environment and "Please add your environment" not in no_diagnoses.comment
     assert asked.to_json()["asks_environment"] is True
+
+
+def test_the_ask_names_only_the_checks_the_issue_leaves_open():
+    symbol = ("ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: "
+              "undefined symbol: _ZN2at6detail10empty_cudaEN3c108ArrayRefIlEENS1_10ScalarTypeE\n")
+    unknown = reply(symbol)
+    assert re.search(r"I will then check which MMCV build fits your PyTorch and its CUDA and whether two MMCV "
+                     r"packages are installed side by side\.", unknown)
+    # PyTorch with its CUDA and MMCV named: the reply gives the exact wheel, and does not promise to find it
+    known = reply(symbol + "My env is torch==1.13.1+cu117, mmcv==1.7.1\n")
+    assert "https://download.openmmlab.com/mmcv/dist/cu117/torch1.13/index.html" in known
+    assert re.search(r"I will then check whether two MMCV packages are installed side by side\.", known)
+    assert "which MMCV build fits" not in known
+    chinese = reply("安装后导入 mmcv.ops 就报错：\n" + symbol + "我的环境是 torch==1.13.1+cu117，mmcv==1.7.1\n",
+                    title="导入报错")
+    assert "我会再检查是否同时安装了两个 MMCV 包。" in chinese and "哪个 MMCV 版本" not in chinese
 
 
 def test_the_printed_error_is_quoted_over_the_title_that_retells_it():

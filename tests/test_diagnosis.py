@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot import diagnosis
-from bot.diagnosis import diagnose, environment_checks, runs_on
+from bot.diagnosis import READS, diagnose, open_checks, runs_on
 from bot.environment import Environment, parse_environment
 from bot.issue import Issue
 from bot.reference_tables import DataFileError, compute_capability, load_compat_table, load_gpu_table
@@ -338,11 +338,22 @@ def test_every_diagnosis_has_both_languages_and_filled_templates():
         assert en(item) and zh(item) and "{" not in en(item) + zh(item) and item.facts
 
 
-def test_environment_checks_are_ordered_and_deduplicated():
-    checks = environment_checks(shipped(["win-torch170-profile-kind", "segfault", "win-torch150-all-slots"]), "en")
-    assert checks == ["your GCC version and whether PyTorch sees your GPU", "your platform and PyTorch version"]
-    assert environment_checks(shipped(["registry-key-error"]), "zh") == []
-    assert all(check["zh"] for check in (rule.asks_environment for rule in shipped(ENV_DEPENDENT_RULES)))
+def test_every_diagnosis_says_in_both_languages_what_it_will_check():
+    from bot.answer import TEXT
+
+    for language in ("en", "zh"):
+        for name in READS:
+            keys = (["check-windows-pytorch", "check-windows-nvcc"] if name == "windows-case-confirmed"
+                    else ["check-" + name])
+            assert all(TEXT[language].get(key) for key in keys), (language, name)
+
+
+def test_open_checks_are_the_rules_diagnoses_the_issue_leaves_open_in_the_rules_order():
+    segfault = shipped(["segfault"])[0]
+    assert open_checks(Environment(), segfault) == ("cuda-unavailable", "gcc-version")
+    assert open_checks(report("GCC: 9.4"), segfault) == ("cuda-unavailable",)  # GCC named: that check can tell
+    assert open_checks(report("CUDA available: True"), segfault) == ()  # collect_env pasted: never asked again
+    assert open_checks(Environment(), shipped(["registry-key-error"])[0]) == ()  # nothing to check
 
 
 def test_shipped_tables_load():
@@ -394,7 +405,7 @@ def test_diagnoses_follow_the_rule_yaml_not_its_id(tmp_path):
         assert [m.rule.id for m in after.matches] == ["ops-built-without-gpu"]
         assert after.diagnoses == before.diagnoses and after.comment == before.comment
     assert [d.id for d in after.diagnoses] == ["cuda-unavailable", "mmcv-built-without-cuda"]
-    assert environment_checks([renamed.get("ops-built-without-gpu")], "en") == environment_checks(shipped(["nms-no-gpu"]), "en")
+    assert open_checks(Environment(), renamed.get("ops-built-without-gpu")) == open_checks(Environment(), shipped(["nms-no-gpu"])[0])
 
 
 def test_every_declared_diagnosis_is_one_diagnosis_py_defines():

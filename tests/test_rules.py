@@ -31,9 +31,6 @@ def test_error_names_file_line_rule_and_field(tmp_path):
     assert f"{path}:{line_of_regex}:" in message
 
 
-ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
-
-
 @pytest.mark.parametrize(
     "overrides, complaint",
     [
@@ -52,20 +49,19 @@ ASKS = {"en": "your GCC version", "zh": "GCC 版本"}
          "must be one of: mmcv, mmdet, torch, or a list of them"),
         ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
         ({"priority": "high"}, "whole number"),
-        ({"diagnoses": ["gcc-version"]}, "needs 'asks_environment'"),
-        ({"asks_environment": ASKS}, "only for a rule that declares 'diagnoses'"),
-        ({"diagnoses": [], "asks_environment": ASKS}, "at least one diagnosis"),
-        ({"diagnoses": ["gcc-version"], "asks_environment": ASKS, "environment_from": "conda"},
+        ({"diagnoses": ["gcc-version"], "asks_environment": {"en": "your GCC version", "zh": "GCC 版本"}},
+         "no longer read: what the bot will check is now said per diagnosis"),
+        ({"diagnoses": []}, "at least one diagnosis"),
+        ({"diagnoses": ["gcc-version"], "environment_from": "conda"},
          "must be collect_env or pip_list"),
         ({"environment_from": "pip_list"}, "only for a rule that declares 'diagnoses'"),
-        ({"diagnoses": ["gcc-version", "gcc-version"], "asks_environment": ASKS}, "listed twice"),
-        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS}, "go together"),
-        ({"diagnoses": ["gcc-version"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.6.0"}}, "go together"),
-        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"pytorch": "1.x"}},
+        ({"diagnoses": ["gcc-version", "gcc-version"]}, "listed twice"),
+        ({"diagnoses": ["windows-case-confirmed"]}, "go together"),
+        ({"diagnoses": ["gcc-version"], "windows_case": {"pytorch": "1.6.0"}}, "go together"),
+        ({"diagnoses": ["windows-case-confirmed"], "windows_case": {"pytorch": "1.x"}},
          "must be a version number"),
-        ({"diagnoses": ["windows-case-confirmed"], "asks_environment": ASKS, "windows_case": {"cuda": "9.2"}},
+        ({"diagnoses": ["windows-case-confirmed"], "windows_case": {"cuda": "9.2"}},
          "unknown key"),
-        ({"diagnoses": ["gcc-version"], "asks_environment": {"en": "your GCC version"}}, "missing the 'zh' text"),
         ({"patterns": [{"described": "kernel died"}]}, "needs its own 'context'"),
         ({"patterns": [{"described": "kernel died", "context": []}]}, "at least one context"),
         ({"patterns": [{"finding": "bad-kind", "is": ["x"]}]}, "unknown finding 'bad-kind'"),
@@ -129,7 +125,7 @@ def test_the_old_signatures_key_is_refused_with_its_new_name(tmp_path):
 
 
 def test_an_unknown_diagnosis_is_refused_with_file_line_and_the_known_ids(tmp_path):
-    path = write_rule(tmp_path, diagnoses=["gcc-version", "gcc-too-new"], asks_environment=ASKS)
+    path = write_rule(tmp_path, diagnoses=["gcc-version", "gcc-too-new"])
     with pytest.raises(RuleError) as error:
         load_rule_file(path)
     message = str(error.value)
@@ -139,10 +135,9 @@ def test_an_unknown_diagnosis_is_refused_with_file_line_and_the_known_ids(tmp_pa
 
 
 def test_declared_diagnoses_and_the_windows_case_load(tmp_path):
-    rule = make_rule(tmp_path, diagnoses=["windows-case-confirmed", "cuda-unavailable"], asks_environment=ASKS,
+    rule = make_rule(tmp_path, diagnoses=["windows-case-confirmed", "cuda-unavailable"],
                      windows_case={"nvcc": "9.2"})
     assert rule.diagnoses == ("windows-case-confirmed", "cuda-unavailable")
-    assert rule.asks_environment == ASKS
     assert rule.windows_case.nvcc == (9, 2) and rule.windows_case.pytorch is None
 
 
