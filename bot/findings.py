@@ -62,8 +62,11 @@ def _cuda_errors(text: IssueText, env: Environment) -> list[Finding]:
 
 _GLIBCXX = re.compile(r"\b((?:GLIBCXX|CXXABI)_[\d.]{1,12}\d)\W{0,2} not found")
 _SYMBOL_END = re.compile(r"[\s'\"`,;)(\]]")
-# The library that lacks the symbol: mmcv's or another OpenMMLab package's compiled ops ...
-_OPENMMLAB_PATH = re.compile(r"[/\\]mm[a-z0-9]{1,12}[/\\]|\bmmcv\b")
+# The library that lacks the symbol: mmcv's or another OpenMMLab package's compiled ops, which
+# stand in the package's folder (mmcv/_ext...so) or its ops folder (mmdet/ops/nms/nms_ext...so in
+# MMDetection before 2.3, mmdet3d/ops/...) ... but not every library under a checkout's folder:
+# mmdetection/projects/<name>/ops/_C...so is the reporter's own op ...
+_OPENMMLAB_PATH = re.compile(r"[/\\]mm[a-z0-9]{1,12}[/\\](?:_ext|ops[/\\])|\bmmcv\b")
 # ... or PyTorch's own libraries: then PyTorch's installation is broken, not MMCV's build.
 _PYTORCH_PATH = re.compile(r"[/\\]torch[/\\](?:lib[/\\]|_C\b)|^(?:libtorch|libc10|libcaffe2)\w{0,20}\.so")
 

@@ -37,6 +37,11 @@ MMCV_EXT = "ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpytho
         # a research repository's own extension and its own plain function
         ("ImportError: /home/me/repo/ops/voxel_cuda.cpython-38-x86_64-linux-gnu.so: undefined symbol: voxel_forward",
          ["other"]),
+        # ... also under an OpenMMLab checkout's folder: only a package's own (mmcv/_ext, mmdet/ops/) is its ops
+        ("ImportError: /home/me/mmdetection/projects/fast_op/ops/_C.cpython-38-x86_64-linux-gnu.so: "
+         "undefined symbol: fast_op_forward_cuda", ["other"]),
+        ("ImportError: /home/me/mmdetection/mmdet/ops/nms/nms_ext.cpython-37m-x86_64-linux-gnu.so: "
+         "undefined symbol: nms_cuda_launch", ["mmcv-ops"]),
         # ... but a PyTorch symbol there is still PyTorch's
         ("ImportError: /home/me/repo/ops/voxel_cuda.so: undefined symbol: _ZN3c106detail14torchCheckFailEPKcS2_jRKSs",
          ["pytorch"]),
