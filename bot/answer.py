@@ -418,7 +418,13 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
             start = starts[-1] if starts else hit.start()
             end = hit.end()
             rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
-            end = end + rest.start() if rest and rest.start() < 200 else len(quote)
+            if rest is None or rest.start() >= 200:
+                end = len(quote)
+            else:
+                # a quote mark the message opened ("from 'mmcv") is closed in the quote, not cut off
+                mark = rest.group()[0]
+                opened = mark in "`'\"" and quote.count(mark, start, end + rest.start()) % 2 == 1
+                end += rest.end() if opened else rest.start()
             quote = quote[start:end].strip()
             break
     return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
@@ -458,8 +464,10 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         notes = _notes(found.findings)
         sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
                                 _faq(rule, facts), notes))
-    findings = [diagnosis.message for diagnosis in diagnoses]
     range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
+    # The range finding says what the incompatibility diagnosis would, and more: one line, not two.
+    findings = [diagnosis.message for diagnosis in diagnoses
+                if range_finding is None or diagnosis.id != _RANGE_DIAGNOSIS]
     if range_finding is not None:
         findings.insert(0, range_finding)
     if any(_builds_from_source(m.rule) for m in matches) and (note := _nvcc_finding(env)) is not None:
@@ -521,8 +529,11 @@ def _notes(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(notes.values())
 
 
+_RANGE_DIAGNOSIS = "mmcv-mmdet-incompatible"
+
+
 def _speaks_of_range(rule: Rule) -> bool:
-    return "mmcv-mmdet-incompatible" in rule.diagnoses
+    return _RANGE_DIAGNOSIS in rule.diagnoses
 
 
 def _builds_from_source(rule: Rule) -> bool:

@@ -380,6 +380,22 @@ def test_an_error_inside_a_long_line_of_prose_is_quoted_as_written():
     assert "```\nRuntimeError: CUDA error: invalid device function\n```" in comment
 
 
+def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
+    body = ("ImportError: cannot import name 'Config' from 'mmcv' "
+            "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
+            "mmcv 2.0.1, mmdet 2.28.2\n")
+    assert "```\nImportError: cannot import name 'Config' from 'mmcv'\n```" in reply(body)
+
+
+def test_a_range_from_the_table_and_the_incompatibility_found_in_the_list_are_said_once():
+    body = ("  File \"tools/train.py\", line 10, in <module>\n    from mmcv import Config, DictAction\n"
+            "ImportError: cannot import name 'Config' from 'mmcv' (/x/site-packages/mmcv/__init__.py)\n"
+            "```\n$ pip list | grep mm\nmmcv                   2.0.1\nmmdet                  2.28.2\n```\n")
+    comment = reply(body)
+    assert comment.count("MMDetection 2.28.2 accepts `mmcv-full>=1.3.17,<=1.8.0`") == 1
+    assert "To keep MMCV 2.0.1, use MMDetection 3.0.0 or later" in comment
+
+
 # --- 8. language ------------------------------------------------------------------------------------------------
 
 def test_a_chinese_title_over_an_english_traceback_gets_a_chinese_reply():
