@@ -172,10 +172,12 @@ _NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES
 _VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?)"
 # One "name version" item making up a whole line or a whole comma-separated part: pip list rows
 # (with an optional location), conda list rows (build string, channel), "mmdet version 2.25.0",
-# "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words.
+# "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words; a
+# remark in brackets may close the item.
 _ITEM = re.compile(
     rf"""^(?P<name>{_NAMES})(?P<sep>\s+version\b\s*:?\s*|\s*(?:==?|:)\s*|\s*的?\s*版本号?\s*(?:是|为|:)?\s*|\s+){_VER}
-        (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?$""",
+        (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?
+        (?:\s*[(（][^()（）]{{1,60}}[)）])?$""",  # a remark after the item: "mmcv-lite 2.1.0（pip 安装）"
     re.VERBOSE | re.IGNORECASE,
 )
 # A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
