@@ -92,6 +92,7 @@ TEXT: dict[str, dict[str, str]] = {
         "registry-class": "the class your config names",
         "registry-type": "the `type=` value",
         "registry-models-init": "`{package}/models/<part>/__init__.py`",
+        "registry-init-unknown": "the `__init__.py` of the `{package}` folder that holds it",
         "registry-decorator-unknown": "{code} or the like",
         "series-before": " ({name} before {version})",
         "series-from": " ({name} {version} and later)",
@@ -149,6 +150,7 @@ TEXT: dict[str, dict[str, str]] = {
         "registry-class": "配置中指定的类",
         "registry-type": "`type=` 的值",
         "registry-models-init": "`{package}/models/<子目录>/__init__.py`",
+        "registry-init-unknown": "`{package}` 中存放它的目录的 `__init__.py`",
         "registry-decorator-unknown": "{code} 等",
         "series-before": "（{name} {version} 之前）",
         "series-from": "（{name} {version} 及以后）",
@@ -268,8 +270,10 @@ def _registration(miss: RegistryMiss | None, package: str) -> dict[str, MessageV
     classes, by the registry the error names (models' where it names none or one not known)."""
     known = miss.registration() if miss else None
     decorator, folder = known or ("MODELS", None)
-    init = (Message("code", {"code": f"{package}/{folder}/__init__.py"}) if folder
-            else Message("registry-models-init", {"package": package}))
+    if folder:
+        init = Message("code", {"code": f"{package}/{folder}/__init__.py"})
+    else:
+        init = Message("registry-init-unknown" if folder == "" else "registry-models-init", {"package": package})
     code = Message("code", {"code": f"@{decorator}.register_module()"})
     return {"registry_decorator": code if known else Message("registry-decorator-unknown", {"code": code}),
             "registry_init": init}
@@ -396,6 +400,8 @@ def _quote_line(found: Match, text: IssueText, signatures: tuple[ErrorSignature,
 
 # An exception's name where the error begins: "RuntimeError: ", "AssertionError："
 _ERROR_START = re.compile(r"[A-Za-z_][\w.]{0,80}(?:Error|Exception|Warning)\s?[:：]\s?")
+_DIAGNOSTIC_START = re.compile(r"\b(?:fatal )?error(?: C\d{4})?:", re.IGNORECASE)
+_WORD_START = re.compile(r"[\w:]*.$")
 _LONG_LINE = 120
 
 
@@ -414,8 +420,15 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
             hit = regex.compiled.search(quote)
             if hit is None:
                 continue
-            starts = [found.start() for found in _ERROR_START.finditer(quote, max(0, hit.start() - 120), hit.start() + 1)]
-            start = starts[-1] if starts else hit.start()
+            window = (max(0, hit.start() - 120), hit.start() + 1)
+            # from the exception's name, else from a compiler's "error:" (an nvcc or MSVC line that
+            # names its file first), else from the start of the word the match begins inside
+            starts = [found.start() for found in _ERROR_START.finditer(quote, *window)]
+            diagnostic = _DIAGNOSTIC_START.search(quote, *window)  # the first: "fatal error C1189: #error: ..."
+            if starts:
+                start = starts[-1]
+            else:
+                start = diagnostic.start() if diagnostic else _WORD_START.search(quote[: hit.start() + 1]).start()
             end = hit.end()
             rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
             if rest is None or rest.start() >= 200:

@@ -103,12 +103,16 @@ class RegistryMiss:
 
     def registration(self) -> tuple[str, str | None] | None:
         """(the registry's constant for the decorator, the package folder whose ``__init__.py`` imports
-        such classes; None for the models' part folders), or None for a registry not in the table."""
+        such classes; None for the models' part folders, "" where the folder is not known), or None
+        for a registry not in the table."""
         name = self.registry
         # "dataset" or "datasets", "loss" or "losses": the singular, then without one plural ending
         for key in (name, name[:-1] if name.endswith("s") else "", name[:-2] if name.endswith("es") else ""):
             if key in _REGISTRATION:
-                return _REGISTRATION[key]
+                decorator, folder = _REGISTRATION[key]
+                # hooks moved: engine/hooks is the MMEngine-era folder ("mmdet::hook"); MMCV 1.x-era
+                # packages keep theirs in folders that differ from package to package
+                return (decorator, "") if folder == "engine/hooks" and not self.scope else (decorator, folder)
         return None
 
 
@@ -126,6 +130,7 @@ _REGISTRATION: dict[str, tuple[str, str | None]] = {
     "detector": ("DETECTORS", "models/detectors"),
     "loss": ("LOSSES", "models/losses"),
     "head": ("HEADS", None),
+    "hook": ("HOOKS", "engine/hooks"),
 }
 
 

@@ -273,6 +273,16 @@ def test_mmcv_2_installed_under_a_1x_range_also_hears_how_to_keep_2x():
 
 # --- 4. the reporter's repository ----------------------------------------------------------------------
 
+def test_a_hook_missing_from_the_registry_is_told_the_hooks_decorator_and_folder():
+    scoped = reply("KeyError: 'FreezeHook is not in the mmdet::hook registry. Please check whether the value of "
+                   "`FreezeHook` is correct or it was registered as expected.'\n")
+    assert "`@HOOKS.register_module()`" in scoped and "`mmdet/engine/hooks/__init__.py`" in scoped
+    # MMCV 1.x era: the decorator is the same, the folder differs from package to package
+    unscoped = reply("KeyError: 'FreezeHook is not in the hook registry'\nmmcv-full 1.7.1, mmdet 2.28.2\n")
+    assert "`@HOOKS.register_module()`" in unscoped and "engine/hooks" not in unscoped
+    assert "models/<part>" not in unscoped and "the `__init__.py` of the `mmdet` folder that holds it" in unscoped
+
+
 def test_registry_answers_follow_the_project_and_the_scope_in_the_error():
     body = ("KeyError: 'MyNeck is not in the mmseg::model registry. Please check whether the value of "
             "`MyNeck` is correct or it was registered as expected.'\n")
@@ -385,6 +395,20 @@ def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
             "mmcv 2.0.1, mmdet 2.28.2\n")
     assert "```\nImportError: cannot import name 'Config' from 'mmcv'\n```" in reply(body)
+
+
+@pytest.mark.parametrize("line, quoted", [
+    ('D:/envs/mm/lib/site-packages/torch/include\\torch/csrc/jit/api/module.h(474): error: member '
+     '"torch::jit::detail::ModulePolicy::all_slots" may not be initialized',
+     'error: member "torch::jit::detail::ModulePolicy::all_slots" may not be initialized'),
+    ("C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v9.2\\include\\crt/host_config.h(133): fatal error "
+     "C1189: #error:  -- unsupported Microsoft Visual Studio version! Only the versions 2012, 2013, 2015 and 2017 "
+     "are supported!",
+     "fatal error C1189: #error:  -- unsupported Microsoft Visual Studio version! Only the versions 2012, 2013, "
+     "2015 and 2017 are supported!"),
+])
+def test_a_compiler_error_in_a_long_line_is_quoted_from_its_error_not_mid_word(line, quoted):
+    assert f"```\n{quoted}\n```" in reply("Building mmcv-full on Windows:\n" + line + "\n", title="build fails")
 
 
 def test_a_range_from_the_table_and_the_incompatibility_found_in_the_list_are_said_once():
