@@ -18,7 +18,7 @@ from bot.diagnosis import Diagnosis, Message, MessageValue, open_checks
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
-from bot.findings import Finding
+from bot.findings import UNNAMED, Finding
 from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
@@ -539,7 +539,10 @@ def _notes(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     for finding in findings:
         if finding.message:
             notes.setdefault((finding.message, finding.fields), finding)
-    return tuple(notes.values())
+    # the same symbol told with its library (from the body) makes the title's note without it redundant
+    named = {(note.message, dict(note.fields).get("symbol")) for note in notes.values()}
+    return tuple(note for note in notes.values() if not (
+        note.message.endswith(UNNAMED) and (note.message[: -len(UNNAMED)], dict(note.fields).get("symbol")) in named))
 
 
 _RANGE_DIAGNOSIS = "mmcv-mmdet-incompatible"

@@ -100,6 +100,10 @@ def _library_before(prefix: str) -> str:
     return last if ".so" in last or last.endswith(".pyd") else ""
 
 
+# The message of a symbol's note when no library is named: the same note, told without the library.
+UNNAMED = "-unnamed"
+
+
 def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
     if not mangled or mangled in (":", "..."):
         return Finding("missing-symbol", "unknown", line, "", (("library", library),))
@@ -109,7 +113,9 @@ def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
     if _PYTORCH_PATH.search(library):
         return Finding("missing-symbol", "pytorch-internal", line, "", fields)
     if symbol.owner != "other":
-        return Finding("missing-symbol", symbol.owner, line, f"symbol-{symbol.owner}", fields)
+        # a title that names the symbol alone ("undefined symbol: _ZN3c10...") says no library
+        message = f"symbol-{symbol.owner}" + ("" if base else UNNAMED)
+        return Finding("missing-symbol", symbol.owner, line, message, fields)
     if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
         return Finding("missing-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
     return Finding("missing-symbol", "other", line, "", fields)

@@ -93,6 +93,18 @@ TEXT = {
             "The missing symbol `{symbol}` is one of the compiled ops' own functions: `{library}` is "
             "incomplete or from another build."
         ),
+        "symbol-pytorch-unnamed": (
+            "The missing symbol `{symbol}` belongs to PyTorch (namespace `{scope}::`): the PyTorch you "
+            "run is not the one MMCV's compiled ops were built with."
+        ),
+        "symbol-cxx-runtime-unnamed": (
+            "The missing symbol `{symbol}` belongs to the C++ standard library (`{scope}::`): the "
+            "libstdc++ loaded at run time is older than the one MMCV's compiled ops were built with."
+        ),
+        "symbol-cuda-unnamed": (
+            "The missing symbol `{symbol}` belongs to the CUDA runtime: MMCV's compiled ops were built "
+            "for another CUDA than the one they run with."
+        ),
         "library-cuda": (
             "`{library}` belongs to the CUDA toolkit{version}: MMCV or PyTorch was built for that CUDA, "
             "and its runtime is not installed here (or not on the library path)."
@@ -178,6 +190,13 @@ TEXT = {
         "symbol-cxx-version": "`{version}` 是 C++ 运行时（libstdc++）的版本：加载的 libstdc++ 比编译 MMCV 时的旧。",
         "symbol-cuda": "缺少的符号 `{symbol}` 属于 CUDA 运行时：`{library}` 编译时的 CUDA 与运行时的不同。",
         "symbol-mmcv-ops": "缺少的符号 `{symbol}` 是编译算子自身的函数：`{library}` 不完整，或来自另一次编译。",
+        "symbol-pytorch-unnamed": (
+            "缺少的符号 `{symbol}` 属于 PyTorch（命名空间 `{scope}::`）：您运行的 PyTorch 不是编译 MMCV 算子时使用的那个。"
+        ),
+        "symbol-cxx-runtime-unnamed": (
+            "缺少的符号 `{symbol}` 属于 C++ 标准库（`{scope}::`）：运行时加载的 libstdc++ 比编译 MMCV 算子时的旧。"
+        ),
+        "symbol-cuda-unnamed": "缺少的符号 `{symbol}` 属于 CUDA 运行时：MMCV 算子编译时的 CUDA 与运行时的不同。",
         "library-cuda": (
             "`{library}` 属于 CUDA toolkit{version}：MMCV 或 PyTorch 是针对这个 CUDA 编译的，但本机没有安装它"
             "的运行时（或不在库路径中）。"

@@ -411,6 +411,17 @@ def test_a_compiler_error_in_a_long_line_is_quoted_from_its_error_not_mid_word(l
     assert f"```\n{quoted}\n```" in reply("Building mmcv-full on Windows:\n" + line + "\n", title="build fails")
 
 
+def test_a_symbol_in_the_title_and_in_the_body_is_explained_once_with_its_library():
+    symbol = "_ZNK3c1010TensorImpl36is_contiguous_nondefault_policy_implENS_12MemoryFormatE"
+    body = (f"ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: "
+            f"undefined symbol: {symbol}\n")
+    both = reply(body, title=f"undefined symbol: {symbol}")
+    assert both.count("The missing symbol") == 1 and "the one `` was" not in both
+    assert "not the one `_ext.cpython-38-x86_64-linux-gnu.so` was built with" in both
+    title_only = reply("import mmcv.ops fails after upgrading torch\n", title=f"undefined symbol: {symbol}")
+    assert "not the one MMCV's compiled ops were built with" in title_only and "the one `` was" not in title_only
+
+
 def test_a_range_from_the_table_and_the_incompatibility_found_in_the_list_are_said_once():
     body = ("  File \"tools/train.py\", line 10, in <module>\n    from mmcv import Config, DictAction\n"
             "ImportError: cannot import name 'Config' from 'mmcv' (/x/site-packages/mmcv/__init__.py)\n"
