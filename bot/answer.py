@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, utils
 
 from bot import install
-from bot.diagnosis import Diagnosis, Message, MessageValue, open_checks
+from bot.diagnosis import OF_MMCV_OPS, Diagnosis, Message, MessageValue, open_checks
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
@@ -504,7 +504,8 @@ def _ask(matches: list[Match], env: Environment, facts: Facts, used: set[str]) -
     # The error that printed the accepted range and the installed version answered the range's question.
     settled = facts.wanted is not None and facts.wanted.installed is not None
     asking = [(m.rule, checks) for m in matches
-              if (checks := open_checks(env, m.rule)) and not (settled and _speaks_of_range(m.rule))]
+              if (checks := tuple(c for c in open_checks(env, m.rule) if c not in _left_out(m.rule, facts)))
+              and not (settled and _speaks_of_range(m.rule))]
     if not asking:
         return None
     keys = []
@@ -523,6 +524,14 @@ def _ask(matches: list[Match], env: Environment, facts: Facts, used: set[str]) -
     checks: MessageValue = phrases[0] if len(phrases) == 1 else Message(
         "checks-list", {"first": tuple(phrases[:-1]), "last": phrases[-1]})
     return Message("ask", {"command": _environment_command([rule for rule, _ in asking], facts), "checks": checks})
+
+
+def _left_out(rule: Rule, facts: Facts) -> frozenset[str]:
+    """Checks not worth asking for: of MMCV's package and build, when the rule answers by whose ops
+    fail and they are MMDetection's own."""
+    if facts.ops == "mmdet" and any("ops" in step.when for step in rule.steps):
+        return OF_MMCV_OPS
+    return frozenset()
 
 
 def _environment_command(rules: Iterable[Rule], facts: Facts) -> str:

@@ -440,6 +440,9 @@ READS: dict[str, tuple[frozenset[str], ...]] = {
     # platform collect_env would add is the one the error already shows.
     WINDOWS_CASE_CONFIRMED: (frozenset({"pytorch"}), frozenset({"nvcc"})),
 }
+# The diagnoses that speak of MMCV's own package or build: nothing to check when the ops that fail
+# are MMDetection's own (mmdet/ops, before 2.3).
+OF_MMCV_OPS = frozenset({"mmcv-installed-twice", "mmcv-without-ops", "cuda-version-mismatch", "mmcv-built-without-cuda"})
 # The fields the output of each command the bot asks for holds (collect_env: its keys and PyTorch's
 # build details; pip list: the packages' rows).
 _PRINTS = {

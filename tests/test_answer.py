@@ -422,6 +422,15 @@ def test_a_symbol_in_the_title_and_in_the_body_is_explained_once_with_its_librar
     assert "not the one MMCV's compiled ops were built with" in title_only and "the one `` was" not in title_only
 
 
+def test_mmdetections_own_ops_missing_a_symbol_are_rebuilt_in_its_folder_not_replaced_by_mmcv():
+    body = ("ImportError: /home/u/mmdetection/mmdet/ops/dcn/deform_conv_cuda.cpython-37m-x86_64-linux-gnu.so: "
+            "undefined symbol: _ZN6caffe26detail37_typeMetaDataInstance_preallocated_32E\n")
+    comment = reply(body, title="undefined symbol after upgrading PyTorch")
+    assert "MMDetection's compiled ops do not fit" in comment and "python setup.py develop" in comment
+    assert "Reinstall MMCV" not in comment and "mim install" not in comment
+    assert "two MMCV packages" not in comment  # MMCV's packages are not what failed
+
+
 def test_a_range_from_the_table_and_the_incompatibility_found_in_the_list_are_said_once():
     body = ("  File \"tools/train.py\", line 10, in <module>\n    from mmcv import Config, DictAction\n"
             "ImportError: cannot import name 'Config' from 'mmcv' (/x/site-packages/mmcv/__init__.py)\n"
