@@ -24,7 +24,8 @@ __all__ = ["Finding", "KINDS", "allowed_values", "read_findings"]
 # Every kind and the values its reader gives, for validating rules.
 KINDS: dict[str, tuple[str, ...]] = {
     "cuda-error": (),  # values: the runtime API's enumerator names (rules/data/cuda_errors.csv)
-    "missing-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "other", "unknown"),
+    "missing-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "pytorch-internal", "extension", "other",
+                       "unknown"),
     "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
     "already-registered": ("mmcv-class", "other"),
     "registry-miss": ("unregistered", "newer-release", "misspelt"),
@@ -112,11 +113,17 @@ def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
     base = library.replace("\\", "/").rsplit("/", 1)[-1]
     if _PYTORCH_PATH.search(library):
         return Finding("missing-symbol", "pytorch-internal", line, "", fields)
+    openmmlab = bool(_OPENMMLAB_PATH.search(library)) or (base.startswith("_ext") and "/" not in library)
+    if symbol.owner != "other" and not openmmlab and ("/" in library or "\\" in library):
+        # PyTorch's (or the C++ runtime's, or CUDA's) symbol missing from another project's extension,
+        # its path given (site-packages/MultiScaleDeformableAttention-1.0.egg/...so): that extension
+        # was built against another PyTorch, and no MMCV wheel mends it
+        return Finding("missing-symbol", "extension", line, "", fields)
     if symbol.owner != "other":
         # a title that names the symbol alone ("undefined symbol: _ZN3c10...") says no library
         message = f"symbol-{symbol.owner}" + ("" if base else UNNAMED)
         return Finding("missing-symbol", symbol.owner, line, message, fields)
-    if _OPENMMLAB_PATH.search(library) or (base.startswith("_ext") and "/" not in library):
+    if openmmlab:
         return Finding("missing-symbol", "mmcv-ops", line, "symbol-mmcv-ops", fields)
     return Finding("missing-symbol", "other", line, "", fields)
 

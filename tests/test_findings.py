@@ -42,9 +42,15 @@ MMCV_EXT = "ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpytho
          "undefined symbol: fast_op_forward_cuda", ["other"]),
         ("ImportError: /home/me/mmdetection/mmdet/ops/nms/nms_ext.cpython-37m-x86_64-linux-gnu.so: "
          "undefined symbol: nms_cuda_launch", ["mmcv-ops"]),
-        # ... but a PyTorch symbol there is still PyTorch's
+        # ... and a PyTorch symbol missing there: that extension was built against another PyTorch,
+        # no MMCV wheel mends it
         ("ImportError: /home/me/repo/ops/voxel_cuda.so: undefined symbol: _ZN3c106detail14torchCheckFailEPKcS2_jRKSs",
-         ["pytorch"]),
+         ["extension"]),
+        ("ImportError: /x/site-packages/MultiScaleDeformableAttention-1.0-py3.8-linux-x86_64.egg/"
+         "MultiScaleDeformableAttention.cpython-38-x86_64-linux-gnu.so: undefined symbol: _ZNK2at6Tensor7is_cudaEv",
+         ["extension"]),
+        # a library named without its folder (a title) is not known to be another project's
+        ("voxel_cuda.so: undefined symbol: _ZN3c106detail14torchCheckFailEPKcS2_jRKSs", ["pytorch"]),
         # the title cut after "undefined symbol:"
         (f"{MMCV_EXT}: undefined symbol:", ["unknown"]),
         ("ImportError: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.29' not found", ["cxx-runtime"]),
