@@ -227,5 +227,13 @@ def test_a_windows_torch_error_among_nvcc_lines_is_found():
     assert answered(build_log(error)) == ["win-torch150-all-slots"]
 
 
+def test_pytorch_1_7_on_windows_fails_with_1_6s_error_too_and_gets_the_one_fix_that_covers_both():
+    errors = ("D:/envs/mm/lib/site-packages/torch/include\\torch/csrc/jit/api/module.h(483): "
+              "error: a member with an in-class initializer must be const\n"
+              "D:/envs/mm/lib/site-packages/torch/include\\torch/csrc/jit/ir/ir.h(1347): "
+              "error: member \"torch::jit::ProfileOptionalOp::Kind\" may not be initialized\n")
+    assert answered(build_log(errors)) == ["win-torch170-profile-kind"]
+
+
 def test_build_noise_alone_is_silence():
     assert answered(build_log(), "mmcv build fails") == []
