@@ -127,8 +127,13 @@ def printed_range(text: IssueText) -> tuple[PrintedRange, int] | None:
         found = _ASSERTION.search(text.lines[number])
         if found and (bounds := _bounds(found["bounds"])):
             asserted = _asserting_frame(text, number)
-            return PrintedRange(found["package"].lower(), bounds, parse_version(found["installed"]),
-                                asserted), number
+            installed = parse_version(found["installed"])
+            if installed is not None and all(bound.holds(installed) for bound in bounds):
+                # The check refused a version its message accepts: the message printed only part of
+                # the range (MMSegmentation 1.x checks mmcv < 2.2.0 and prints "mmcv>=2.0.0rc4"), so
+                # the refused version bounds it from above.
+                bounds += (Bound("<", installed, str(installed)),)
+            return PrintedRange(found["package"].lower(), bounds, installed, asserted), number
     for number in text.lines_holding(("which is incompat",)):
         found = _PIP_CONFLICT.search(text.lines[number])
         if found and (bounds := _bounds(found["bounds"].replace(",", " "))):

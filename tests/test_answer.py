@@ -264,6 +264,16 @@ def test_pips_resolver_message_is_a_printed_range_too():
     assert "MMDetection 3.3.0 accepts" in comment and 'mim install "mmcv<2.2.0,>=2.0.0rc4"' in comment
 
 
+def test_a_message_that_prints_part_of_the_range_is_bounded_by_the_version_it_refused():
+    # MMSegmentation 1.x checks mmcv < 2.2.0 but prints only the lower bound
+    body = ('  File "/home/u/mmsegmentation/mmseg/__init__.py", line 61, in <module>\n'
+            "AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4.\n"
+            "PyTorch: 2.4.0+cu121\n")
+    comment = reply(body, repo="open-mmlab/mmsegmentation")
+    assert "accepts `mmcv>=2.0.0rc4,<2.2.0`, but you have MMCV 2.2.0" in comment
+    assert "mmcv==2.2.0" not in comment and "mmcv==2.1.0" in comment
+
+
 def test_mmcv_2_installed_under_a_1x_range_also_hears_how_to_keep_2x():
     body = ('  File "/content/seg/mmseg/__init__.py", line 58, in <module>\n'
             "AssertionError: MMCV==2.0.0 is used but incompatible. Please install mmcv>=1.3.17, <=1.5.0.\n")
