@@ -11,6 +11,7 @@ from bot.environment import Environment, parse_environment
 from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, extract_signatures, read_issue, reporter_language
 from bot.matcher import Evidence, Match, explain, match_rules, where
+from bot.resolved import says_solved
 from bot.rules import RuleSet
 
 
@@ -87,16 +88,25 @@ def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
 def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _read(issue, options)
-    matches = _match(reading, rules)
+    matches = _unsolved(reading.text, _match(reading, rules))
     if options.min_score:
         matches = tuple(m for m in matches if m.score >= options.min_score)
     return _verdict(reading, matches, options)
+
+
+def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
+    """The matches but those whose error the reporter says is solved, above another question."""
+    return tuple(m for m in matches if not says_solved(text, m.evidence.line))
 
 
 def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     """For each rule that came close but did not answer, one line saying why; hints after."""
     reading = _read(issue, DEFAULT_OPTIONS)
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
+    matches = _match(reading, rules)
+    kept = {m.rule.id for m in _unsolved(reading.text, matches)}
+    lines += [f"{m.rule.id}: the reporter says the error {where(m.evidence.line)} is solved, and the title names "
+              f"none of its identifiers" for m in matches if m.rule.id not in kept]
     hints = [f for f in reading.findings if f.hint]
     return lines + [f"hint {where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
 

@@ -1,0 +1,66 @@
+"""An error the reporter says is already solved: quoted as history above another question (pure).
+
+"Earlier I had this error ... which I fixed by adding custom_imports" or a title "(install issue
+solved via FAQ)" over the reporter's real question: answering the old error again helps no one.
+An issue about the error itself names it in its title, and is answered whatever else it says (a
+report that ends "the error was solved when I changed the version" is still that error's issue).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.issue import IssueText
+
+# A statement that something is solved ("fixed" as a verb only: "a fixed seed" says nothing) ...
+_SOLVED = re.compile(
+    r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have)\s+(?:\w+\s+)?fixed\b"
+    r"|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug))\b|已解决|解决了", re.IGNORECASE)
+# ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
+_DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solved|resolved)\b|(?:没有|没|未|无法|不能)解决"
+                     r"|[?？]\s*$", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+# How far below the error the reporter's words about it may stand (the block it was pasted in,
+# then the sentence after it).
+WINDOW = 12
+_LITERALS = ("fixed", "solved", "resolved", "解决")
+
+
+# The words that name an error: identifiers and file names ("libcudart.so.10.2", "mmcv._ext",
+# "ImportError", "THREADS_PER_BLOCK"), not the plain words a title shares with any sentence.
+_NAMING = re.compile(r"[A-Za-z_][\w.]*\w")
+
+
+def _naming_words(line: str) -> set[str]:
+    return {word.lower() for word in _NAMING.findall(line)
+            if len(word) >= 4 and (not word.isalpha() or not (word.islower() or word.istitle() or word.isupper()))}
+
+
+def says_solved(text: IssueText, line: int) -> bool:
+    """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
+    about it: the title names none of the error's identifiers, and says it is solved or a line of
+    prose below the error does (outside code blocks, within WINDOW lines)."""
+    if line < 1 or not any(literal in text.lowered for literal in _LITERALS):
+        return False
+    if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
+        return False  # the issue is about this error: "... there's an importError: libcudart.so.10.2"
+    if _solved_statement(text.lines[0]):
+        return True
+    in_fence = False
+    for number in range(1, min(len(text.lines), line + WINDOW + 1)):
+        content = text.lines[number]
+        if _FENCE.match(content):
+            in_fence = not in_fence
+        elif number > line and not in_fence and _solved_statement(content):
+            return True
+    return False
+
+
+def _solved_statement(line: str) -> bool:
+    """A sentence of ``line`` says something is solved, without denying or asking it."""
+    return _SOLVED.search(line) is not None and any(
+        _SOLVED.search(sentence) and not _DENIED.search(sentence) for sentence in _SENTENCE_END.split(line))
+
+
+# After a sentence's closing mark (kept with it: a question is told by its "?").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")

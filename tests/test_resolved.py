@@ -1,0 +1,50 @@
+"""An error the reporter says is solved, above another question, is not answered again."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.issue import Issue, read_issue
+from bot.resolved import says_solved
+from bot.rules import load_rules
+from bot.triage import explain_triage, triage
+
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+ERROR = "```\nModuleNotFoundError: No module named 'mmcv._ext'\n```\n"
+
+
+def answered(title: str, body: str) -> list[str]:
+    return [m.rule.id for m in triage(Issue(title, body, "open-mmlab/mmdetection"), RULES).matches]
+
+
+@pytest.mark.parametrize("after", [
+    "which I fixed by installing mmcv-full. Now training runs, but the loss is NaN after 200 iterations.",
+    "Following the FAQ I reinstalled mmcv-full and that solved it. My real question is about the config.",
+    "问题已解决。现在想问一下怎么保存可视化结果？",
+])
+def test_an_error_said_to_be_solved_under_a_title_about_something_else_is_not_answered(after):
+    assert answered("Loss becomes NaN with my custom dataset", "Earlier I got\n" + ERROR + after + "\n") == []
+
+
+@pytest.mark.parametrize("title, after", [
+    # the title names the error: the issue is about it, however it ends
+    ("No module named 'mmcv._ext' after installing mmcv", "It was solved when I installed mmcv-full instead."),
+    # not said to be solved: denied, asked, or "fixed" as an adjective
+    ("Training fails", "The bug has not been fixed in the latest version."),
+    ("Training fails", "Has this been fixed in a newer release?"),
+    ("Training fails", "I use a fixed seed, the same config as the docs."),
+    ("训练报错", "重装之后还没有解决。"),
+])
+def test_an_error_still_open_or_named_in_the_title_is_answered(title, after):
+    assert answered(title, "I got\n" + ERROR + after + "\n") == ["mmcv-ops-missing"]
+
+
+def test_a_solved_statement_above_the_error_or_inside_its_code_block_does_not_count():
+    text = read_issue(Issue("Training fails", "The first problem is solved now, but then:\n```\n"
+                                              "ModuleNotFoundError: No module named 'mmcv._ext'\n# fixed it? no\n```\n"))
+    assert not says_solved(text, 3)
+
+
+def test_explain_says_why_a_solved_error_is_not_answered():
+    lines = explain_triage(Issue("Loss is NaN", "Earlier I got\n" + ERROR + "which I fixed by reinstalling.\n"), RULES)
+    assert any(line.startswith("mmcv-ops-missing: the reporter says the error on line 3 is solved") for line in lines)
