@@ -40,7 +40,7 @@ def says_solved(text: IssueText, line: int) -> bool:
     """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
     about it: the title names none of the error's identifiers, and says it is solved or a line of
     prose below the error does (outside code blocks, within WINDOW lines)."""
-    if line < 1 or not any(literal in text.lowered for literal in _LITERALS):
+    if line < 1 or not any(text.may_hold(literal) and literal in text.lowered for literal in _LITERALS):
         return False
     if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
         return False  # the issue is about this error: "... there's an importError: libcudart.so.10.2"
