@@ -120,6 +120,19 @@ class IssueText:
         text only inside one of them, and this is far shorter than a long log."""
         return " " + " ".join(self.words) + " "
 
+    @cached_property
+    def fenced_lines(self) -> frozenset[int]:
+        """The numbers of the lines inside a fenced code block (the fences included): what the
+        reporter pasted, not wrote."""
+        fenced, inside = set(), False
+        for number, line in enumerate(self.lines):
+            if line.startswith(("```", "~~~")):
+                inside = not inside
+                fenced.add(number)
+            elif inside:
+                fenced.add(number)
+        return frozenset(fenced)
+
     def line_at(self, offset: int) -> int:
         """The line number (0 = title) holding character ``offset`` of ``text``."""
         return bisect_right(self.offsets, offset) - 1

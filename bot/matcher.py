@@ -141,9 +141,24 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
     for described in rule.described if tried else ():
         if described.anchors and not holds_any(described.anchors, described.bounds):
             continue
-        hit = _regex_hit(described, haystack)
+        hit = _described_hit(described, haystack)
         if hit is not None and _places(described, haystack):
             return Match(rule, DESCRIBED_SCORE, hit, described.source)
+    return None
+
+
+def _described_hit(described: RegexPattern, haystack: _Haystack) -> Evidence | None:
+    """A described error in the reporter's own words: not inside a code block, where the words are
+    a program's ("...if your model has flow control causing later iterations to have unused
+    parameters", in PyTorch's warning that it found none)."""
+    hit = _regex_hit(described, haystack)
+    if hit is None or hit.line not in haystack.text.fenced_lines:
+        return hit
+    text = haystack.text
+    for found in described.compiled.finditer(text.text, text.offsets[hit.line] + len(hit.text)):
+        line = text.line_at(found.start())
+        if line not in text.fenced_lines:
+            return Evidence(line, text.lines[line])
     return None
 
 

@@ -35,6 +35,13 @@ _PIP_CONFLICT = re.compile(
 )
 # A bound's version as printed: "1.3.17", digit_version's tuple "(1, 3, 17, 0, 0, 0)", or the list
 # older releases printed ("[1, 3, 7]": MMSegmentation 0.x's digit_version returned one).
+# pip's resolver refusing an install: "mmdet3d 1.4.0 depends on mmcv<2.2.0 and >=2.0.0rc4", below
+# "The user requested mmcv==2.2.0" (what the reporter asked for, not what is installed).
+_PIP_DEPENDS = re.compile(
+    r"\b(?P<requirer>mm[a-z0-9]{1,12}) (?P<requirer_version>[\w.+-]{1,30}) depends on (?P<package>mmcv-full|mmcv|mmengine)"
+    r"(?P<bounds> ?[<>=!~][^,;\s]{1,40}(?:(?:,| and) ?[<>=!~][^,;\s]{1,40}){0,3})",
+    re.IGNORECASE,
+)
 _BOUND = re.compile(r"(>=|<=|>|<|==)\s?(\((?:\s?-?\d{1,6},?){1,8}\)|\[(?:\s?-?\d{1,6},?){1,8}\]|[0-9][\w.]*[0-9a-z])")
 # The frame that raised it: File ".../mmseg/__init__.py", line 61, in <module>
 _INIT_FRAME = re.compile(r"""[/\\](\w+)[/\\]__init__\.py["']?, line \d+""")
@@ -140,6 +147,12 @@ def printed_range(text: IssueText) -> tuple[PrintedRange, int] | None:
             requirer = project_of_package(found["requirer"].lower().replace("-", "_"))
             return PrintedRange(found["package"].lower(), bounds, parse_version(found["installed"]),
                                 requirer, found["requirer_version"] if requirer else ""), number
+    for number in text.lines_holding(("depends on mm",)):
+        found = _PIP_DEPENDS.search(text.lines[number])
+        if found and (bounds := _bounds(found["bounds"])):
+            requirer = project_of_package(found["requirer"].lower())
+            return PrintedRange(found["package"].lower(), bounds, None, requirer,
+                                found["requirer_version"] if requirer else ""), number
     return None
 
 

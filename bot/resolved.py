@@ -15,7 +15,9 @@ from bot.issue import IssueText
 # A statement that something is solved ("fixed" as a verb only: "a fixed seed" says nothing) ...
 _SOLVED = re.compile(
     r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have)\s+(?:\w+\s+)?fixed\b"
-    r"|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug))\b|已解决|解决了", re.IGNORECASE)
+    r"|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug))\b"
+    # ("就好了" alone is as often a wish, "要是能装上就好了": only "已经好了", "之后就好了")
+    r"|已解决|解决了|已修复|修复了|已经好了|后就好了|已经没问题了|(?:这个|已经)不是问题", re.IGNORECASE)
 # ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
 _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solved|resolved)\b|(?:没有|没|未|无法|不能)解决"
                      r"|[?？]\s*$", re.IGNORECASE)
@@ -23,7 +25,7 @@ _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # How far below the error the reporter's words about it may stand (the block it was pasted in,
 # then the sentence after it).
 WINDOW = 12
-_LITERALS = ("fixed", "solved", "resolved", "解决")
+_LITERALS = ("fixed", "solved", "resolved", "解决", "修复", "好了", "没问题", "不是问题")
 
 
 # The words that name an error: identifiers and file names ("libcudart.so.10.2", "mmcv._ext",
@@ -38,8 +40,9 @@ def _naming_words(line: str) -> set[str]:
 
 def says_solved(text: IssueText, line: int) -> bool:
     """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
-    about it: the title names none of the error's identifiers, and says it is solved or a line of
-    prose below the error does (outside code blocks, within WINDOW lines)."""
+    about it: the title names none of the error's identifiers, and says it is solved, or a line of
+    prose below the error does (outside code blocks, within WINDOW lines), or the sentence that
+    quotes it goes on to."""
     if line < 1 or not any(text.may_hold(literal) and literal in text.lowered for literal in _LITERALS):
         return False
     if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
@@ -51,9 +54,19 @@ def says_solved(text: IssueText, line: int) -> bool:
         content = text.lines[number]
         if _FENCE.match(content):
             in_fence = not in_fence
+        elif number == line and not in_fence:
+            # the error quoted in a sentence ("I first had `No module named 'mmcv._ext'` ... and that
+            # is fixed"): what follows its code span; words before it are about something else
+            # ("after I fixed the config I get `...`")
+            quoted = _CODE_SPAN.search(content)
+            if quoted and _solved_statement(content[quoted.end():]):
+                return True
         elif number > line and not in_fence and _solved_statement(content):
             return True
     return False
+
+
+_CODE_SPAN = re.compile(r"`[^`]+`")
 
 
 def _solved_statement(line: str) -> bool:

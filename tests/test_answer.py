@@ -274,6 +274,15 @@ def test_a_message_that_prints_part_of_the_range_is_bounded_by_the_version_it_re
     assert "mmcv==2.2.0" not in comment and "mmcv==2.1.0" in comment
 
 
+def test_pips_refusal_to_install_names_the_range_the_requirer_depends_on():
+    body = ("```\nERROR: Cannot install mmcv==2.2.0 and mmpose==1.3.2 because these package versions have "
+            "conflicting dependencies.\nThe conflict is caused by:\n    The user requested mmcv==2.2.0\n"
+            "    mmpose 1.3.2 depends on mmcv<2.2.0 and >=2.0.0\n```\n")
+    comment = reply(body, title="mim install fails", repo="open-mmlab/mmpose")
+    assert "MMPose 1.3.2 accepts `mmcv<2.2.0,>=2.0.0`" in comment
+    assert 'mim install "mmcv<2.2.0,>=2.0.0"' in comment
+
+
 def test_mmcv_2_installed_under_a_1x_range_also_hears_how_to_keep_2x():
     body = ('  File "/content/seg/mmseg/__init__.py", line 58, in <module>\n'
             "AssertionError: MMCV==2.0.0 is used but incompatible. Please install mmcv>=1.3.17, <=1.5.0.\n")

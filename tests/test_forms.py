@@ -97,6 +97,15 @@ def test_the_explanation_says_a_description_was_not_placed():
     assert any(line.startswith("segfault: an error described in words") for line in lines)
 
 
+def test_a_description_inside_a_pasted_warning_is_the_programs_words_not_the_reporters():
+    # PyTorch's warning that it found NO unused parameters ends "...later iterations to have unused parameters"
+    body = ("Is it safe to turn find_unused_parameters off for my DDP training with mmseg?\n```\n"
+            "[W reducer.cpp:1300] Warning: find_unused_parameters=True was specified in DDP constructor, but did "
+            "not find any unused parameters in the forward pass. Note that this warning may be a false positive if "
+            "your model has flow control causing later iterations to have unused parameters.\n```\n")
+    assert answered(body, "DDP warning") == []
+
+
 # --- 3. MMCV 2.x and MMEngine wording ---------------------------------------------------------------
 
 def test_mmcv_2_ops_built_without_cuda():

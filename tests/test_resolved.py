@@ -39,6 +39,25 @@ def test_an_error_still_open_or_named_in_the_title_is_answered(title, after):
     assert answered(title, "I got\n" + ERROR + after + "\n") == ["mmcv-ops-missing"]
 
 
+@pytest.mark.parametrize("body", [
+    # said in the sentence that quotes it, after the quote
+    "Setup is behind me (I first had `No module named 'mmcv._ext'` with mmcv-lite; reinstalled and that is "
+    "fixed, the demo runs). Now: how do I set my classes?\n",
+    "一开始报 `ModuleNotFoundError: No module named 'mmcv._ext'`，重装之后已经好了，这个不是问题。现在想问精度的问题。\n",
+])
+def test_an_error_said_solved_in_the_sentence_that_quotes_it_is_not_answered(body):
+    assert answered("Model still predicts 80 classes", body) == []
+
+
+def test_words_before_the_quoted_error_are_about_something_else():
+    body = "After I fixed the config, I get `ModuleNotFoundError: No module named 'mmcv._ext'` at once.\n"
+    assert answered("Demo fails", body) == ["mmcv-ops-missing"]
+
+
+def test_a_wish_is_no_solved_statement():
+    assert answered("训练报错", "报错\n" + ERROR + "要是能直接用 pip 装上就好了\n") == ["mmcv-ops-missing"]
+
+
 def test_a_solved_statement_above_the_error_or_inside_its_code_block_does_not_count():
     text = read_issue(Issue("Training fails", "The first problem is solved now, but then:\n```\n"
                                               "ModuleNotFoundError: No module named 'mmcv._ext'\n# fixed it? no\n```\n"))
