@@ -21,11 +21,11 @@ _SOLVED = re.compile(
 # ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
 _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solved|resolved)\b|(?:没有|没|未|无法|不能)解决"
                      r"|[?？]\s*$", re.IGNORECASE)
-_FENCE = re.compile(r"^\s*(?:```|~~~)")
 # How far below the error the reporter's words about it may stand (the block it was pasted in,
 # then the sentence after it).
 WINDOW = 12
 _LITERALS = ("fixed", "solved", "resolved", "解决", "修复", "好了", "没问题", "不是问题")
+_CODE_SPAN = re.compile(r"`[^`]+`")
 
 
 # The words that name an error: identifiers and file names ("libcudart.so.10.2", "mmcv._ext",
@@ -49,24 +49,16 @@ def says_solved(text: IssueText, line: int) -> bool:
         return False  # the issue is about this error: "... there's an importError: libcudart.so.10.2"
     if _solved_statement(text.lines[0]):
         return True
-    in_fence = False
-    for number in range(1, min(len(text.lines), line + WINDOW + 1)):
-        content = text.lines[number]
-        if _FENCE.match(content):
-            in_fence = not in_fence
-        elif number == line and not in_fence:
-            # the error quoted in a sentence ("I first had `No module named 'mmcv._ext'` ... and that
-            # is fixed"): what follows its code span; words before it are about something else
-            # ("after I fixed the config I get `...`")
-            quoted = _CODE_SPAN.search(content)
-            if quoted and _solved_statement(content[quoted.end():]):
-                return True
-        elif number > line and not in_fence and _solved_statement(content):
+    fenced = text.fenced_lines
+    if line not in fenced:
+        # the error quoted in a sentence ("I first had `No module named 'mmcv._ext'` ... and that is
+        # fixed"): what follows its code span; words before it are about something else ("after I
+        # fixed the config I get `...`")
+        quoted = _CODE_SPAN.search(text.lines[line])
+        if quoted and _solved_statement(text.lines[line][quoted.end():]):
             return True
-    return False
-
-
-_CODE_SPAN = re.compile(r"`[^`]+`")
+    below = range(line + 1, min(len(text.lines), line + WINDOW + 1))
+    return any(number not in fenced and _solved_statement(text.lines[number]) for number in below)
 
 
 def _solved_statement(line: str) -> bool:
