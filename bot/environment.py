@@ -172,12 +172,10 @@ _NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES
 _VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?)"
 # One "name version" item making up a whole line or a whole comma-separated part: pip list rows
 # (with an optional location), conda list rows (build string, channel), "mmdet version 2.25.0",
-# "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words; a
-# remark in brackets may close the item.
+# "pytorch: 1.8", "mmcv==2.1.0". Trailing columns must look like builds or paths, not words.
 _ITEM = re.compile(
     rf"""^(?P<name>{_NAMES})(?P<sep>\s+version\b\s*:?\s*|\s*(?:==?|:)\s*|\s*的?\s*版本号?\s*(?:是|为|:)?\s*|\s+){_VER}
-        (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?
-        (?:\s*[(（][^()（）]{{1,60}}[)）])?$""",  # a remark after the item: "mmcv-lite 2.1.0（pip 安装）"
+        (?P<build>\s+(?:(?:[/~]|[A-Za-z]:\\|<pip>)\S*|\S*[\d_]\S*)(?:\s+[\w.<>-]+)?)?$""",
     re.VERBOSE | re.IGNORECASE,
 )
 # A pip pin anywhere in a sentence ("my env is torch==1.9.0+cu102, mmcv==2.1.0"); the bounds keep
@@ -206,6 +204,8 @@ _GLUED = re.compile(rf"({_NAMES})(\d+(?:\.\d+)+)\.?", re.IGNORECASE)
 _GLUED_HINT = re.compile(r"[a-z]\d+\.\d")
 _DOTTED = re.compile(r"\d\.\d")
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
+# A remark in brackets closing a line ("(pip 安装)", "（built from source）").
+_REMARK = re.compile(r"\s*[(（][^()（）]{1,120}[)）]$")
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
 # would be tried at every character of a long nvcc command line).
 _PARTS = re.compile(r"[,;，、]")
@@ -510,6 +510,11 @@ class _Reader:
 
     def _free_text(self, line: str, lowered: str, number: int) -> None:
         """pip/conda rows, pins and hand-written "name version" items: only what is unambiguous."""
+        remark = _REMARK.search(line) if line.endswith((")", "）")) else None
+        if remark and _ITEM.match(line[: remark.start()]):
+            # an item with a remark after it, "mmcv-lite 2.1.0（pip 安装）", "mmcv-lite 2.1.0 (installed with pip
+            # because `mim install mmcv` took too long)": the remark's words are not the item's
+            line, lowered = line[: remark.start()], lowered[: remark.start()]
         asked = _INSTALL.search(line) if "install" in lowered else None
         if asked:  # what follows "install" is what was asked for, not what is there
             line = line[: asked.start()]

@@ -344,13 +344,16 @@ def test_free_text_that_is_not_a_clear_version_is_ignored(line):
     ("mmcv-lite 2.1.0（pip 安装）", "mmcv", "2.1.0", "mmcv-lite"),
     ("mmcv-full 1.7.1 (built from source)", "mmcv", "1.7.1", "mmcv-full"),
     ("torch 1.13.1 (cuda 11.7)", "pytorch", "1.13.1", None),
+    # the remark's "install" is not the item's: what follows it was asked for, not what is there
+    ("mmcv-lite 2.1.0 (installed with pip because `mim install mmcv` took 40 minutes)", "mmcv", "2.1.0", "mmcv-lite"),
 ])
 def test_an_item_with_a_remark_in_brackets_is_still_the_item(line, name, expected, package):
     env = parse_environment(line + "\n")
     assert getattr(env, name) == V(expected) and env.mmcv_package == package
 
 
-@pytest.mark.parametrize("line", ["I use mmcv 2.1.0 (the latest) and it fails", "mmcv 2.1.0 (or 2.2.0?) and mmdet"])
+@pytest.mark.parametrize("line", ["I use mmcv 2.1.0 (the latest) and it fails", "mmcv 2.1.0 (or 2.2.0?) and mmdet",
+                                  "pip install mmcv-full==1.7.1 (it did not work)"])
 def test_a_remark_inside_a_sentence_makes_no_item(line):
     assert parse_environment(line).mmcv is None
 
