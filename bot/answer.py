@@ -23,9 +23,10 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
+    Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
+from bot.version import parse_version
 
 MAX_ANSWERS = 3
 MAX_QUOTE_CHARS = 300
@@ -251,6 +252,11 @@ def _target(facts: Facts) -> Target:
         # range, so that the MMCV recommended is never one MMDetection refuses (2.2.0 for 3.x).
         # (MMCV 1.x: left open; the 2.x releases' ranges differ too much to pick one for the reporter)
         caps = {2: found} if (found := newest_range(2)) is not None else {}
+    elif (project := project_of_package(facts.package)) is not None and project.mmcv2_below:
+        # Its newest release refuses this MMCV and every later one (the project's __init__.py): the
+        # MMCV recommended is never one it refuses (MMSegmentation 1.x and 2.2.0).
+        caps = {2: PrintedRange("mmcv", (Bound("<", parse_version(project.mmcv2_below), project.mmcv2_below),),
+                                None, project)}
     return Target(facts.major, wanted, keep, caps)
 
 

@@ -196,19 +196,21 @@ class Project:
     collect_env: str  # the command its issue template asks for
     faq_url: str  # the FAQ holding the answered entries, in this project's docs or MMCV's
     mmcv2_from: str = ""  # its first release made for MMCV 2.x ("" when every release is, or none)
+    mmcv2_below: str = ""  # the MMCV its newest release refuses, and every later one ("" where not looked up)
 
 
 def load_project_table(path: Path = DATA_DIR / "projects.csv") -> tuple[Project, ...]:
     table = []
-    for number, (repo, package, name, collect_env, faq_url, mmcv2_from, source) in _read_csv(
-            path, ["repo", "package", "name", "collect_env", "faq_url", "mmcv2_from", "source_url"]):
+    for number, (repo, package, name, collect_env, faq_url, mmcv2_from, mmcv2_below, source) in _read_csv(
+            path, ["repo", "package", "name", "collect_env", "faq_url", "mmcv2_from", "mmcv2_below", "source_url"]):
         if not (re.fullmatch(r"[\w.-]+", repo) and re.fullmatch(r"\w+", package) and name
                 and collect_env.startswith("python ") and faq_url.startswith("https://")
-                and source.startswith("https://") and (not mmcv2_from or parse_version(mmcv2_from))):
+                and source.startswith("https://") and (not mmcv2_from or parse_version(mmcv2_from))
+                and (not mmcv2_below or parse_version(mmcv2_below))):
             raise DataFileError(f"{path}:{number}: expected repo,package,name,python command,https FAQ,"
-                                f"https source; found {repo!r},{package!r},{name!r},{collect_env!r},"
-                                f"{faq_url!r},{source!r}")
-        table.append(Project(repo.lower(), package, name, collect_env, faq_url, mmcv2_from))
+                                f"versions or nothing,https source; found {repo!r},{package!r},{name!r},"
+                                f"{collect_env!r},{faq_url!r},{mmcv2_from!r},{mmcv2_below!r},{source!r}")
+        table.append(Project(repo.lower(), package, name, collect_env, faq_url, mmcv2_from, mmcv2_below))
     return tuple(table)
 
 

@@ -283,6 +283,15 @@ def test_pips_refusal_to_install_names_the_range_the_requirer_depends_on():
     assert 'mim install "mmcv<2.2.0,>=2.0.0"' in comment
 
 
+def test_the_mmcv_recommended_on_mmsegmentation_is_one_its_newest_release_accepts():
+    # MMSegmentation 1.2.2 asserts mmcv < 2.2.0: the newest wheel for their PyTorch, 2.2.0, would fail it
+    body = ("```\nModuleNotFoundError: No module named 'mmcv._ext'\n```\nPyTorch: 2.1.0+cu121\n"
+            "MMEngine: 0.10.1\n")
+    segmentation = reply(body, repo="open-mmlab/mmsegmentation")
+    assert "mmcv==2.1.0 -f https://download.openmmlab.com/mmcv/dist/cu121/torch2.1/index.html" in segmentation
+    assert "mmcv==2.2.0" not in segmentation
+
+
 def test_mmcv_2_installed_under_a_1x_range_also_hears_how_to_keep_2x():
     body = ('  File "/content/seg/mmseg/__init__.py", line 58, in <module>\n'
             "AssertionError: MMCV==2.0.0 is used but incompatible. Please install mmcv>=1.3.17, <=1.5.0.\n")
