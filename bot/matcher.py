@@ -220,11 +220,20 @@ def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evid
     # hold (nearly) the whole phrase.
     shortest = len(wanted) * MIN_PHRASE_COVERAGE
     long_enough = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= shortest}
-    best = process.extractOne(wanted, long_enough, scorer=fuzz.partial_ratio, score_cutoff=phrase.min_score)
+    best = process.extractOne(wanted, long_enough, scorer=_phrase_score, score_cutoff=phrase.min_score)
     if best is None:
         return None
     _, score, line = best
     return round(score, 1), Evidence(line, haystack.text.lines[line])
+
+
+def _phrase_score(phrase: str, line: str, **kwargs) -> float:
+    """How well ``line`` holds ``phrase``: the best-aligned part of a longer line, or the whole of a
+    shorter one (partial_ratio would find a shorter line inside the phrase: a title "No module
+    named 'mmcv'" scored 100 against "No module named 'mmcv.ops'")."""
+    if len(line) >= len(phrase):
+        return fuzz.partial_ratio(phrase, line, **kwargs)
+    return fuzz.ratio(phrase, line, **kwargs)
 
 
 def _context_holds(rule: Rule, haystack: _Haystack) -> bool:

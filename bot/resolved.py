@@ -14,8 +14,8 @@ from bot.issue import IssueText
 
 # A statement that something is solved ("fixed" as a verb only: "a fixed seed" says nothing) ...
 _SOLVED = re.compile(
-    r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have)\s+(?:\w+\s+)?fixed\b"
-    r"|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug))\b"
+    r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have|that's|it's)\s+"
+    r"(?:\w+\s+)?fixed\b|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug)|by)\b"
     # ("就好了" alone is as often a wish, "要是能装上就好了": only "已经好了", "之后就好了")
     r"|已解决|解决了|已修复|修复了|已经好了|后就好了|已经没问题了|(?:这个|已经)不是问题", re.IGNORECASE)
 # ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
@@ -38,11 +38,12 @@ def _naming_words(line: str) -> set[str]:
             if len(word) >= 4 and (not word.isalpha() or not (word.islower() or word.istitle() or word.isupper()))}
 
 
-def says_solved(text: IssueText, line: int) -> bool:
+def says_solved(text: IssueText, line: int, error_end: int | None = None) -> bool:
     """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
     about it: the title names none of the error's identifiers, and says it is solved, or a line of
     prose below the error does (outside code blocks, within WINDOW lines), or the sentence that
-    quotes it goes on to."""
+    quotes it goes on to: after its code span, or after ``error_end``, where the error ends in the
+    line when the caller knows."""
     if line < 1 or not any(text.may_hold(literal) and literal in text.lowered for literal in _LITERALS):
         return False
     if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
@@ -55,7 +56,8 @@ def says_solved(text: IssueText, line: int) -> bool:
         # fixed"): what follows its code span; words before it are about something else ("after I
         # fixed the config I get `...`")
         quoted = _CODE_SPAN.search(text.lines[line])
-        if quoted and _solved_statement(text.lines[line][quoted.end():]):
+        end = quoted.end() if quoted else error_end
+        if end is not None and _solved_statement(text.lines[line][end:]):
             return True
     below = range(line + 1, min(len(text.lines), line + WINDOW + 1))
     return any(number not in fenced and _solved_statement(text.lines[number]) for number in below)

@@ -96,7 +96,16 @@ def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> 
 
 def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
     """The matches but those whose error the reporter says is solved, above another question."""
-    return tuple(m for m in matches if not says_solved(text, m.evidence.line))
+    return tuple(m for m in matches if not says_solved(text, m.evidence.line, _error_end(m)))
+
+
+def _error_end(match: Match) -> int | None:
+    """Where the matched error ends in its line, when the rule's regex says (a fuzzy phrase or a
+    finding does not)."""
+    regex = next((regex.compiled for regex in (*match.rule.regexes, *match.rule.described)
+                  if regex.source == match.pattern), None)
+    found = regex.search(match.evidence.text) if regex is not None else None
+    return found.end() if found else None
 
 
 def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:

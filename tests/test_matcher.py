@@ -155,3 +155,11 @@ def test_a_line_missing_another_required_part_is_not_searched_and_nothing_is_los
     (found,) = matched(rules, body)
     assert found.evidence.line == 301
     assert matched(rules, "\n".join(["the destructor was removed"] * 300 + ["mmcv 2.0 is fine, runner too"])) == ()
+
+
+def test_a_line_shorter_than_a_fuzzy_phrase_is_compared_whole_not_found_inside_it():
+    from bot.matcher import _phrase_score
+
+    # a title "No module named 'mmcv'" is a piece of "No module named 'mmcv.ops'": not the same error
+    assert _phrase_score("no module named mmcv ops", "no module named mmcv") < 95
+    assert _phrase_score("no module named mmcv ops", "modulenotfounderror no moduel named mmcv ops") >= 95
