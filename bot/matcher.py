@@ -218,22 +218,19 @@ def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evid
     # partial_ratio finds the shorter text inside the longer: a line much shorter than the
     # phrase ("prior iteration") would score 100 for being a piece of it. Evidence must
     # hold (nearly) the whole phrase.
+    # A line at least as long as the phrase may hold it anywhere (partial_ratio); a shorter one is
+    # compared whole (partial_ratio would find it inside the phrase: a title "No module named 'mmcv'"
+    # scored 100 against "No module named 'mmcv.ops'"), and must hold nearly all of it.
     shortest = len(wanted) * MIN_PHRASE_COVERAGE
-    long_enough = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= shortest}
-    best = process.extractOne(wanted, long_enough, scorer=_phrase_score, score_cutoff=phrase.min_score)
-    if best is None:
+    longer = {line: content for line, content in haystack.fuzzy_lines.items() if len(content) >= len(wanted)}
+    shorter = {line: content for line, content in haystack.fuzzy_lines.items()
+               if shortest <= len(content) < len(wanted)}
+    found = [best for choices, scorer in ((longer, fuzz.partial_ratio), (shorter, fuzz.ratio)) if choices
+             and (best := process.extractOne(wanted, choices, scorer=scorer, score_cutoff=phrase.min_score))]
+    if not found:
         return None
-    _, score, line = best
+    _, score, line = max(found, key=lambda best: best[1])
     return round(score, 1), Evidence(line, haystack.text.lines[line])
-
-
-def _phrase_score(phrase: str, line: str, **kwargs) -> float:
-    """How well ``line`` holds ``phrase``: the best-aligned part of a longer line, or the whole of a
-    shorter one (partial_ratio would find a shorter line inside the phrase: a title "No module
-    named 'mmcv'" scored 100 against "No module named 'mmcv.ops'")."""
-    if len(line) >= len(phrase):
-        return fuzz.partial_ratio(phrase, line, **kwargs)
-    return fuzz.ratio(phrase, line, **kwargs)
 
 
 def _context_holds(rule: Rule, haystack: _Haystack) -> bool:

@@ -158,8 +158,13 @@ def test_a_line_missing_another_required_part_is_not_searched_and_nothing_is_los
 
 
 def test_a_line_shorter_than_a_fuzzy_phrase_is_compared_whole_not_found_inside_it():
-    from bot.matcher import _phrase_score
+    from bot.issue import Issue, read_issue
+    from bot.matcher import _Haystack, _phrase_hit
+    from bot.rules import PhrasePattern
 
-    # a title "No module named 'mmcv'" is a piece of "No module named 'mmcv.ops'": not the same error
-    assert _phrase_score("no module named mmcv ops", "no module named mmcv") < 95
-    assert _phrase_score("no module named mmcv ops", "modulenotfounderror no moduel named mmcv ops") >= 95
+    phrase = PhrasePattern("No module named 'mmcv.ops'", 95.0, ("module", "named"))
+    # a title "No module named 'mmcv'" is a piece of the phrase: not the same error
+    title_only = read_issue(Issue("No module named 'mmcv'", "what did I miss?"))
+    assert _phrase_hit(phrase, _Haystack(title_only, ())) is None
+    typed = read_issue(Issue("ModuleNotFoundError: No moduel named 'mmcv.ops'", ""))
+    assert _phrase_hit(phrase, _Haystack(typed, ()))[0] >= 95
