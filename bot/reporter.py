@@ -38,7 +38,8 @@ _PIP_CONFLICT = re.compile(
 # pip's resolver refusing an install: "mmdet3d 1.4.0 depends on mmcv<2.2.0 and >=2.0.0rc4", below
 # "The user requested mmcv==2.2.0" (what the reporter asked for, not what is installed).
 _PIP_DEPENDS = re.compile(
-    r"\b(?P<requirer>mm[a-z0-9]{1,12}) (?P<requirer_version>[\w.+-]{1,30}) depends on (?P<package>mmcv-full|mmcv|mmengine)"
+    r"\b(?P<requirer>mm[a-z0-9]{1,12})(?:\[[\w,-]{1,30}\])? (?P<requirer_version>[\w.+-]{1,30}) depends on "
+    r"(?P<package>mmcv-full|mmcv|mmengine)"
     r"(?P<bounds> ?[<>=!~][^,;\s]{1,40}(?:(?:,| and) ?[<>=!~][^,;\s]{1,40}){0,3})",
     re.IGNORECASE,
 )

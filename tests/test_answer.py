@@ -281,6 +281,10 @@ def test_pips_refusal_to_install_names_the_range_the_requirer_depends_on():
     comment = reply(body, title="mim install fails", repo="open-mmlab/mmpose")
     assert "MMPose 1.3.2 accepts `mmcv<2.2.0,>=2.0.0`" in comment
     assert 'mim install "mmcv<2.2.0,>=2.0.0"' in comment
+    # asked for with extras: "mmdet[mim] 3.1.0 depends on ..."
+    extras = reply("```\nThe conflict is caused by:\n    The user requested mmcv==2.2.0\n    mmdet[mim] 3.1.0 depends on "
+                   "mmcv<2.1.0 and >=2.0.0rc4; extra == \"mim\"\n```\n", title="pip install fails")
+    assert "MMDetection 3.1.0 accepts `mmcv<2.1.0,>=2.0.0rc4`" in extras
 
 
 def test_the_mmcv_recommended_on_mmsegmentation_is_one_its_newest_release_accepts():
