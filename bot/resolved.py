@@ -38,20 +38,28 @@ def _naming_words(line: str) -> set[str]:
             if len(word) >= 4 and (not word.isalpha() or not (word.islower() or word.istitle() or word.isupper()))}
 
 
-def says_solved(text: IssueText, line: int, error_end: int | None = None) -> bool:
+def solving_lines(text: IssueText) -> frozenset[int]:
+    """The lines holding a word of a solved statement: found once for all of an issue's errors (a
+    long log's lines below its errors are many, and long)."""
+    return frozenset(text.lines_holding(_LITERALS))
+
+
+def says_solved(text: IssueText, line: int, error_end: int | None = None,
+                candidates: frozenset[int] | None = None) -> bool:
     """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
     about it: the title names none of the error's identifiers, and says it is solved, or a line of
     prose below the error does (outside code blocks, within WINDOW lines), or the sentence that
     quotes it goes on to: after its code span, or after ``error_end``, where the error ends in the
-    line when the caller knows."""
-    if line < 1 or not any(text.may_hold(literal) and literal in text.lowered for literal in _LITERALS):
-        return False
+    line when the caller knows. ``candidates``: solving_lines(text), when the caller has it."""
+    candidates = solving_lines(text) if candidates is None else candidates
+    if line < 1 or not any(number == 0 or line <= number <= line + WINDOW for number in candidates):
+        return False  # no word of a solved statement where one would count
     if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
         return False  # the issue is about this error: "... there's an importError: libcudart.so.10.2"
-    if _solved_statement(text.lines[0]):
+    if 0 in candidates and _solved_statement(text.lines[0]):
         return True
     fenced = text.fenced_lines
-    if line not in fenced:
+    if line in candidates and line not in fenced:
         # the error quoted in a sentence ("I first had `No module named 'mmcv._ext'` ... and that is
         # fixed"): what follows its code span; words before it are about something else ("after I
         # fixed the config I get `...`")
@@ -60,7 +68,8 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None) -> boo
         if end is not None and _solved_statement(text.lines[line][end:]):
             return True
     below = range(line + 1, min(len(text.lines), line + WINDOW + 1))
-    return any(number not in fenced and _solved_statement(text.lines[number]) for number in below)
+    return any(number in candidates and number not in fenced and _solved_statement(text.lines[number])
+               for number in below)
 
 
 def _solved_statement(line: str) -> bool:

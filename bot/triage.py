@@ -11,7 +11,7 @@ from bot.environment import Environment, parse_environment
 from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, extract_signatures, read_issue, reporter_language
 from bot.matcher import Evidence, Match, explain, match_rules, where
-from bot.resolved import says_solved
+from bot.resolved import says_solved, solving_lines
 from bot.rules import RuleSet
 
 
@@ -96,7 +96,10 @@ def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> 
 
 def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
     """The matches but those whose error the reporter says is solved, above another question."""
-    return tuple(m for m in matches if not says_solved(text, m.evidence.line, _error_end(m)))
+    candidates = solving_lines(text) if matches else frozenset()
+    if not candidates:
+        return matches
+    return tuple(m for m in matches if not says_solved(text, m.evidence.line, _error_end(m), candidates))
 
 
 def _error_end(match: Match) -> int | None:
