@@ -24,6 +24,7 @@ MIN_PHRASE_COVERAGE = 0.8
 class Evidence:
     line: int  # 0 = the title, 1.. the body's lines
     text: str
+    end: int | None = None  # where a regex's match ends in ``text``; None for a phrase or a finding
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _described_hit(described: RegexPattern, haystack: _Haystack) -> Evidence | N
     for found in described.compiled.finditer(text.text, text.offsets[hit.line] + len(hit.text)):
         line = text.line_at(found.start())
         if line not in text.fenced_lines:
-            return Evidence(line, text.lines[line])
+            return _evidence(text, line, found.end())
     return None
 
 
@@ -197,14 +198,19 @@ def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
             tried.add(content)
             if regex.also and not _holds_each(content.lower(), regex.also):
                 continue
-            if regex.compiled.search(content):
-                return Evidence(line, content)
+            if found := regex.compiled.search(content):
+                return Evidence(line, content, found.end())
         return None
     hit = regex.compiled.search(text.text)
     if hit is None:
         return None
-    line = text.line_at(hit.start())
-    return Evidence(line, text.lines[line])
+    return _evidence(text, text.line_at(hit.start()), hit.end())
+
+
+def _evidence(text: IssueText, line: int, end: int) -> Evidence:
+    """The line holding a match of the whole text, with where the match ends in it (a match that
+    runs on past the line ends with it)."""
+    return Evidence(line, text.lines[line], min(end - text.offsets[line], len(text.lines[line])))
 
 
 def _holds_each(lowered_line: str, groups: tuple[tuple[str, ...], ...]) -> bool:

@@ -99,16 +99,7 @@ def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
     candidates = solving_lines(text) if matches else frozenset()
     if not candidates:
         return matches
-    return tuple(m for m in matches if not says_solved(text, m.evidence.line, _error_end(m), candidates))
-
-
-def _error_end(match: Match) -> int | None:
-    """Where the matched error ends in its line, when the rule's regex says (a fuzzy phrase or a
-    finding does not)."""
-    regex = next((regex.compiled for regex in (*match.rule.regexes, *match.rule.described)
-                  if regex.source == match.pattern), None)
-    found = regex.search(match.evidence.text) if regex is not None else None
-    return found.end() if found else None
+    return tuple(m for m in matches if not says_solved(text, m.evidence.line, m.evidence.end, candidates))
 
 
 def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
