@@ -463,6 +463,14 @@ def test_mmdetections_own_ops_missing_a_symbol_are_rebuilt_in_its_folder_not_rep
     assert "two MMCV packages" not in comment  # MMCV's packages are not what failed
 
 
+def test_windows_dll_errors_are_told_to_rebuild_with_msvc_not_gcc():
+    windows = reply("ImportError: DLL load failed while importing _ext: The specified module could not be found.\n")
+    assert "Visual Studio (MSVC)" in windows and "GCC" not in windows
+    linux = reply("ImportError: /x/site-packages/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: undefined symbol: "
+                  "_ZN2at4_ops5zeros4callEv\n")
+    assert "with the GCC and CUDA that PyTorch uses" in linux and "MSVC" not in linux
+
+
 def test_a_range_from_the_table_and_the_incompatibility_found_in_the_list_are_said_once():
     body = ("  File \"tools/train.py\", line 10, in <module>\n    from mmcv import Config, DictAction\n"
             "ImportError: cannot import name 'Config' from 'mmcv' (/x/site-packages/mmcv/__init__.py)\n"
