@@ -161,6 +161,16 @@ def test_code_that_imports_what_mmcv_2_moved_to_mmengine_hears_it_was_written_fo
     assert "written for MMCV 1.x" not in newer and "compatibility table" in newer
 
 
+def test_a_release_whose_mmcv_range_is_known_gets_that_install_alone():
+    # MMDetection 2.28.2 with MMCV 2.0.1: the exact mmcv-full 1.7.1 wheel, not also a looser
+    # "mmcv-full<2.0.0" that could pick another.
+    body = ("MMDetection: 2.28.2\nMMCV: 2.0.1\nPyTorch: 1.12.1+cu113\n"
+            "ImportError: cannot import name 'Config' from 'mmcv' (/opt/py/site-packages/mmcv/__init__.py)\n")
+    comment = reply(body)
+    assert f"pip install mmcv-full==1.7.1 -f {INDEX}/cu113/torch1.12/index.html" in comment
+    assert 'mmcv-full<2.0.0' not in comment
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
