@@ -412,6 +412,15 @@ _WORD_START = re.compile(r"[\w:]*.$")
 _LONG_LINE = 120
 
 
+def _width(line: str) -> int:
+    """The line's width on screen: a Chinese character takes two columns."""
+    return len(line) + (len(_CJK_CHAR.findall(line)) if not line.isascii() else 0)
+
+
+_SENTENCE_END = re.compile(r"[.?!。？！](?:\s|$)")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
 # "[Bug] ", "[Feature] ", "【BUG】": the tag an issue template puts before a title.
 _TITLE_TAG = re.compile(r"^(?:[\[【][\w -]{1,20}[\]】]\s*)+")
 
@@ -422,7 +431,7 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
     quote = text.raw_line(line).strip()
     if line == 0:  # the issue templates' tag ("[Bug] ...") is the title's, not the error's
         quote = _TITLE_TAG.sub("", quote, count=1)
-    if len(quote) > _LONG_LINE:
+    if _width(quote) > _LONG_LINE:
         for regex in rule.regexes:
             hit = regex.compiled.search(quote)
             if hit is None:
@@ -447,6 +456,13 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
                 end += rest.end() if opened else rest.start()
             quote = quote[start:end].strip()
             break
+        else:  # matched by what a finding read: a registry error in a sentence is quoted from its
+            # exception to the end of its first sentence (a pasted error line stays whole)
+            error = _ERROR_START.search(quote)
+            if error is not None and error.start() > 1:  # past a code span's opening mark
+                sentence_end = _SENTENCE_END.search(quote, error.end())
+                quote = quote[error.start(): sentence_end.start() + 1 if sentence_end else len(quote)]
+                quote += "'" if quote.count("'") % 2 else ""
     return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
 
 

@@ -432,6 +432,23 @@ def test_an_error_inside_a_long_line_of_prose_is_quoted_as_written():
     assert "```\nRuntimeError: CUDA error: invalid device function\n```" in comment
 
 
+def test_a_chinese_sentence_holding_the_error_is_quoted_from_the_error():
+    # Sixty Chinese characters fill a line as 120 Latin ones do.
+    body = "我按照文档装好了环境，在自己的笔记本电脑上运行官方给的图片推理示例脚本，第一步导入模块时就报错 ModuleNotFoundError: No module named 'mmcv._ext'\n"
+    assert "```\nModuleNotFoundError: No module named 'mmcv._ext'\n```" in reply(body, title="推理报错")
+
+
+def test_a_registry_error_in_a_sentence_is_quoted_to_the_end_of_its_first_sentence():
+    body = ("When I run tools/train.py with the config of my own project I get KeyError: 'MyHead is not in the "
+            "mmdet::model registry. Please check whether the value of `MyHead` is correct or it was registered "
+            "as expected. What did I miss when installing?\n")
+    assert "```\nKeyError: 'MyHead is not in the mmdet::model registry.'\n```" in reply(body, title="my head")
+    # A pasted error line stays whole.
+    pasted = ("KeyError: 'MyHead is not in the mmdet::model registry. Please check whether the value of `MyHead` "
+              "is correct or it was registered as expected.'")
+    assert f"```\n{pasted}\n```" in reply("```\n" + pasted + "\n```\n", title="my head")
+
+
 def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
     body = ("ImportError: cannot import name 'Config' from 'mmcv' "
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
