@@ -463,7 +463,15 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
                 sentence_end = _SENTENCE_END.search(quote, error.end())
                 quote = quote[error.start(): sentence_end.start() + 1 if sentence_end else len(quote)]
                 quote += "'" if quote.count("'") % 2 else ""
+    for opening, closing in _REPORTERS_MARKS:  # the reporter's own quotation marks around a pasted error
+        if quote.endswith(closing) and opening not in quote:
+            quote = quote[: -len(closing)].rstrip()
+        elif quote.startswith(opening) and closing not in quote:
+            quote = quote[len(opening):].lstrip()
     return quote if len(quote) <= MAX_QUOTE_CHARS else quote[: MAX_QUOTE_CHARS - 1] + "…"
+
+
+_REPORTERS_MARKS = (("“", "”"), ("「", "」"), ("『", "』"))
 
 
 # --- the answer --------------------------------------------------------------------------------------

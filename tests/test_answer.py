@@ -449,6 +449,11 @@ def test_a_registry_error_in_a_sentence_is_quoted_to_the_end_of_its_first_senten
     assert f"```\n{pasted}\n```" in reply("```\n" + pasted + "\n```\n", title="my head")
 
 
+def test_the_reporters_own_quotation_marks_around_a_paste_are_not_quoted():
+    body = "The demo fails on Windows:\n“    return _bootstrap._gcd_import(name[level:], package, level)\nImportError: DLL load failed while importing _ext: 找不到指定的模块。”\n"
+    assert "```\nImportError: DLL load failed while importing _ext: 找不到指定的模块。\n```" in reply(body, title="demo")
+
+
 def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
     body = ("ImportError: cannot import name 'Config' from 'mmcv' "
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
