@@ -454,6 +454,13 @@ def test_the_reporters_own_quotation_marks_around_a_paste_are_not_quoted():
     assert "```\nImportError: DLL load failed while importing _ext: 找不到指定的模块。\n```" in reply(body, title="demo")
 
 
+def test_a_chinese_step_has_no_space_after_a_value_closed_by_a_full_width_bracket():
+    body = ("在 3090 上训练时报错，请问怎么解决？\n```\nRuntimeError: CUDA error: invalid device function\n```\n"
+            "sys.platform: linux\nGPU 0: NVIDIA GeForce RTX 3090\nPyTorch: 1.10.0+cu113\nMMCV: 1.6.0\n")
+    comment = reply(body, title="训练报错")
+    assert "针对您的 NVIDIA GeForce RTX 3090（计算能力 8.6）重新编译 MMCV" in comment
+
+
 def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
     body = ("ImportError: cannot import name 'Config' from 'mmcv' "
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
