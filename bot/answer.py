@@ -493,6 +493,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     gpus_known = bool(known_gpus(env))
     sections = []
     used: set[str] = set()
+    diagnosed = {diagnosis.id for diagnosis in diagnoses}
     for found in matches:
         line = _quote_line(found, text, signatures)
         quote = _quote(text, line, found.rule)
@@ -505,7 +506,8 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         summary, *steps = (_filled(template, fills) for template in templates)
         for piece in (summary, *steps):
             used.update(piece.values)
-        notes = _notes(found.findings)
+        notes = tuple(note for note in _notes(found.findings)
+                      if not _SAID_BY_DIAGNOSES.get(note.message, frozenset()) & diagnosed)
         sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
                                 _faq(rule, facts), notes))
     range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
@@ -585,6 +587,11 @@ def _notes(findings: Iterable[Finding]) -> tuple[Finding, ...]:
         note.message.endswith(UNNAMED) and (note.message[: -len(UNNAMED)], dict(note.fields).get("symbol")) in named))
 
 
+# An error's note that a diagnosis of the environment says as well, and more: the diagnosis alone.
+_SAID_BY_DIAGNOSES = {
+    "ops-missing-mmcv1": frozenset({"mmcv-without-ops"}),
+    "ops-missing-mmcv2": frozenset({"mmcv-without-ops"}),
+}
 _RANGE_DIAGNOSIS = "mmcv-mmdet-incompatible"
 
 

@@ -129,6 +129,14 @@ def test_missing_ops_under_mmcv_2_names_the_mmcv_package():
     assert "带编译算子的包叫 `mmcv`" in zh.comment
 
 
+def test_the_package_without_ops_is_told_once_when_the_environment_names_it():
+    # pip's list names mmcv 1.7.1 (not mmcv-full): the diagnosis says it; the error's note would again.
+    body = "ModuleNotFoundError: No module named 'mmcv._ext'\n\nmmcv                1.7.1\ntorch               1.12.1\n"
+    comment = triage(Issue("", body), RULES).comment
+    assert "You have the `mmcv` 1.7.1 package, not `mmcv-full`" in comment
+    assert "the package with compiled ops is `mmcv-full`" not in comment
+
+
 def test_modules_mmcv_2_removed_are_a_version_mismatch():
     assert answered("from mmcv.runner import load_checkpoint\nModuleNotFoundError: No module named 'mmcv.runner'") == [
         "mmcv-mmdet-compat"
