@@ -412,6 +412,25 @@ _WORD_START = re.compile(r"[\w:]*.$")
 _LONG_LINE = 120
 
 
+def _error_span(line: str, rule: Rule) -> str | None:
+    """The inline code span of a sentence that holds the error ("it gives `ModuleNotFoundError: ...`
+    when ..."), or None."""
+    spans = list(_CODE_SPAN.finditer(line))
+    # A span closed against a word ("... the value of `MyHead` is correct" read as the span "... the
+    # value of ") was cut at a name the message quotes itself: such a line is not cut into spans.
+    if not spans or any(_WORD_CHAR.match(line, span.end()) for span in spans):
+        return None
+    for regex in rule.regexes:
+        hit = regex.compiled.search(line)
+        if hit is not None:
+            return next((span[1].strip() for span in spans if span.start() < hit.start() < span.end()), None)
+    return next((span[1].strip() for span in spans if _ERROR_START.match(span[1].strip())), None)
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_WORD_CHAR = re.compile(r"\w")
+
+
 def _width(line: str) -> int:
     """The line's width on screen: a Chinese character takes two columns."""
     return len(line) + (len(_CJK_CHAR.findall(line)) if not line.isascii() else 0)
@@ -426,43 +445,17 @@ _TITLE_TAG = re.compile(r"^(?:[\[【][\w -]{1,20}[\]】]\s*)+")
 
 
 def _quote(text: IssueText, line: int, rule: Rule) -> str:
-    """The error as written: the reporter's line, or, in a long line of prose, the error in it
-    (from its exception's name to the end of the matched message)."""
+    """The error as written: the reporter's line; in a sentence, the code span holding the error;
+    in a long line of prose, the error in it (from its exception's name to the end of the matched
+    message)."""
     quote = text.raw_line(line).strip()
     if line == 0:  # the issue templates' tag ("[Bug] ...") is the title's, not the error's
         quote = _TITLE_TAG.sub("", quote, count=1)
-    if _width(quote) > _LONG_LINE:
-        for regex in rule.regexes:
-            hit = regex.compiled.search(quote)
-            if hit is None:
-                continue
-            window = (max(0, hit.start() - 120), hit.start() + 1)
-            # from the exception's name, else from a compiler's "error:" (an nvcc or MSVC line that
-            # names its file first), else from the start of the word the match begins inside
-            starts = [found.start() for found in _ERROR_START.finditer(quote, *window)]
-            diagnostic = _DIAGNOSTIC_START.search(quote, *window)  # the first: "fatal error C1189: #error: ..."
-            if starts:
-                start = starts[-1]
-            else:
-                start = diagnostic.start() if diagnostic else _WORD_START.search(quote[: hit.start() + 1]).start()
-            end = hit.end()
-            rest = re.search(r"[`'\"]|\.(?:\s|$)", quote[end:])
-            if rest is None or rest.start() >= 200:
-                end = len(quote)
-            else:
-                # a quote mark the message opened ("from 'mmcv") is closed in the quote, not cut off
-                mark = rest.group()[0]
-                opened = mark in "`'\"" and quote.count(mark, start, end + rest.start()) % 2 == 1
-                end += rest.end() if opened else rest.start()
-            quote = quote[start:end].strip()
-            break
-        else:  # matched by what a finding read: a registry error in a sentence is quoted from its
-            # exception to the end of its first sentence (a pasted error line stays whole)
-            error = _ERROR_START.search(quote)
-            if error is not None and error.start() > 1:  # past a code span's opening mark
-                sentence_end = _SENTENCE_END.search(quote, error.end())
-                quote = quote[error.start(): sentence_end.start() + 1 if sentence_end else len(quote)]
-                quote += "'" if quote.count("'") % 2 else ""
+    span = _error_span(quote, rule) if "`" in quote and line not in text.fenced_lines else None
+    if span is not None:
+        quote = _error_in(span, rule)
+    elif _width(quote) > _LONG_LINE:
+        quote = _error_in(quote, rule)
     for opening, closing in _REPORTERS_MARKS:  # the reporter's own quotation marks around a pasted error
         if quote.endswith(closing) and opening not in quote:
             quote = quote[: -len(closing)].rstrip()
@@ -472,6 +465,41 @@ def _quote(text: IssueText, line: int, rule: Rule) -> str:
 
 
 _REPORTERS_MARKS = (("“", "”"), ("「", "」"), ("『", "』"))
+
+
+def _error_in(line: str, rule: Rule) -> str:
+    """The error a line of prose holds: from the exception's name (or the compiler's "error:") to
+    the end of the message the rule matched; a registry error a finding read, to the end of its
+    first sentence."""
+    for regex in rule.regexes:
+        hit = regex.compiled.search(line)
+        if hit is None:
+            continue
+        window = (max(0, hit.start() - 120), hit.start() + 1)
+        # from the exception's name, else from a compiler's "error:" (an nvcc or MSVC line that
+        # names its file first), else from the start of the word the match begins inside
+        starts = [found.start() for found in _ERROR_START.finditer(line, *window)]
+        diagnostic = _DIAGNOSTIC_START.search(line, *window)  # the first: "fatal error C1189: #error: ..."
+        if starts:
+            start = starts[-1]
+        else:
+            start = diagnostic.start() if diagnostic else _WORD_START.search(line[: hit.start() + 1]).start()
+        end = hit.end()
+        rest = re.search(r"[`'\"]|\.(?:\s|$)", line[end:])
+        if rest is None or rest.start() >= 200:
+            end = len(line)
+        else:
+            # a quote mark the message opened ("from 'mmcv") is closed in the quote, not cut off
+            mark = rest.group()[0]
+            opened = mark in "`'\"" and line.count(mark, start, end + rest.start()) % 2 == 1
+            end += rest.end() if opened else rest.start()
+        return line[start:end].strip()
+    error = _ERROR_START.search(line)
+    if error is None or error.start() <= 1:  # a pasted error line (in its code span's marks) stays whole
+        return line
+    sentence_end = _SENTENCE_END.search(line, error.end())
+    quote = line[error.start(): sentence_end.start() + 1 if sentence_end else len(line)]
+    return quote + "'" if quote.count("'") % 2 else quote
 
 
 # --- the answer --------------------------------------------------------------------------------------

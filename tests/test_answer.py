@@ -461,6 +461,18 @@ def test_a_chinese_step_has_no_space_after_a_value_closed_by_a_full_width_bracke
     assert "针对您的 NVIDIA GeForce RTX 3090（计算能力 8.6）重新编译 MMCV" in comment
 
 
+def test_an_error_in_a_sentences_code_span_is_quoted_from_the_span():
+    body = "Running the demo gives `ModuleNotFoundError: No module named 'mmcv._ext'` (from `ext_loader.py`). Why?\n"
+    assert "```\nModuleNotFoundError: No module named 'mmcv._ext'\n```" in reply(body, title="demo fails")
+    build = ("Building on Windows stops at `torch/include\\torch/csrc/jit/api/module.h(483): error: a member with an "
+             "in-class initializer must be const` with PyTorch 1.6.0.\n")
+    assert "```\nerror: a member with an in-class initializer must be const\n```" in reply(build, title="build")
+    # A name the message quotes in its own marks does not cut it into spans.
+    mmengine = ("I get `KeyError: 'MyHead is not in the mmdet::model registry. Please check whether the value of "
+                "`MyHead` is correct or it was registered as expected.'` when training\n")
+    assert "the value of\n```" not in reply(mmengine, title="my head")
+
+
 def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
     body = ("ImportError: cannot import name 'Config' from 'mmcv' "
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
