@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, utils
 
 from bot import install
-from bot.diagnosis import OF_MMCV_OPS, Diagnosis, Message, MessageValue, open_checks
+from bot.diagnosis import OF_MMCV_OPS, Diagnosis, Message, MessageValue, open_checks, settled
 from bot.environment import FIELD_LABELS, Environment
 from bot.install import Machine, Target
 from bot.issue import ErrorSignature, IssueText
@@ -368,6 +368,9 @@ def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
         return False
     if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
         return False
+    if "unsettled" in when:
+        names = (when["unsettled"],) if isinstance(when["unsettled"], str) else when["unsettled"]
+        return not all(settled(facts.env, name) for name in names)
     return True
 
 

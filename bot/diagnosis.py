@@ -459,6 +459,11 @@ _ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_
                    "mmcv_distributions")
 
 
+def settled(env: Environment, name: str) -> bool:
+    """Whether ``env`` holds what diagnosis ``name`` reads: it has told its finding, or that there is none."""
+    return any(all(env.knows(field_name) for field_name in fields) for fields in READS[name])
+
+
 def open_checks(env: Environment, rule: Rule) -> tuple[str, ...]:
     """The rule's diagnoses that the output it asks for (collect_env or pip list) would let tell
     what ``env`` cannot, in the rule's order: versions written in prose answer some checks, not
@@ -468,8 +473,7 @@ def open_checks(env: Environment, rule: Rule) -> tuple[str, ...]:
         return ()
     printed = _PRINTS[rule.environment_from]
     return tuple(name for name in rule.diagnoses
-                 if not any(all(env.knows(field_name) for field_name in fields) for fields in READS[name])
-                 and any(fields <= printed for fields in READS[name]))
+                 if not settled(env, name) and any(fields <= printed for fields in READS[name]))
 
 
 def diagnose(env: Environment, rules: Iterable[Rule]) -> tuple[Diagnosis, ...]:

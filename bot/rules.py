@@ -94,6 +94,9 @@ WHEN = {
     # PyTorch itself (its build lacks the GPU's architecture)
     "ops": ("mmcv", "mmdet", "torch"),
     "error": None,  # a regex, searched in the quoted error line
+    # a diagnosis of the rule's that the reporter's environment cannot settle: the step is how they
+    # check it themselves ("use GCC 5.4 or newer" only while their GCC is unknown)
+    "unsettled": DIAGNOSIS_IDS,
 }
 _REQUIRED_KEYS = {"id", "title", "faq", "labels", "patterns", "answer", "examples"}
 # Keys older rule files may still use: refused with the new name, not as merely unknown.
@@ -415,7 +418,7 @@ def parse_rule(doc: _Doc) -> Rule:
         diagnoses=diagnoses,
         environment_from=_environment_from(keys["environment_from"]) if "environment_from" in keys else COLLECT_ENV,
         windows_case=_windows_case(keys["windows_case"]) if "windows_case" in keys else None,
-        steps=tuple(_step(item) for item in keys["steps"].sequence()) if "steps" in keys else (),
+        steps=tuple(_step(item, diagnoses) for item in keys["steps"].sequence()) if "steps" in keys else (),
         priority=_integer(keys["priority"]) if "priority" in keys else 0,
         supersedes=tuple(item.text() for item in keys["supersedes"].sequence()) if "supersedes" in keys else (),
         path=doc.path,
@@ -484,7 +487,7 @@ def _with_placeholders(doc: _Doc, texts: dict[str, str]) -> dict[str, str]:
     return texts
 
 
-def _step(doc: _Doc) -> Step:
+def _step(doc: _Doc, diagnoses: tuple[str, ...]) -> Step:
     keys = doc.mapping()
     unknown = sorted(set(keys) - {"en", "zh", "when"})
     if unknown:
@@ -512,6 +515,8 @@ def _step(doc: _Doc) -> Step:
             for value in values:
                 if str(value) not in allowed:
                     raise item.error(f"must be one of: {', '.join(allowed)}, or a list of them")
+                if name == "unsettled" and str(value) not in diagnoses:
+                    raise item.error(f"{value!r} is not among the rule's diagnoses ({', '.join(diagnoses) or 'none'})")
             when[name] = tuple(map(str, values)) if len(values) > 1 else str(values[0])
     return Step(_with_placeholders(doc, texts), when)
 

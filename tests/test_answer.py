@@ -473,6 +473,16 @@ def test_an_error_in_a_sentences_code_span_is_quoted_from_the_span():
     assert "the value of\n```" not in reply(mmengine, title="my head")
 
 
+def test_a_check_the_environment_already_settles_is_not_a_step():
+    crash = "Training stops at once:\nSegmentation fault (core dumped)\n"
+    unknown = reply(crash, title="crash")
+    assert "Use GCC 5.4 or newer" in unknown and "torch.cuda.is_available()" in unknown
+    known = reply(crash + "sys.platform: linux\nCUDA available: True\nGCC: gcc (Ubuntu 9.4.0-1ubuntu1~20.04) 9.4.0\n"
+                  "PyTorch: 1.12.1+cu113\nMMCV: 1.7.1\nMMCV Compiler: GCC 9.3\n", title="crash")
+    assert "Use GCC 5.4 or newer" not in known and "torch.cuda.is_available()" not in known
+    assert "1. Check MMCV" in known and "If nothing above explains it" in known
+
+
 def test_a_quoted_name_is_closed_where_a_long_line_is_cut():
     body = ("ImportError: cannot import name 'Config' from 'mmcv' "
             "(/home/jp/miniconda3/envs/mmdet2/lib/python3.8/site-packages/mmcv/__init__.py)\n"
