@@ -121,6 +121,12 @@ class IssueText:
         return " " + " ".join(self.words) + " "
 
     @cached_property
+    def is_documentation_issue(self) -> bool:
+        """Filed with OpenMMLab's documentation template ("📚 The doc issue") or tagged [Docs]: it
+        speaks of the docs, and of an error only as a topic unless it pastes one."""
+        return _DOC_TEMPLATE in self.text or _DOC_TAG.match(self.lines[0]) is not None
+
+    @cached_property
     def fenced_lines(self) -> frozenset[int]:
         """The numbers of the lines inside a fenced code block (the fences included): what the
         reporter pasted, not wrote."""
@@ -164,6 +170,9 @@ class IssueText:
                 return
             position = lowered.find(trigger, offsets[number + 1])
 
+
+_DOC_TEMPLATE = "📚 The doc issue"
+_DOC_TAG = re.compile(r"[\[【]docs?[\]】]", re.IGNORECASE)
 
 # Every byte but [a-z0-9_] becomes a space (non-ASCII arrives as "?"): the text's words, split in C.
 _NOT_WORD_BYTES = bytes(

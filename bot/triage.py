@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot import diagnosis, reply
@@ -88,10 +89,23 @@ def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
 def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _read(issue, options)
-    matches = _unsolved(reading.text, _match(reading, rules))
+    matches = _unsolved(reading.text, _reported(reading.text, _match(reading, rules)))
     if options.min_score:
         matches = tuple(m for m in matches if m.score >= options.min_score)
     return _verdict(reading, matches, options)
+
+
+def _reported(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
+    """The matches but, in a documentation issue, those on an error named in its prose ("the link
+    in the 'No module named mmcv.ops' entry is broken"): there only an error as printed, in a code
+    block or on a line of its own opening with its exception, is one the reporter met."""
+    if not text.is_documentation_issue:
+        return matches
+    return tuple(m for m in matches if m.evidence.line in text.fenced_lines
+                 or _PRINTED_ERROR.match(text.lines[m.evidence.line]))
+
+
+_PRINTED_ERROR = re.compile(r"[`>\s]*[\w.]*(?:Error|Exception|Warning)\b ?:")
 
 
 def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
@@ -107,6 +121,10 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     reading = _read(issue, DEFAULT_OPTIONS)
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
     matches = _match(reading, rules)
+    printed = {m.rule.id for m in _reported(reading.text, matches)}
+    lines += [f"{m.rule.id}: a documentation issue names the error {where(m.evidence.line)} in its prose, "
+              f"without pasting it" for m in matches if m.rule.id not in printed]
+    matches = tuple(m for m in matches if m.rule.id in printed)
     kept = {m.rule.id for m in _unsolved(reading.text, matches)}
     lines += [f"{m.rule.id}: the reporter says the error {where(m.evidence.line)} is solved, and the title names "
               f"none of its identifiers" for m in matches if m.rule.id not in kept]

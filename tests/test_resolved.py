@@ -85,3 +85,20 @@ def test_a_solved_statement_above_the_error_or_inside_its_code_block_does_not_co
 def test_explain_says_why_a_solved_error_is_not_answered():
     lines = explain_triage(Issue("Loss is NaN", "Earlier I got\n" + ERROR + "which I fixed by reinstalling.\n"), RULES)
     assert any(line.startswith("mmcv-ops-missing: the reporter says the error on line 3 is solved") for line in lines)
+
+
+def test_a_documentation_issue_naming_an_error_in_its_prose_is_not_answered():
+    body = ("### 📚 The doc issue\n\nThe FAQ's \"No module named 'mmcv.ops'\" entry links to a page that now returns "
+            "404.\n\n### Suggest a potential alternative/fix\n\nLink the new installation page.\n")
+    assert answered("[Docs] Broken link in the FAQ", body) == []
+    explained = "\n".join(explain_triage(Issue("[Docs] Broken link in the FAQ", body), RULES))
+    assert "a documentation issue names the error on line 3 in its prose" in explained
+
+
+@pytest.mark.parametrize("pasted", [
+    "KeyError: 'CocoDataset is not in the mmengine::dataset registry. Please check whether the value of "
+    "`CocoDataset` is correct or it was registered as expected.'",
+    "```\nTraceback (most recent call last):\nModuleNotFoundError: No module named 'mmcv._ext'\n```",
+])
+def test_a_documentation_issue_that_pastes_an_error_is_answered(pasted):
+    assert answered("Following the tutorial fails", f"### 📚 The doc issue\n\n{pasted}\n") != []
