@@ -121,10 +121,17 @@ class IssueText:
         return " " + " ".join(self.words) + " "
 
     @cached_property
-    def is_documentation_issue(self) -> bool:
-        """Filed with OpenMMLab's documentation template ("📚 The doc issue") or tagged [Docs]: it
-        speaks of the docs, and of an error only as a topic unless it pastes one."""
-        return _DOC_TEMPLATE in self.text or _DOC_TAG.match(self.lines[0]) is not None
+    def filed_as(self) -> str:
+        """"documentation" or "feature" for an issue filed with OpenMMLab's template for it ("📚 The
+        doc issue", "What's the feature?") or tagged so in its title ([Docs], [Feature],
+        [Enhancement]); else "". Such an issue speaks of errors as topics: of the docs' entries, of
+        a proposal about an error's message or its fix."""
+        tag = _FILED_AS_TAG.match(self.lines[0])
+        if tag is not None:
+            return "documentation" if tag[1].lower().startswith("doc") else "feature"
+        if _DOC_TEMPLATE in self.text:
+            return "documentation"
+        return "feature" if any(heading in self.text for heading in _FEATURE_TEMPLATES) else ""
 
     @cached_property
     def fenced_lines(self) -> frozenset[int]:
@@ -172,7 +179,9 @@ class IssueText:
 
 
 _DOC_TEMPLATE = "📚 The doc issue"
-_DOC_TAG = re.compile(r"[\[【]docs?[\]】]", re.IGNORECASE)
+_FEATURE_TEMPLATES = ("### What's the feature?", "### What is the feature?", "**Describe the feature**")
+_FILED_AS_TAG = re.compile(r"[\[【]\s*(docs?|documentation|feature(?: request)?|enhancement|proposal|rfc)\s*[\]】]",
+                           re.IGNORECASE)
 
 # Every byte but [a-z0-9_] becomes a space (non-ASCII arrives as "?"): the text's words, split in C.
 _NOT_WORD_BYTES = bytes(

@@ -96,10 +96,16 @@ def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> 
 
 
 def _reported(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
-    """The matches but, in a documentation issue, those on an error named in its prose ("the link
-    in the 'No module named mmcv.ops' entry is broken"): there only an error as printed, in a code
-    block or on a line of its own opening with its exception, is one the reporter met."""
-    if not text.is_documentation_issue:
+    """The matches on errors the reporter met, as a request for help.
+
+    A feature request speaks of an error to propose something (a clearer message, a build option):
+    no FAQ answer. A documentation issue, of an error named in its prose ("the link in the 'No
+    module named mmcv.ops' entry is broken"): there only an error as printed, in a code block or on
+    a line of its own opening with its exception, is one the reporter met.
+    """
+    if text.filed_as == "feature":
+        return ()
+    if text.filed_as != "documentation":
         return matches
     return tuple(m for m in matches if m.evidence.line in text.fenced_lines
                  or _PRINTED_ERROR.match(text.lines[m.evidence.line]))
@@ -122,7 +128,9 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
     matches = _match(reading, rules)
     printed = {m.rule.id for m in _reported(reading.text, matches)}
-    lines += [f"{m.rule.id}: a documentation issue names the error {where(m.evidence.line)} in its prose, "
+    lines += [f"{m.rule.id}: a feature request speaks of the error {where(m.evidence.line)}; it asks for no fix"
+              if reading.text.filed_as == "feature" else
+              f"{m.rule.id}: a documentation issue names the error {where(m.evidence.line)} in its prose, "
               f"without pasting it" for m in matches if m.rule.id not in printed]
     matches = tuple(m for m in matches if m.rule.id in printed)
     kept = {m.rule.id for m in _unsolved(reading.text, matches)}

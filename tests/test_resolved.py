@@ -102,3 +102,16 @@ def test_a_documentation_issue_naming_an_error_in_its_prose_is_not_answered():
 ])
 def test_a_documentation_issue_that_pastes_an_error_is_answered(pasted):
     assert answered("Following the tutorial fails", f"### 📚 The doc issue\n\n{pasted}\n") != []
+
+
+@pytest.mark.parametrize("title, body", [
+    ("[Enhancement] Say how MMCV was built when nms has no GPU support",
+     "Users only see\n```\nRuntimeError: nms is not compiled with GPU support\n```\nand open issues. The message "
+     "could say that MMCV was built without CUDA. I can send a PR."),
+    ("Option to skip unreadable images",
+     "### What's the feature?\n\nOne corrupt PNG ended a long run with `Segmentation fault (core dumped)`; an "
+     "option to skip images that fail to decode would help.\n"),
+])
+def test_a_feature_request_that_speaks_of_an_error_is_not_answered(title, body):
+    assert answered(title, body) == []
+    assert "a feature request speaks of the error" in "\n".join(explain_triage(Issue(title, body), RULES))
