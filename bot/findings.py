@@ -130,7 +130,8 @@ def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
 
 # --- MMCV without its compiled ops -----------------------------------------------------------
 
-_NO_EXT = re.compile(r"No module named [\x27\"`]?mmcv\.(?:_ext|ops)\b")
+# (not "...; 'mmcv' is not a package": a module of the reporter's named mmcv.py hides the library)
+_NO_EXT = re.compile(r"No module named [\x27\"`]?mmcv\.(?:_ext|ops)\b(?![\x27\"`]?; [\x27\"`]?mmcv[\x27\"`]? is not a package)")
 # MMEngine and MMDetection 3.x come only with MMCV 2.x; their paths in a traceback say so too.
 _MMENGINE_PATH = re.compile(r"[/\\]mmengine[/\\]")
 

@@ -106,7 +106,8 @@ def match_rules(
     matches = []
     for rule in rules.candidates(haystack.words, haystack.holds_any):
         found = _best_hit(rule, haystack)
-        if found is None or not _context_holds(rule, haystack) or not env_allows(rule, env):
+        if (found is None or _refused(rule, found.evidence) or not _context_holds(rule, haystack)
+                or not env_allows(rule, env)):
             continue
         matches.append(found)
     superseded = {target for found in matches for target in found.rule.supersedes}
@@ -239,6 +240,11 @@ def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evid
     return round(score, 1), Evidence(line, haystack.text.lines[line])
 
 
+def _refused(rule: Rule, evidence: Evidence) -> bool:
+    """Whether the line the rule matched is one of those its ``refuse`` patterns say is no evidence."""
+    return any(refused.compiled.search(evidence.text) for refused in rule.refuse)
+
+
 def _context_holds(rule: Rule, haystack: _Haystack) -> bool:
     """A rule's context may be met by the issue's text or by the project it was filed on.
 
@@ -299,6 +305,9 @@ def _why_not(rule: Rule, haystack: _Haystack, env: Environment, rules: RuleSet) 
     found = _best_hit(rule, haystack)
     if found is not None:
         place = where(found.evidence.line)
+        if _refused(rule, found.evidence):
+            wanted = " | ".join(refused.source for refused in rule.refuse)
+            return f"matched {place}, but that line is one it refuses ({wanted})"
         if not _context_holds(rule, haystack):
             wanted = " | ".join(context.source for context in rule.context)
             return f"matched {place}, but none of its context occurs in the issue or project name ({wanted})"

@@ -48,7 +48,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 # together): a rule of that id could never be asked for with `/faq RULE-ID`.
 RESERVED_IDS = frozenset({"help", "off", "unmute"})
 _TOP_KEYS = {
-    "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context",
+    "id", "title", "faq", "labels", "priority", "supersedes", "patterns", "context", "refuse",
     "conditions", "diagnoses", "environment_from", "windows_case", "answer", "steps", "examples",
 }
 # What the bot asks the reporter to paste when an answer needs their environment: their project's
@@ -202,6 +202,9 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     context: tuple[RegexPattern, ...] = ()
+    # A line matching one of these is no evidence for the rule, whichever pattern found it there
+    # (Python's "No module named 'mmcv.ops'; 'mmcv' is not a package": the reporter's own mmcv.py)
+    refuse: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)
     diagnoses: tuple[str, ...] = ()  # ids of the diagnoses (bot/diagnosis.py) that speak to this rule
     environment_from: str = COLLECT_ENV  # what to ask for: COLLECT_ENV or PIP_LIST
@@ -414,6 +417,7 @@ def parse_rule(doc: _Doc) -> Rule:
         examples_match=_texts(examples, "match", keys["examples"]),
         examples_no_match=_texts(examples, "no_match", keys["examples"]),
         context=tuple(_regex(item) for item in keys["context"].sequence()) if "context" in keys else (),
+        refuse=tuple(_regex(item) for item in keys["refuse"].sequence()) if "refuse" in keys else (),
         conditions=_conditions(keys["conditions"]) if "conditions" in keys else Conditions(),
         diagnoses=diagnoses,
         environment_from=_environment_from(keys["environment_from"]) if "environment_from" in keys else COLLECT_ENV,

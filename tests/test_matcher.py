@@ -1,7 +1,9 @@
-from bot.environment import parse_environment
+from pathlib import Path
+
+from bot.environment import Environment, parse_environment
 from bot.issue import Issue, extract_signatures, read_issue
-from bot.matcher import match_rules
-from bot.rules import build_ruleset
+from bot.matcher import explain, match_rules
+from bot.rules import build_ruleset, load_rules
 from tests.rule_helpers import make_rule
 
 NO_ENV = parse_environment("")
@@ -168,3 +170,17 @@ def test_a_line_shorter_than_a_fuzzy_phrase_is_compared_whole_not_found_inside_i
     assert _phrase_hit(phrase, _Haystack(title_only, ())) is None
     typed = read_issue(Issue("ModuleNotFoundError: No moduel named 'mmcv.ops'", ""))
     assert _phrase_hit(phrase, _Haystack(typed, ()))[0] >= 95
+
+
+RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
+
+
+def test_a_line_the_rule_refuses_is_no_evidence_whichever_pattern_found_it():
+    # Python's own words for a module named mmcv.py of the reporter's, found before the library: the
+    # regex and the fuzzy phrase both find the ops' error in it.
+    line = "ModuleNotFoundError: No module named 'mmcv.ops'; 'mmcv' is not a package"
+    text = read_issue(Issue("inference script fails", "```\n" + line + "\n```\n", "open-mmlab/mmdetection"))
+    assert [m.rule.id for m in match_rules(text, extract_signatures(text), Environment(), RULES)] == []
+    why = explain(text, extract_signatures(text), Environment(), RULES)
+    assert any(reason.startswith("mmcv-ops-missing: matched on line 2, but that line is one it refuses")
+               for reason in why)
