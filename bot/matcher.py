@@ -106,7 +106,7 @@ def match_rules(
     matches = []
     for rule in rules.candidates(haystack.words, haystack.holds_any):
         found = _best_hit(rule, haystack)
-        if (found is None or _refused(rule, found.evidence) or not _context_holds(rule, haystack)
+        if (found is None or _refusal(rule, haystack) is not None or not _context_holds(rule, haystack)
                 or not env_allows(rule, env)):
             continue
         matches.append(found)
@@ -240,9 +240,14 @@ def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evid
     return round(score, 1), Evidence(line, haystack.text.lines[line])
 
 
-def _refused(rule: Rule, evidence: Evidence) -> bool:
-    """Whether the line the rule matched is one of those its ``refuse`` patterns say is no evidence."""
-    return any(refused.compiled.search(evidence.text) for refused in rule.refuse)
+def _refusal(rule: Rule, haystack: _Haystack) -> int | None:
+    """The line holding one of the rule's ``refuse`` patterns, which show the issue is not its case
+    (the title retelling the error is no better evidence then); None when there is none."""
+    for refused in rule.refuse:
+        found = refused.compiled.search(haystack.text.text)
+        if found is not None:
+            return haystack.text.line_at(found.start())
+    return None
 
 
 def _context_holds(rule: Rule, haystack: _Haystack) -> bool:
@@ -305,9 +310,9 @@ def _why_not(rule: Rule, haystack: _Haystack, env: Environment, rules: RuleSet) 
     found = _best_hit(rule, haystack)
     if found is not None:
         place = where(found.evidence.line)
-        if _refused(rule, found.evidence):
-            wanted = " | ".join(refused.source for refused in rule.refuse)
-            return f"matched {place}, but that line is one it refuses ({wanted})"
+        if (refused := _refusal(rule, haystack)) is not None:
+            wanted = " | ".join(pattern.source for pattern in rule.refuse)
+            return f"matched {place}, but what stands {where(refused)} shows it is not its case ({wanted})"
         if not _context_holds(rule, haystack):
             wanted = " | ".join(context.source for context in rule.context)
             return f"matched {place}, but none of its context occurs in the issue or project name ({wanted})"

@@ -202,7 +202,7 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     context: tuple[RegexPattern, ...] = ()
-    # A line matching one of these is no evidence for the rule, whichever pattern found it there
+    # A line matching one of these shows the issue is not the rule's case, whatever matched
     # (Python's "No module named 'mmcv.ops'; 'mmcv' is not a package": the reporter's own mmcv.py)
     refuse: tuple[RegexPattern, ...] = ()
     conditions: Conditions = field(default_factory=Conditions)

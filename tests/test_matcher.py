@@ -175,12 +175,15 @@ def test_a_line_shorter_than_a_fuzzy_phrase_is_compared_whole_not_found_inside_i
 RULES = load_rules(Path(__file__).resolve().parent.parent / "rules")
 
 
-def test_a_line_the_rule_refuses_is_no_evidence_whichever_pattern_found_it():
+def test_a_line_the_rule_refuses_shows_the_issue_is_not_its_case():
     # Python's own words for a module named mmcv.py of the reporter's, found before the library: the
     # regex and the fuzzy phrase both find the ops' error in it.
     line = "ModuleNotFoundError: No module named 'mmcv.ops'; 'mmcv' is not a package"
     text = read_issue(Issue("inference script fails", "```\n" + line + "\n```\n", "open-mmlab/mmdetection"))
     assert [m.rule.id for m in match_rules(text, extract_signatures(text), Environment(), RULES)] == []
     why = explain(text, extract_signatures(text), Environment(), RULES)
-    assert any(reason.startswith("mmcv-ops-missing: matched on line 2, but that line is one it refuses")
+    assert any(reason.startswith("mmcv-ops-missing: matched on line 2, but what stands on line 2 shows it is not its case")
                for reason in why)
+    # The title retelling the error is no better evidence.
+    titled = read_issue(Issue("No module named 'mmcv.ops'", "```\n" + line + "\n```\n", "open-mmlab/mmdetection"))
+    assert match_rules(titled, extract_signatures(titled), Environment(), RULES) == ()
