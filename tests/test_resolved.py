@@ -116,3 +116,34 @@ def test_a_feature_request_that_speaks_of_an_error_is_not_answered(title, body):
     assert answered(title, body) == []
     explained = explain_triage(Issue(title, body, "open-mmlab/mmdetection"), RULES)
     assert "a feature request speaks of the error" in "\n".join(explained)
+
+
+@pytest.mark.parametrize("title, body", [
+    # the title names the error and says it is solved, then asks something else
+    ("libtorch_cuda_cu.so 的问题重装 torch 后解决了，现在想问多卡推理怎么做",
+     "之前报 `OSError: libtorch_cuda_cu.so: cannot open shared object file`，重装 torch 就好了。\n有没有多卡推理的脚本？\n"),
+    # "fixed my `<error>`": the words just before the quoted error
+    ("Offline wheel for Windows",
+     "Replacing `CONSTEXPR_EXCEPT_WIN_CUDA` with `const` fixed my `a member with an in-class initializer must be "
+     "const` build errors. Will a bdist_wheel work on other machines?\n"),
+    # the problem gone, the build working, the environment fine now
+    ("训练稳定性", "训练一开始就 `Segmentation fault (core dumped)`。\n只保留一个 opencv 之后问题消失，已经稳定训练两天了。\n"
+                 "想问一下 requirements 能不能固定 opencv？\n"),
+    ("RTMDet 精度低", "一开始装的 mmcv 2.2.0 报了 `MMCV==2.2.0 is used but incompatible`，已经换成 mmcv 2.1.0 了，"
+                    "现在环境没问题。\n复现的 mAP 低了 1.5 个点，为什么？\n"),
+    ("空 gt 的写法", "```\nRuntimeError: CUDA error: invalid configuration argument\n```\n"
+                 "加了 `if gt.numel() == 0: loss = pred.sum() * 0` 就好了。想请教这样写对不对？\n"),
+])
+def test_more_ways_of_saying_the_error_is_solved(title, body):
+    assert answered(title, body) == []
+
+
+@pytest.mark.parametrize("title, body", [
+    # the title names the error and what was fixed is something else
+    ("ImportError: undefined symbol after I fixed the config",
+     "ImportError: /opt/py/mmcv/_ext.cpython-38-x86_64-linux-gnu.so: undefined symbol: _ZN2at5emptyEv\n"),
+    # a wish is not a solved statement, nor is the build of another thing working
+    ("训练报错", "```\nRuntimeError: CUDA error: invalid configuration argument\n```\n要是能改了参数就好了吗？\n"),
+])
+def test_still_answered_when_the_solved_words_speak_of_something_else(title, body):
+    assert answered(title, body) != []
