@@ -206,6 +206,8 @@ _DOTTED = re.compile(r"\d\.\d")
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 # A remark in brackets closing a line ("(pip 安装)", "（built from source）").
 _REMARK = re.compile(r"\s*[(（][^()（）]{1,120}[)）]$")
+# What may open a hand-written list of items: "环境：", "Environment:", "my versions -".
+_LIST_LABEL = re.compile(r"(?:[A-Za-z][A-Za-z ]{0,24}|[\u4e00-\u9fff]{1,8})\s*(?:[:：]|\s-)\s*")
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
 # would be tried at every character of a long nvcc command line).
 _PARTS = re.compile(r"[,;，、]")
@@ -521,8 +523,13 @@ class _Reader:
         if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
             self.secondary.offer("nvcc", _nvcc(line), number)
             return
-        for part in (part.strip() for part in _PARTS.split(line)):
+        parts = [part.strip() for part in _PARTS.split(line)]
+        for index, part in enumerate(parts):
             found = _ITEM.match(part)
+            if found is None and index == 0 and len(parts) > 1 and (label := _LIST_LABEL.match(part)):
+                # a list under a label, "环境：mmcv 2.0.1、mmdet 3.1.0" (a label over one item is a key
+                # of its own: "MMDetection Compiler: GCC 7.3" is not the system's GCC)
+                found = _ITEM.match(part[label.end():])
             if found:
                 listed = _is_listing_row(found, part == line)
                 self._package(found["name"], found[3], found["build"] or "", listed, number)

@@ -632,3 +632,12 @@ def test_a_version_glued_to_its_name_is_read_where_the_line_lists_the_environmen
 def test_a_glued_version_in_passing_or_in_a_path_is_not_read(line):
     env = parse_environment(line)
     assert env.mmdet is None and env.python is None and env.pytorch is None
+
+
+def test_a_list_of_versions_under_a_label_is_read():
+    env = parse_environment("环境：mmcv 2.0.1、mmengine 0.8.4、mmdet 3.1.0、torch 1.13.1+cu117，demo 可以正常跑。")
+    assert (str(env.mmcv), str(env.mmengine), str(env.mmdet), str(env.pytorch)) == ("2.0.1", "0.8.4", "3.1.0",
+                                                                                  "1.13.1+cu117")
+    assert str(parse_environment("My env: mmcv 2.1.0, mmdet 3.3.0").mmcv) == "2.1.0"
+    # a label over a single item is a key of its own: MMDetection's compiler is not the system's GCC
+    assert parse_environment("MMDetection Compiler: GCC 7.3").gcc is None
