@@ -357,6 +357,9 @@ def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
     when = step.when
     if "mmcv" in when and not _is(when["mmcv"], str(facts.major) if facts.major else "unknown"):
         return False
+    if "others_need" in when and not _is(when["others_need"], str(facts.needed_major) if facts.needed_major
+                                         else "unknown"):
+        return False
     if "gpu" in when and not _is(when["gpu"], "known" if gpus_known else "unknown"):
         return False
     if "environment" in when and not _is(when["environment"], "missing" if facts.env.is_empty() else "given"):

@@ -86,6 +86,9 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # What a step's ``when`` may ask of the reporter, and the values each condition takes.
 WHEN = {
     "mmcv": ("1", "2", "unknown"),  # the MMCV major they need
+    # the same told by their other packages and traceback alone (MMDetection's major, MMEngine), the
+    # installed MMCV left out: what a version mismatch does not put in doubt
+    "others_need": ("1", "2", "unknown"),
     "gpu": ("known", "unknown"),  # a reported GPU whose compute capability the table knows
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine

@@ -171,6 +171,16 @@ def test_a_release_whose_mmcv_range_is_known_gets_that_install_alone():
     assert 'mmcv-full<2.0.0' not in comment
 
 
+def test_a_script_for_mmcv_1_beside_packages_made_for_mmcv_2_is_told_to_import_from_mmengine():
+    error = "ImportError: cannot import name 'Config' from 'mmcv' (/opt/py/site-packages/mmcv/__init__.py)\n"
+    fits = reply(error + "MMCV: 2.0.1\nMMEngine: 0.8.4\nMMDetection: 3.1.0\n", repo="open-mmlab/mmcv")
+    assert "`from mmengine import Config`" in fits and "keep them" in fits
+    assert "mmcv-full<2.0.0" not in fits
+    # Only the installed MMCV known: it may be the mismatch itself, so the way back to MMCV 1.x stays.
+    alone = reply(error + "MMCV: 2.1.0\n", repo="someone/detector-research")
+    assert 'mim install "mmcv-full<2.0.0"' in alone and "keep them" not in alone
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
