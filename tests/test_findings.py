@@ -31,6 +31,8 @@ MMCV_EXT = "ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpytho
         (f"{MMCV_EXT}: undefined symbol: cudaLaunchKernel", ["cuda"]),
         # MMCV's own function: its compiled ops are incomplete or from another build
         (f"{MMCV_EXT}: undefined symbol: _Z20ms_deform_attn_cudaRKN2at6TensorE", ["mmcv-ops"]),
+        # ... but a function of an op MMCV does not have: one the reporter added to MMCV's source
+        (f"{MMCV_EXT}: undefined symbol: _Z38PointsDensityForwardCUDAKernelLauncherN2at6TensorES0_S0_fi", ["own-op"]),
         # a symbol missing from PyTorch's own library: PyTorch's installation, not MMCV's build
         ("ImportError: /x/site-packages/torch/lib/libtorch_cpu.so: undefined symbol: iJIT_NotifyEvent",
          ["pytorch-internal"]),
