@@ -91,7 +91,14 @@ def _undefined_symbols(text: IssueText) -> list[Finding]:
         rest = after.lstrip(" :")
         mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
         found.append(_symbol_finding(mangled, library, number))
-    return found
+    # A title cut after "undefined symbol" says nothing the body's full line of the same library does
+    # not: whose symbol it is, there, decides (another project's extension is not MMCV's case).
+    told = {_base(dict(f.fields).get("library", "")) for f in found if f.value != "unknown"}
+    return [f for f in found if f.value != "unknown" or _base(dict(f.fields).get("library", "")) not in told]
+
+
+def _base(library: str) -> str:
+    return library.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _library_before(prefix: str) -> str:
@@ -110,7 +117,7 @@ def _symbol_finding(mangled: str, library: str, line: int) -> Finding:
         return Finding("missing-symbol", "unknown", line, "", (("library", library),))
     symbol = read_symbol(mangled)
     fields = (("symbol", symbol.name), ("scope", symbol.scope), ("library", library.rsplit("/", 1)[-1]))
-    base = library.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _base(library)
     if _PYTORCH_PATH.search(library):
         return Finding("missing-symbol", "pytorch-internal", line, "", fields)
     openmmlab = bool(_OPENMMLAB_PATH.search(library)) or (base.startswith("_ext") and "/" not in library)

@@ -203,3 +203,11 @@ def test_which_mmcv_lacks_its_ops(env_text, expected):
 def test_an_mmengine_path_in_the_traceback_means_mmcv_2():
     body = 'File "/x/site-packages/mmengine/registry/build_functions.py", line 121\nNo module named \'mmcv._ext\''
     assert values(body, "ops-missing") == ["mmcv-2"]
+
+
+def test_a_title_cut_after_undefined_symbol_defers_to_the_body_line_of_the_same_library():
+    title = "ImportError: DCNv3.cpython-38-x86_64-linux-gnu.so: undefined symbol"
+    body = ("ImportError: /x/site-packages/DCNv3-1.0-py3.8-linux-x86_64.egg/DCNv3.cpython-38-x86_64-linux-gnu.so: "
+            "undefined symbol: _ZNK3c1010TensorImpl36is_contiguous_nondefault_policy_implENS_12MemoryFormatE\n")
+    text = read_issue(Issue(title, body))
+    assert [f.value for f in read_findings(text, parse_environment(body)) if f.kind == "missing-symbol"] == ["extension"]
