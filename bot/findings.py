@@ -28,7 +28,7 @@ KINDS: dict[str, tuple[str, ...]] = {
                        "other", "unknown"),
     "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
     "already-registered": ("mmcv-class", "other"),
-    "registry-miss": ("unregistered", "newer-release", "misspelt"),
+    "registry-miss": ("unregistered", "newer-release", "older-release", "misspelt"),
     "ops-missing": ("mmcv-2", "mmcv-1", "unknown"),
 }
 

@@ -166,7 +166,7 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
             covered = miss.scope.lower() in COVERED_SCOPES if miss.scope else not _OTHER_LIBRARY.match(text.project)
             if installed is None:
                 installed = _installed_copy(text)
-            found.append(_not_in(miss.name, number, env, covered, installed))
+            found.append(_not_in(miss.name, number, env, covered, installed, miss.scope))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
@@ -196,7 +196,8 @@ def _unregistered(name: str, line: int, installed: str) -> Finding:
     return Finding("registry-miss", "unregistered", line, "", (("name", name),))
 
 
-def _not_in(name: str, line: int, env: Environment, covered: bool = True, installed: str = "") -> Finding:
+def _not_in(name: str, line: int, env: Environment, covered: bool = True, installed: str = "",
+            scope: str = "") -> Finding:
     """Which case a registry miss is; only the FAQ's case where the table does not cover the library
     (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
     table = name_table()
@@ -210,6 +211,12 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True, instal
             return Finding("registry-miss", "newer-release", line, "hint-newer-release",
                            (("name", name), ("library", row.library), ("since", str(row.first)),
                             ("installed", str(installed))), hint=True)
+        older = _older_than_installed(rows, env, scope)
+        if older is not None:
+            row, have = older
+            return Finding("registry-miss", "older-release", line, "hint-older-release",
+                           (("name", name), ("library", row.library), ("until", str(row.last)), ("installed", have)),
+                           hint=True)
         return _unregistered(name, line, installed)
     suggestion = _spelling_of(name, table)
     if suggestion is not None:
@@ -229,6 +236,29 @@ def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> t
         if installed is None or not installed < row.first or row.first == oldest_read[row.library][0]:
             return None
         verdict = verdict or (row, installed)
+    return verdict
+
+
+def _older_than_installed(rows: tuple[Registration, ...], env: Environment, scope: str
+                          ) -> tuple[Registration, str] | None:
+    """The registration that says X left before the installed release (GradientCumulativeOptimizerHook:
+    MMCV up to 1.7.0, gone with MMEngine), when every one says so; with the installed release, or
+    "2.x" for MMCV under a registry scope ("mmdet::hook"), which only the MMEngine era prints."""
+    verdict = None
+    newest_read = name_table().releases
+    for row in rows:
+        if row.last == newest_read[row.library][-1]:
+            return None  # still registered in the newest release read
+        installed = getattr(env, row.library, None)
+        if installed is not None:
+            if not row.last.release[:2] < installed.release[:2]:
+                return None
+            have = str(installed)
+        elif row.library == "mmcv" and scope and row.last.release[0] < 2:
+            have = "2.x"
+        else:
+            return None
+        verdict = verdict or (row, have)
     return verdict
 
 

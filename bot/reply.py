@@ -126,6 +126,10 @@ TEXT = {
             "`{name}` is a class {library} registers from release {since} on, and you have "
             "{library} {installed}: upgrade {library}, or use a config written for your release."
         ),
+        "hint-older-release": (
+            "`{name}` is a class {library} registered up to release {until}, and you have {library} {installed}, "
+            "which no longer has it: use a config written for your release."
+        ),
         "hint-did-you-mean": "`{name}` is not a class {library} registers. Did you mean `{suggestion}`?",
         "ops-missing-mmcv2": (
             "You have MMCV {version}: from MMCV 2.0 on the package with compiled ops is `mmcv` "
@@ -212,6 +216,10 @@ TEXT = {
         "hint-newer-release": (
             "`{name}` 是 {library} 从 {since} 版本起才注册的类，而您安装的是 {library} {installed}："
             "请升级 {library}，或使用与您的版本对应的配置文件。"
+        ),
+        "hint-older-release": (
+            "`{name}` 是 {library} 在 {until} 及以前的版本中注册的类，而您安装的是 {library} {installed}，已经没有这个类："
+            "请使用与您的版本对应的配置文件。"
         ),
         "hint-did-you-mean": "{library} 没有注册名为 `{name}` 的类。您是不是想写 `{suggestion}`？",
         "ops-missing-mmcv2": (

@@ -104,6 +104,12 @@ def test_the_names_table_knows_what_each_library_registers_and_since_when():
         ("KeyError: 'RTMDet is not in the models registry'", "MMDetection: 3.1.0", "unregistered"),
         # a class in the oldest release read may be older still: no arrival to tell
         ("KeyError: 'FasterRCNN is not in the models registry'", "MMDetection: 2.0.0", "unregistered"),
+        # a class the installed release no longer has: MMCV 1.x's hook under MMEngine's scope, or with the
+        # installed MMCV past its last release
+        ("KeyError: 'GradientCumulativeOptimizerHook is not in the mmdet::hook registry'", "", "older-release"),
+        ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "MMCV: 2.1.0", "older-release"),
+        ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "MMCV: 1.6.0", "unregistered"),
+        ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "", "unregistered"),
         # misspellings of registered classes
         ("KeyError: 'COCODataset is not in the dataset registry'", "", "misspelt"),
         ("KeyError: 'CocoDatset is not in the dataset registry'", "", "misspelt"),

@@ -126,7 +126,7 @@ def test_every_finding_message_renders_in_both_languages():
 
     fields = (("code", "209"), ("name", "X"), ("numbering", "CUDA 10.1 and newer"), ("symbol", "at::empty"),
               ("scope", "at"), ("library", "_ext.so"), ("version", " 10.1"), ("since", "3.0.0"),
-              ("installed", "2.25.0"), ("suggestion", "CocoDataset"))
+              ("installed", "2.25.0"), ("suggestion", "CocoDataset"), ("until", "1.7.0"))
     keys = [key for key in TEXT["en"] if key.startswith(("cuda-", "symbol-", "library-", "already-", "hint-", "ops-"))]
     assert set(keys) == {key for key in TEXT["zh"] if key.startswith(("cuda-", "symbol-", "library-", "already-", "hint-", "ops-"))}
     for key in keys:
