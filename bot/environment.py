@@ -206,6 +206,18 @@ _DOTTED = re.compile(r"\d\.\d")
 _INSTALL = re.compile(r"\binstall(?:ing)?\b", re.IGNORECASE)
 # A remark in brackets closing a line ("(pip 安装)", "（built from source）").
 _REMARK = re.compile(r"\s*[(（][^()（）]{1,120}[)）]$")
+def _in_brackets(line: str, at: int) -> bool:
+    """Whether ``at`` stands inside a bracket the line opened before it, a remark's aside ("mmdetection
+    2.25.1（git clone 然后 pip install -v -e .）"), that pins no version: "(`conda install
+    pytorch==1.7.0`)" is an install command like any other."""
+    before = line[:at]
+    if before.count("(") + before.count("（") <= before.count(")") + before.count("）"):
+        return False
+    closing = min((found for found in (line.find(")", at), line.find("）", at)) if found != -1), default=len(line))
+    opening = max(before.rfind("("), before.rfind("（"))
+    return "=" not in line[opening:closing]
+
+
 # What may open a hand-written list of items: "环境：", "Environment:", "my versions -".
 _LIST_LABEL = re.compile(r"(?:[A-Za-z][A-Za-z ]{0,24}|[\u4e00-\u9fff]{1,8})\s*(?:[:：]|\s-)\s*")
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
@@ -517,8 +529,9 @@ class _Reader:
             # an item with a remark after it, "mmcv-lite 2.1.0（pip 安装）", "mmcv-lite 2.1.0 (installed with pip
             # because `mim install mmcv` took too long)": the remark's words are not the item's
             line, lowered = line[: remark.start()], lowered[: remark.start()]
-        asked = _INSTALL.search(line) if "install" in lowered else None
-        if asked:  # what follows "install" is what was asked for, not what is there
+        asked = next((found for found in _INSTALL.finditer(line) if not _in_brackets(line, found.start())), None) \
+            if "install" in lowered else None
+        if asked:  # what follows "install" is what was asked for, not what is there (a remark's aside)
             line = line[: asked.start()]
         if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
             self.secondary.offer("nvcc", _nvcc(line), number)
@@ -529,7 +542,10 @@ class _Reader:
             if found is None and index == 0 and len(parts) > 1 and (label := _LIST_LABEL.match(part)):
                 # a list under a label, "环境：mmcv 2.0.1、mmdet 3.1.0" (a label over one item is a key
                 # of its own: "MMDetection Compiler: GCC 7.3" is not the system's GCC)
-                found = _ITEM.match(part[label.end():])
+                part = part[label.end():]
+                found = _ITEM.match(part)
+            if found is None and part.endswith((")", "）")) and (remark := _REMARK.search(part)):
+                found = _ITEM.match(part[: remark.start()])  # "mmdetection 2.25.1（git clone 然后 pip install）"
             if found:
                 listed = _is_listing_row(found, part == line)
                 self._package(found["name"], found[3], found["build"] or "", listed, number)

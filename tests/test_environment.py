@@ -641,3 +641,14 @@ def test_a_list_of_versions_under_a_label_is_read():
     assert str(parse_environment("My env: mmcv 2.1.0, mmdet 3.3.0").mmcv) == "2.1.0"
     # a label over a single item is a key of its own: MMDetection's compiler is not the system's GCC
     assert parse_environment("MMDetection Compiler: GCC 7.3").gcc is None
+
+
+def test_an_item_with_a_remark_inside_a_list_is_read_and_an_install_aside_does_not_cut_the_line():
+    env = parse_environment("mmdet 2.25.1 (installed with `pip install -v -e .`), mmcv-full 1.6.1, torch 1.11.0+cu113")
+    assert (str(env.mmdet), str(env.mmcv), env.mmcv_package, str(env.pytorch)) == ("2.25.1", "1.6.1", "mmcv-full",
+                                                                                 "1.11.0+cu113")
+    zh = parse_environment("环境：ubuntu 18.04，pytorch 1.10.0，mmdetection 2.25.1（git clone 然后 pip install -v -e .）")
+    assert (str(zh.pytorch), str(zh.mmdet)) == ("1.10.0", "2.25.1")
+    # an install command in brackets is still what was asked for, not what is there
+    asked = parse_environment("mmcv-full 1.3.0 works, torch from conda (`conda install pytorch==1.7.0 -c pytorch`)")
+    assert asked.pytorch is None
