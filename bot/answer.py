@@ -670,7 +670,7 @@ def _nvcc_finding(env: Environment) -> Message | None:
 # Environment fields behind each placeholder (and "ops", a step chosen by whose ops they are): the
 # folded block shows what the answer used.
 _FIELDS_OF = {
-    "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet"),
+    "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet", "projects"),
     "uninstall_mmcv": ("mmcv",),
     "ops": ("mmdet",),
     "arch_list": ("gpus",),

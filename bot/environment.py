@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
+from bot.reference_tables import project_table
 from bot.text import ascii_lower
 from bot.version import Version, parse_version
 
@@ -55,6 +56,9 @@ class Environment:
     # Every MMCV distribution a pip/conda listing shows, name -> version: mmcv-full and mmcv (or
     # mmcv-lite) installed side by side is a fact of its own (both must go).
     mmcv_distributions: tuple[tuple[str, Version], ...] = ()
+    # The other OpenMMLab projects installed, package -> version ("mmseg", 0.30.0): the MMCV major
+    # each release needs (rules/data/projects.csv) when MMDetection's is not known.
+    projects: tuple[tuple[str, Version], ...] = ()
     evidence: Mapping[str, int] = field(default_factory=dict, hash=False)
     conflicts: frozenset[str] = frozenset()
 
@@ -73,6 +77,8 @@ class Environment:
             value = getattr(self, name)
             if name == "gpus":
                 rows += [(f"GPU {','.join(map(str, gpu.ids))}", gpu.name) for gpu in value]
+            elif name == "projects":
+                rows += [(_PROJECT_NAMES[package], str(version)) for package, version in value]
             elif self.knows(name):
                 rows.append((label, _display(name, value, self)))
         return rows
@@ -80,7 +86,9 @@ class Environment:
     def rows_for(self, names: Iterable[str]) -> list[tuple[str, str]]:
         """The rows of ``as_rows`` for these fields only, in collect_env order."""
         wanted = set(names)
-        labels = {label for name, label in _LABELS.items() if name in wanted and name != "gpus"}
+        labels = {label for name, label in _LABELS.items() if name in wanted and name not in ("gpus", "projects")}
+        if "projects" in wanted:
+            labels |= {_PROJECT_NAMES[package] for package, _ in self.projects}
         return [row for row in self.as_rows()
                 if row[0] in labels or ("gpus" in wanted and row[0].startswith("GPU "))]
 
@@ -93,7 +101,7 @@ class Environment:
                 continue
             if item.name == "gpus":
                 value = [{"ids": list(gpu.ids), "name": gpu.name} for gpu in value]
-            elif item.name == "mmcv_distributions":
+            elif item.name in ("mmcv_distributions", "projects"):
                 value = {name: str(version) for name, version in value}
             elif item.name == "conflicts":
                 value = sorted(value)
@@ -115,8 +123,11 @@ _LABELS = {
     "pytorch_archs": "PyTorch GPU architectures", "cudnn": "cuDNN", "torchvision": "TorchVision",
     "opencv": "OpenCV", "mmcv": "MMCV", "mmcv_compiler": "MMCV Compiler",
     "mmcv_cuda_compiler": "MMCV CUDA Compiler", "mmengine": "MMEngine", "mmdet": "MMDetection",
-    "cudatoolkit": "cudatoolkit (conda)", "cuda_stated": "CUDA (as written)",
+    "projects": "", "cudatoolkit": "cudatoolkit (conda)", "cuda_stated": "CUDA (as written)",
 }
+# The other OpenMMLab projects, by import package, and the names collect_env prints them under.
+_OTHER_PROJECTS = tuple(project for project in project_table() if project.package not in ("mmcv", "mmdet", "mmengine"))
+_PROJECT_NAMES = {project.package: project.name for project in reversed(_OTHER_PROJECTS)}  # MMAction2 over MMAction
 
 
 FIELD_LABELS = _LABELS  # field -> the label collect_env prints it under
@@ -167,6 +178,8 @@ _PACKAGES = {
     "python": ("python", None), "cuda": ("cuda_stated", None), "gcc": ("gcc", None),
     "opencv-python": ("opencv", None), "opencv-python-headless": ("opencv", None),
     "opencv-contrib-python": ("opencv", None),
+    # the other projects, by package and by repository name ("mmseg", "mmsegmentation")
+    **{name: ("projects", project.package) for project in _OTHER_PROJECTS for name in (project.package, project.repo)},
 }
 _NAMES = "|".join(sorted((re.escape(n).replace("\\-", "[-_]") for n in _PACKAGES), key=len, reverse=True))
 _VER = r"v?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|rc|dev|post)\d*)?(?:\+[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)?)"
@@ -188,7 +201,7 @@ _ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*
 _EN_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s+is\s+{_VER}(?!\w|\.\w|\s*(?:times|x)\b)",
                          re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_PACKAGE_HINT = re.compile(r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv")  # on lowered text
+_PACKAGE_HINT = re.compile(r"torch|mm[a-z]|cuda|python|gcc|opencv")  # on lowered text
 # A version glued to its name, as reporters list their environment in a sentence or a title:
 # "pytorch1.9+cuda10.2", "ubuntu18.04, python3.7". Only as a whole item between spaces, brackets,
 # "+" or separators, never inside a path ("lib/python3.8/", ".../torch1.9/index.html"), and only
@@ -389,6 +402,7 @@ class _Reader:
         self.in_block = False
         self.free_text_budget = _MAX_FREE_TEXT_LINES
         self.distributions: dict[str, Version] = {}
+        self.projects: dict[str, tuple[Version, int] | None] = {}  # None: two versions said
         self.shown: tuple[str, int] | None = None  # a package `pip show` named, and its line
 
     @property
@@ -579,12 +593,21 @@ class _Reader:
             self._pytorch(version_text, number, self.secondary)
             self._conda_torch_build(build, number)
             return
+        if target == "projects":
+            self._project(distribution, version, number)
+            return
         self.secondary.offer(target, version, number)
         # People say "mmcv" for mmcv-full; only pip/conda's own rows name the distribution exactly.
         if distribution and (distribution != "mmcv" or listed):
             self.secondary.offer("mmcv_package", distribution, number)
         if distribution and listed:
             self.distributions.setdefault(distribution, version)
+
+    def _project(self, package: str, version: Version | None, number: int) -> None:
+        if version is None or package not in self.projects:
+            self.projects[package] = (version, number) if version is not None else None
+        elif self.projects[package] is not None and not _agree(self.projects[package][0], version):
+            self.projects[package] = None  # two releases said: neither is known
 
     def _conda_torch_build(self, build: str, number: int) -> None:
         """conda's pytorch build string: py3.8_cuda11.3_cudnn8.3.2_0, py3.9_cpu_0."""
@@ -597,7 +620,7 @@ class _Reader:
 
     def environment(self) -> Environment:
         if not (self.primary.values or self.secondary.values or self.gpus or self.primary.conflicts
-                or self.secondary.conflicts):
+                or self.secondary.conflicts or self.projects):
             return _NOTHING_KNOWN  # most issues: a frozen dataclass of 27 fields is slow to build
         values: dict[str, object] = {}
         evidence: dict[str, int] = {}
@@ -615,7 +638,10 @@ class _Reader:
                 conflicts.add(name)
         conflicts -= values.keys()
         distributions = tuple(sorted(self.distributions.items()))
-        return Environment(**values, mmcv_distributions=distributions, evidence=evidence,
+        projects = tuple(sorted((package, said[0]) for package, said in self.projects.items() if said is not None))
+        if projects:
+            evidence["projects"] = min(said[1] for said in self.projects.values() if said is not None)
+        return Environment(**values, mmcv_distributions=distributions, projects=projects, evidence=evidence,
                            conflicts=frozenset(conflicts))
 
     def _secondary_fits(self, name: str, known: dict[str, object]) -> bool:
@@ -630,7 +656,8 @@ class _Reader:
 
 _NOTHING_KNOWN = Environment()
 _FIELD_NAMES = tuple(
-    f.name for f in fields(Environment) if f.name not in {"gpus", "evidence", "conflicts", "mmcv_distributions"}
+    f.name for f in fields(Environment)
+    if f.name not in {"gpus", "evidence", "conflicts", "mmcv_distributions", "projects"}
 )
 
 
@@ -659,6 +686,9 @@ _KEYS = {
     "MMCV CUDA Compiler": _setter("mmcv_cuda_compiler", _text),
     "MMEngine": _setter("mmengine", _first_version),
     "MMDetection": _setter("mmdet", _first_version),
+    # "MMSegmentation: 0.30.0+4fd5b9e", as each project's collect_env prints its own
+    **{project.name: (lambda package: lambda reader, value, number: reader._project(
+        package, _first_version(value), number))(project.package) for project in _OTHER_PROJECTS},
 }
 
 
@@ -729,7 +759,7 @@ _ITEM_OPENERS = frozenset(" \t\n>,;，、(（+")
 _FACT_NAMES = (
     ("torch", r"(?:vision|[-_]cuda| compiling details|)"),
     ("python", ""),
-    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|det(?:ection|)|engine)"),
+    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|[a-z][a-z0-9]{1,14})"),
     ("cuda", r"(?:toolkit| available|_home|)"),
     ("gcc", ""),
     ("gpu ", r"\d{1,4}(?:,\d{1,4})*"),

@@ -262,8 +262,8 @@ def traced_project(text: IssueText) -> Project | None:
 
 def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None) -> tuple[int | None, int | None]:
     """The MMCV major the reporter needs: what the printed range asks for, else what every other
-    sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the
-    traceback's paths); None when nothing says or the signs disagree. Second, the same told
+    sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the other
+    projects' releases, the traceback's paths); None when nothing says or the signs disagree. Second, the same told
     without the installed MMCV, which a version mismatch puts in doubt."""
     if wanted is not None and wanted.major in (1, 2):
         return wanted.major, wanted.major
@@ -272,6 +272,10 @@ def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None) 
         signs.add(env.mmdet.release[0] - 1)
     if env.mmengine is not None:
         signs.add(2)
+    for package, version in env.projects:  # MMSegmentation 0.30.0 needs MMCV 1.x, 1.2.2 MMCV 2.x
+        project = project_of_package(package)
+        if project is not None and project.mmcv2_from:
+            signs.add(2 if version >= parse_version(project.mmcv2_from) else 1)
     body = text.text
     if _MMCV1_PATH.search(body):
         signs.add(1)

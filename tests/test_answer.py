@@ -181,6 +181,15 @@ def test_a_script_for_mmcv_1_beside_packages_made_for_mmcv_2_is_told_to_import_f
     assert 'mim install "mmcv-full<2.0.0"' in alone and "keep them" not in alone
 
 
+def test_another_projects_release_says_which_mmcv_its_reporter_needs():
+    error = "ModuleNotFoundError: No module named 'mmcv._ext'\n"
+    old = reply(error + "PyTorch: 1.12.1+cu113\nMMSegmentation: 0.30.0\n", repo="open-mmlab/mmsegmentation")
+    assert f"pip install mmcv-full==1.7.1 -f {INDEX}/cu113/torch1.12/index.html" in old and "mmcv==2" not in old
+    assert "MMSegmentation: 0.30.0" in old  # shown among the facts used
+    new = reply(error + "PyTorch: 2.1.0+cu118\nMMSegmentation: 1.2.2\n", repo="open-mmlab/mmsegmentation")
+    assert f"pip install mmcv==2.1.0 -f {INDEX}/cu118/torch2.1/index.html" in new
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)

@@ -652,3 +652,12 @@ def test_an_item_with_a_remark_inside_a_list_is_read_and_an_install_aside_does_n
     # an install command in brackets is still what was asked for, not what is there
     asked = parse_environment("mmcv-full 1.3.0 works, torch from conda (`conda install pytorch==1.7.0 -c pytorch`)")
     assert asked.pytorch is None
+
+
+def test_the_other_projects_releases_are_read():
+    env = parse_environment("MMSegmentation: 0.30.0+4fd5b9e\nmmpose 1.3.1\nmmdetection3d==1.4.0\n")
+    assert {package: str(version) for package, version in env.projects} == {
+        "mmseg": "0.30.0+4fd5b9e", "mmpose": "1.3.1", "mmdet3d": "1.4.0"}
+    assert ("MMSegmentation", "0.30.0+4fd5b9e") in env.as_rows()
+    # two releases of one project said: neither is known
+    assert parse_environment("mmseg 0.30.0\nmmseg 1.2.2\n").projects == ()
