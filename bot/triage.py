@@ -136,8 +136,7 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     kept = {m.rule.id for m in _unsolved(reading.text, matches)}
     lines += [f"{m.rule.id}: the reporter says the error {where(m.evidence.line)} is solved, and the title names "
               f"none of its identifiers" for m in matches if m.rule.id not in kept]
-    hints = [f for f in reading.findings if f.hint]
-    return lines + [f"hint {where(f.line)}: {reply.render_finding(f, 'en')}" for f in hints if f.message]
+    return lines + [f"hint {where(f.line)}: {reply.render_finding(f, 'en')}" for f in _hints(reading.findings)]
 
 
 def answer_rule(issue: Issue, rules: RuleSet, rule_id: str, options: Options = DEFAULT_OPTIONS) -> Verdict:
@@ -165,8 +164,18 @@ def _most_telling_line(reading: _Reading) -> Evidence:
     return Evidence(0, reading.text.lines[0])
 
 
+def _hints(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """The findings that are hints, each sentence once: the same misspelt class in the title and in
+    the body is one hint."""
+    said: dict[tuple[str, tuple[tuple[str, str], ...]], Finding] = {}
+    for found in findings:
+        if found.hint and found.message:
+            said.setdefault((found.message, found.fields), found)
+    return tuple(said.values())
+
+
 def _verdict(reading: _Reading, matches: tuple[Match, ...], options: Options) -> Verdict:
-    hints = tuple(found for found in reading.findings if found.hint and found.message)
+    hints = _hints(reading.findings)
     if not matches:
         comment = reply.render(compose_hints(reading.language, hints)) if hints else None
         return Verdict(reading.language, reading.signatures, reading.env, (), (), (), comment, False, hints,

@@ -1,5 +1,7 @@
 """Findings: who a missing symbol or library belongs to, registry names, MMCV's major version."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.environment import Environment, parse_environment
@@ -217,3 +219,12 @@ def test_a_title_cut_after_undefined_symbol_defers_to_the_body_line_of_the_same_
             "undefined symbol: _ZNK3c1010TensorImpl36is_contiguous_nondefault_policy_implENS_12MemoryFormatE\n")
     text = read_issue(Issue(title, body))
     assert [f.value for f in read_findings(text, parse_environment(body)) if f.kind == "missing-symbol"] == ["extension"]
+
+
+def test_the_same_hint_in_the_title_and_the_body_is_said_once():
+    from bot.rules import load_rules
+    from bot.triage import triage
+
+    error = "KeyError: 'CocoDatset is not in the dataset registry'"
+    verdict = triage(Issue(error, f"```\n{error}\n```\n"), load_rules(Path(__file__).resolve().parent.parent / "rules"))
+    assert len(verdict.hints) == 1 and verdict.comment.count("Did you mean `CocoDataset`?") == 1
