@@ -759,7 +759,9 @@ _ITEM_OPENERS = frozenset(" \t\n>,;，、(（+")
 _FACT_NAMES = (
     ("torch", r"(?:vision|[-_]cuda| compiling details|)"),
     ("python", ""),
-    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|[a-z][a-z0-9]{1,14})"),
+    ("mm", r"(?:cv(?:[-_](?:full|lite)| compiler| cuda compiler|)|det(?:ection|)|engine|"
+           + "|".join(sorted({re.escape(name[2:]) for project in _OTHER_PROJECTS for name in (project.package, project.repo)
+                              if name.startswith("mm")}, key=len, reverse=True)) + ")"),
     ("cuda", r"(?:toolkit| available|_home|)"),
     ("gcc", ""),
     ("gpu ", r"\d{1,4}(?:,\d{1,4})*"),

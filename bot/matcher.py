@@ -242,11 +242,12 @@ def _phrase_hit(phrase: PhrasePattern, haystack: _Haystack) -> tuple[float, Evid
 
 def _refusal(rule: Rule, haystack: _Haystack) -> int | None:
     """The line holding one of the rule's ``refuse`` patterns, which show the issue is not its case
-    (the title retelling the error is no better evidence then); None when there is none."""
+    (the title retelling the error is no better evidence then); None when there is none. Searched
+    as a rule's patterns are: only where their literals occur."""
     for refused in rule.refuse:
-        found = refused.compiled.search(haystack.text.text)
+        found = _regex_hit(refused, haystack)
         if found is not None:
-            return haystack.text.line_at(found.start())
+            return found.line
     return None
 
 
