@@ -201,7 +201,9 @@ _ZH_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})\s*的?\s*版本号?\s*
 _EN_VERSION = re.compile(rf"(?<![A-Za-z0-9_.-])({_NAMES})(?:\s+version)?\s+is\s+{_VER}(?!\w|\.\w|\s*(?:times|x)\b)",
                          re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_PACKAGE_HINT = re.compile(r"torch|mm[a-z]|cuda|python|gcc|opencv")  # on lowered text
+_PACKAGE_HINT = re.compile(  # on lowered text
+    r"torch|mmcv|mmdet|mmengine|cuda|python|gcc|opencv|"
+    + "|".join(sorted({project.package for project in _OTHER_PROJECTS} - {"mmdet3d"})))
 # A version glued to its name, as reporters list their environment in a sentence or a title:
 # "pytorch1.9+cuda10.2", "ubuntu18.04, python3.7". Only as a whole item between spaces, brackets,
 # "+" or separators, never inside a path ("lib/python3.8/", ".../torch1.9/index.html"), and only

@@ -103,6 +103,8 @@ def _reported(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
     module named mmcv.ops' entry is broken"): there only an error as printed, in a code block or on
     a line of its own opening with its exception, is one the reporter met.
     """
+    if not matches:
+        return matches
     if text.filed_as == "feature":
         return ()
     if text.filed_as != "documentation":
