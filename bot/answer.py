@@ -23,7 +23,8 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, table_range, traced_project,
+    Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm, table_range,
+    traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
 from bot.version import parse_version
@@ -44,6 +45,9 @@ TEXT: dict[str, dict[str, str]] = {
         "install-other-torch": "install PyTorch {alt_torch} with {alt_cuda} and `{command}`",
         "install-mim": "`{command}` (mim picks the build for your PyTorch and CUDA)",
         "install-pip": "`{command}`",
+        "install-arm": (
+            "build it on the device, as OpenMMLab publishes no MMCV wheels for ARM (aarch64, Jetson): {build} "
+            "(pip compiles it with the ops; `nvcc` must match PyTorch's CUDA)"),
         "install-source-torch": (
             "build it from source, as no prebuilt MMCV fits PyTorch {torch} (a nightly or source build): "
             "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
@@ -104,6 +108,9 @@ TEXT: dict[str, dict[str, str]] = {
         "install-other-torch": "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`",
         "install-mim": "`{command}`（mim 会选择与您的 PyTorch 和 CUDA 对应的版本）",
         "install-pip": "`{command}`",
+        "install-arm": (
+            "在设备上编译，因为 OpenMMLab 没有发布 ARM（aarch64、Jetson）上的 MMCV 预编译包：{build}"
+            "（pip 会连同算子一起编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
         "install-source-torch": (
             "从源码编译，因为 PyTorch {torch}（nightly 或源码编译版）没有对应的预编译 MMCV：`{build}`"
             "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
@@ -235,7 +242,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
         cuda = "cpu"
     elif env.pytorch_cuda is not None:
         cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
-    machine = Machine(env.pytorch, cuda, env.platform)
+    machine = Machine(env.pytorch, cuda, env.platform, runs_on_arm(text, env))
     major, needed_major = mmcv_majors(env, text, wanted)
     return Facts(project, wanted, line, major, machine, env, traced.package if traced else None,
                  ops_owner(text, env), needed_major)
@@ -368,6 +375,8 @@ def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
                                    if facts.wanted is not None else "unknown"):
         return False
     if "ops" in when and not _is(when["ops"], facts.ops):
+        return False
+    if "prebuilt" in when and not _is(when["prebuilt"], "none" if facts.machine.arm else "available"):
         return False
     if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
         return False

@@ -65,6 +65,7 @@ class Machine:
     torch: Version | None
     cuda: str | None
     platform: str | None
+    arm: bool = False  # ARM Linux (a Jetson): no prebuilt MMCV, whatever the PyTorch
 
     @property
     def series(self) -> tuple[int, int] | None:
@@ -121,6 +122,8 @@ def _number(version: Version) -> float:
 def plan(target: Target, machine: Machine, short: bool = False) -> Message:
     """The install step for this reporter, as a Message ("install-…" keys of answer.TEXT);
     ``short`` leaves out why no wheel fits (when two majors are offered side by side)."""
+    if machine.arm:
+        return Message("install-arm", {"build": build(target)})
     if target.major is None:
         if machine.torch is None or machine.cuda is None:
             return Message("install-either")

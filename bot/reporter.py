@@ -260,6 +260,16 @@ def traced_project(text: IssueText) -> Project | None:
     return project_of_package(packages.pop()) if len(packages) == 1 else None
 
 
+# An ARM Linux machine: OpenMMLab's wheel index holds x86-64 (and Windows) wheels only.
+_ARM = re.compile(r"\b(?:aarch64|arm64|jetson|jetpack)\b")
+
+
+def runs_on_arm(text: IssueText, env: Environment) -> bool:
+    """Whether the issue says its machine is ARM Linux (a Jetson, "aarch64"); a Mac's arm64 is not
+    this case (darwin has its own wheels)."""
+    return env.platform not in ("darwin", "win32") and _ARM.search(text.lowered) is not None
+
+
 def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None) -> tuple[int | None, int | None]:
     """The MMCV major the reporter needs: what the printed range asks for, else what every other
     sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the other

@@ -96,6 +96,7 @@ WHEN = {
     # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
     # PyTorch itself (its build lacks the GPU's architecture)
     "ops": ("mmcv", "mmdet", "torch"),
+    "prebuilt": ("available", "none"),  # whether OpenMMLab publishes MMCV wheels for their machine (ARM Linux: none)
     "error": None,  # a regex, searched in the quoted error line
     # a diagnosis of the rule's that the reporter's environment cannot settle: the step is how they
     # check it themselves ("use GCC 5.4 or newer" only while their GCC is unknown)

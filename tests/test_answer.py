@@ -190,6 +190,22 @@ def test_another_projects_release_says_which_mmcv_its_reporter_needs():
     assert f"pip install mmcv==2.1.0 -f {INDEX}/cu118/torch2.1/index.html" in new
 
 
+def test_an_arm_machine_is_told_to_build_on_the_device_not_given_a_wheel():
+    # OpenMMLab's wheel index has no aarch64 wheels: a Jetson builds MMCV itself.
+    jetson = ("On a Jetson Xavier NX (JetPack 4.6):\nModuleNotFoundError: No module named 'mmcv._ext'\n"
+              "sys.platform: linux\nPyTorch: 1.9.0\nMMCV: 1.4.0\nMMCV Compiler: n/a\n")
+    comment = reply(jetson)
+    assert "OpenMMLab publishes no MMCV wheels for ARM" in comment and "`pip install mmcv-full==1.4.0`" in comment
+    assert "download.openmmlab.com" not in comment
+    arch = reply("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+                 "aarch64, Jetson Orin, PyTorch: 2.0.0+nv23.05\nMMCV: 2.0.1\n")
+    assert "the prebuilt one for your PyTorch" not in arch
+    # a Mac's arm64 is darwin, which has its own wheels: not this case
+    mac = reply("ModuleNotFoundError: No module named 'mmcv._ext'\nsys.platform: darwin\nmacOS arm64\n"
+                "PyTorch: 2.1.0\nMMCV: 2.1.0\n")
+    assert "OpenMMLab publishes no MMCV wheels for ARM" not in mac
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
