@@ -330,8 +330,14 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values["scope"] = _scope(miss, _package(facts, miss))
             known = miss is not None and miss.name
             values["registry_class"] = Message("code", {"code": miss.name}) if known else Message("registry-class")
-            values["registry_type"] = (Message("code", {"code": f"type='{miss.name}'"}) if known
+            written = f"{miss.owner}.{miss.name}" if known and miss.owner else (miss.name if known else "")
+            values["registry_type"] = (Message("code", {"code": f"type='{written}'"}) if known
                                        else Message("registry-type"))
+        elif name in ("registry_owner", "owner_project"):
+            owner = miss.owner if miss is not None else ""
+            values["registry_owner"] = owner
+            project = project_of_package(owner) if owner else None
+            values["owner_project"] = project.name if project is not None else owner
         elif name in ("arch_list", "gpu"):
             gpus = known_gpus(env)
             values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
@@ -378,6 +384,10 @@ def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
         return False
     if "prebuilt" in when and not _is(when["prebuilt"], "none" if facts.machine.arm else "available"):
         return False
+    if "registry_owner" in when:
+        miss = registry_miss(quote)
+        if not _is(when["registry_owner"], "another" if miss is not None and miss.from_another_package else "own"):
+            return False
     if "error" in when and not re.search(when["error"], quote, re.IGNORECASE):
         return False
     if "unsettled" in when:

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.environment import Environment
 from bot.finding import Finding
 from bot.issue import IssueText
-from bot.reference_tables import DATA_DIR, DataFileError, _read_csv
+from bot.reference_tables import DATA_DIR, DataFileError, _read_csv, project_of_package
 from bot.version import Version, parse_version
 
 LIBRARIES = ("mmcv", "mmdet", "mmengine")
@@ -86,6 +86,9 @@ def _fold(name: str) -> str:
 # "MyHead is not in the registry". A dotted name ("mmdet.MyHead") gives its last part.
 _NOT_IN = re.compile(r"""\b(\w{1,80})[\x27"]? is not in the (?:(\w{1,20})::)?([\w. -]{0,40}?) ?registry\b""",
                      re.IGNORECASE)
+# The package a dotted name asks for: "mmpretrain.ConvNeXt" is MMPretrain's ConvNeXt (MMEngine's
+# cross-repository form).
+_OWNER = re.compile(r"\b(\w{1,20})\.$")
 # A reporter's own words before it: "the model is not in the mmseg::model registry" names no class.
 _DETERMINER = re.compile(r"\b(?:the|a|an|my|our|your|this|that|its|some)\s+$", re.IGNORECASE)
 COVERED_SCOPES = frozenset(LIBRARIES)  # the scopes whose classes the table holds
@@ -100,6 +103,14 @@ class RegistryMiss:
     name: str  # the class the config asked for; "" when the line names it only in words ("the model")
     scope: str  # "mmdet" from "mmdet::model"; "" when the error names none (MMCV 1.x)
     registry: str = ""  # the registry's name as printed, lowercase: "dataset", "models"; "" when none
+    owner: str = ""  # the package a dotted name asks for ("mmpretrain" of "mmpretrain.ConvNeXt"), else ""
+
+    @property
+    def from_another_package(self) -> bool:
+        """A class of another OpenMMLab package than the registry's own (mmpretrain.ConvNeXt under
+        mmdet::model): it is registered only once that package's models are imported."""
+        return (bool(self.owner and self.scope) and self.owner.lower() != self.scope.lower()
+                and project_of_package(self.owner) is not None)
 
     def registration(self) -> tuple[str, str | None] | None:
         """(the registry's constant for the decorator, the package folder whose ``__init__.py`` imports
@@ -139,7 +150,9 @@ def registry_misses(line: str) -> list[RegistryMiss]:
     misses = []
     for found in _NOT_IN.finditer(line):
         prose = found[1].islower() and _DETERMINER.search(line, 0, found.start(1)) is not None
-        misses.append(RegistryMiss("" if prose else found[1], found[2] or "", found[3].strip().lower()))
+        owner = _OWNER.search(line, max(0, found.start(1) - 21), found.start(1))
+        misses.append(RegistryMiss("" if prose else found[1], found[2] or "", found[3].strip().lower(),
+                                   owner[1] if owner and not prose else ""))
     return misses
 
 

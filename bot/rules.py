@@ -72,6 +72,8 @@ PLACEHOLDERS = {
     "scope": "the registry scope of their error, else their project's package",
     "registry_class": "the class their error says is not in the registry (in words when it names none)",
     "registry_type": "the `type=` their config gives that class",
+    "registry_owner": "the package a dotted class name asks for (mmpretrain of mmpretrain.ConvNeXt)",
+    "owner_project": "that package's project name (MMPretrain)",
     "registry_decorator": "the decorator that registers that class, by the registry their error names",
     "registry_init": "the __init__.py that imports such classes in their package, by the same registry",
     "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
@@ -96,7 +98,10 @@ WHEN = {
     # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
     # PyTorch itself (its build lacks the GPU's architecture)
     "ops": ("mmcv", "mmdet", "torch"),
-    "prebuilt": ("available", "none"),  # whether OpenMMLab publishes MMCV wheels for their machine (ARM Linux: none)
+    "prebuilt": ("available", "none"),
+    # whose class a registry error asks for: "another" OpenMMLab package's, by a dotted name under
+    # another scope ("mmpretrain.ConvNeXt is not in the mmdet::model registry")
+    "registry_owner": ("another", "own"),  # whether OpenMMLab publishes MMCV wheels for their machine (ARM Linux: none)
     "error": None,  # a regex, searched in the quoted error line
     # a diagnosis of the rule's that the reporter's environment cannot settle: the step is how they
     # check it themselves ("use GCC 5.4 or newer" only while their GCC is unknown)

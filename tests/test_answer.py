@@ -206,6 +206,19 @@ def test_an_arm_machine_is_told_to_build_on_the_device_not_given_a_wheel():
     assert "OpenMMLab publishes no MMCV wheels for ARM" not in mac
 
 
+def test_a_class_of_another_package_is_told_to_import_that_packages_models():
+    error = ("KeyError: \"class `MaskRCNN` in mmdet/models/detectors/mask_rcnn.py: 'mmpretrain.ConvNeXt is not in "
+             "the mmdet::model registry. Please check whether the value of `mmpretrain.ConvNeXt` is correct or it "
+             "was registered as expected.'\"\n")
+    comment = reply(error)
+    assert "custom_imports = dict(imports=['mmpretrain.models'], allow_failed_imports=False)" in comment
+    assert "`type='mmpretrain.ConvNeXt'`" in comment
+    assert "Register it in the `mmdet` scope" not in comment and "If it is your own module" not in comment
+    # a dotted name of no OpenMMLab package is the reporter's own: the FAQ's steps
+    own = reply("KeyError: 'sareye.FrequencySpatialFPN is not in the mmdet::model registry'\n")
+    assert "If it is your own module" in own and ".models']" not in own
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
