@@ -284,12 +284,13 @@ def _render_value(value: MessageValue, language: str) -> str:
 
 def _fill(filled: Filled, language: str) -> str:
     text = PLACEHOLDER.sub(lambda found: _render_value(filled.values[found[1]], language), filled.template)
-    # A template's space around a placeholder separates it from Chinese; a value that ends in
-    # full-width punctuation ("RTX 3090（计算能力 8.6）") needs none.
-    return _SPACE_AFTER_FULL_WIDTH.sub("", text) if language == "zh" else text
+    # A template's space around a placeholder separates it from Latin text; a value that ends in
+    # full-width punctuation ("RTX 3090（计算能力 8.6）") or is Chinese itself ("安装 PyTorch 2.1 ...")
+    # needs none.
+    return _SPACE_BETWEEN_CHINESE.sub("", text) if language == "zh" else text
 
 
-_SPACE_AFTER_FULL_WIDTH = re.compile(r"(?<=[）】」』，。：；]) (?=[\u4e00-\u9fff])")
+_SPACE_BETWEEN_CHINESE = re.compile(r"(?<=[\u4e00-\u9fff）】」』，。：；]) (?=[\u4e00-\u9fff])")
 
 
 def _section(language: str, section: Section) -> str:

@@ -507,6 +507,11 @@ def test_a_chinese_step_has_no_space_after_a_value_closed_by_a_full_width_bracke
             "sys.platform: linux\nGPU 0: NVIDIA GeForce RTX 3090\nPyTorch: 1.10.0+cu113\nMMCV: 1.6.0\n")
     comment = reply(body, title="训练报错")
     assert "针对您的 NVIDIA GeForce RTX 3090（计算能力 8.6）重新编译 MMCV" in comment
+    # nor between Chinese words the template and a Chinese value put side by side
+    other = reply("训练时报错，怎么办？\nImportError: /opt/py/mmcv/_ext.cpython-310-x86_64-linux-gnu.so: undefined "
+                  "symbol: _ZN3c104cuda29c10_cuda_check_implementationEiPKcS2_ib\nPyTorch: 2.2.1+cu121\n"
+                  "MMDetection: 3.3.0\n", title="训练报错")
+    assert "再安装 PyTorch 2.1" in other and "再 安装" not in other
 
 
 def test_an_error_in_a_sentences_code_span_is_quoted_from_the_span():
