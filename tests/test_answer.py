@@ -219,6 +219,16 @@ def test_a_class_of_another_package_is_told_to_import_that_packages_models():
     assert "If it is your own module" in own and ".models']" not in own
 
 
+def test_a_pytorch_without_the_gpus_architecture_is_not_given_an_mmcv_wheel_for_that_same_pytorch():
+    body = ("UserWarning: Tesla K80 with CUDA capability sm_37 is not compatible with the current PyTorch "
+            "installation.\nThe current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 "
+            "sm_86 sm_90.\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+            "GPU 0: Tesla K80\nPyTorch: 2.0.1+cu118\nMMCV: 2.0.1\n")
+    comment = reply(body)
+    assert "an older one (sm_37, the Tesla K80) an older PyTorch that still lists it" in comment
+    assert "cu118/torch2.0" not in comment  # the MMCV for the PyTorch that cannot run on this GPU
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
