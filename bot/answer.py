@@ -23,8 +23,8 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm, table_range,
-    traced_project,
+    OWN_OPS, Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm,
+    table_range, traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
 from bot.version import parse_version
@@ -216,7 +216,7 @@ class Facts:
     machine: Machine
     env: Environment
     downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
-    ops: str = "mmcv"  # whose compiled CUDA code the error runs through: "mmcv", "mmdet" (before 2.3), "torch"
+    ops: str = "mmcv"  # whose compiled CUDA code the error runs through: "mmcv", "mmdet" (before 2.3), "mmdet3d" (before 1.0), "torch"
     needed_major: int | None = None  # ``major`` told without the installed MMCV
 
     @property
@@ -343,7 +343,11 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
             values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
         elif name == "ops_package":
-            values[name] = "MMDetection" if facts.ops == "mmdet" else "MMCV"
+            values[name] = OWN_OPS[facts.ops][0] if facts.ops in OWN_OPS else "MMCV"
+        elif name == "ops_folder":
+            values[name] = facts.ops if facts.ops in OWN_OPS else "mmcv"
+        elif name == "ops_before":
+            values[name] = OWN_OPS[facts.ops][1] if facts.ops in OWN_OPS else ""
         elif name in ("series_mmcv1", "series_mmcv2"):
             project = facts.project
             known = project is not None and project.mmcv2_from
@@ -552,7 +556,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         quote = _quote(text, line, found.rule)
         rule = found.rule
         holding = [step for step in rule.steps if _holds(step, facts, quote, gpus_known)]
-        if facts.ops == "mmdet" and any("ops" in step.when for step in holding):
+        if facts.ops in OWN_OPS and any("ops" in step.when for step in holding):
             used.add("ops")  # MMDetection's own ops may be told from its installed release
         templates = [rule.answer[language], *(step.text[language] for step in holding)]
         fills = _fills(facts, quote, {name for template in templates for name in PLACEHOLDER.findall(template)})
@@ -615,7 +619,7 @@ def _ask(matches: list[Match], env: Environment, facts: Facts, used: set[str]) -
 def _left_out(rule: Rule, facts: Facts) -> frozenset[str]:
     """Checks not worth asking for: of MMCV's package and build, when the rule answers by whose ops
     fail and they are MMDetection's own."""
-    if facts.ops == "mmdet" and any("ops" in step.when for step in rule.steps):
+    if facts.ops in OWN_OPS and any("ops" in step.when for step in rule.steps):
         return OF_MMCV_OPS
     return frozenset()
 

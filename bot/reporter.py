@@ -212,6 +212,11 @@ _MMCV2_PATH = re.compile(r"mmengine(?<=[/\\]mmengine)[/\\]")
 # 2.2.1 release notes: "the last release that requires building CUDA ops"); 2.3 to 2.7 kept
 # mmdet/ops as wrappers of MMCV's, and every other OpenMMLab project uses MMCV's (mmcv/ops, _ext).
 _MMDET_OPS = re.compile(r"mmdet(?<=[/\\ =]mmdet)[/\\]ops[/\\]")
+# MMDetection3D before 1.0 did the same (mmdet3d/ops/*.cu: ball_query, voxel, spconv, ...), moved to
+# MMCV in 1.0.0rc0.
+_MMDET3D_OPS = re.compile(r"mmdet3d(?<=[/\\ =]mmdet3d)[/\\]ops[/\\]")
+# The projects that built CUDA ops of their own, and the release that stopped: the answers name them.
+OWN_OPS = {"mmdet": ("MMDetection", "2.3"), "mmdet3d": ("MMDetection3D", "1.0")}
 _MMCV_OPS = re.compile(r"mmcv(?<=[/\\ .]mmcv)[/\\.](?:ops\b|_ext\b)")
 
 
@@ -224,13 +229,23 @@ _TORCH_WITHOUT_ARCH = "is not compatible with the current pytorch installation"
 
 def ops_owner(text: IssueText, env: Environment) -> str:
     """Whose compiled CUDA code the issue's error runs through: "torch" when PyTorch warns that its
-    build lacks the GPU's architecture; "mmdet" when only MMDetection's own ops (mmdet/ops) show in
-    its paths, or when no path says and the installed MMDetection still built its own; else "mmcv"."""
+    build lacks the GPU's architecture; "mmdet" ("mmdet3d") when only MMDetection's (MMDetection3D's)
+    own ops (mmdet/ops) show in its paths, or, for MMDetection, when no path says and the installed
+    release still built its own; else "mmcv"."""
     if _TORCH_WITHOUT_ARCH in text.lowered:
         return "torch"
+    # the library a loading error names says it first: MMDetection3D 0.x's traceback runs through
+    # mmcv/ops too, but "mmdet3d/ops/ball_query/ball_query_ext...so: undefined symbol" is its own
+    for number in text.lines_holding(("undefined symbol", "cannot open shared object", "dll load failed")):
+        line = text.lines[number]
+        for owner, pattern in (("mmdet3d", _MMDET3D_OPS), ("mmdet", _MMDET_OPS), ("mmcv", _MMCV_OPS)):
+            if pattern.search(line):
+                return owner
     body = text.text
     if "mmcv" in body and _MMCV_OPS.search(body):
         return "mmcv"
+    if "mmdet3d" in body and _MMDET3D_OPS.search(body):
+        return "mmdet3d"
     if "mmdet" in body and _MMDET_OPS.search(body):
         return "mmdet"
     return "mmdet" if env.mmdet is not None and env.mmdet <= _LAST_MMDET_WITH_OWN_OPS else "mmcv"

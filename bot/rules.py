@@ -79,7 +79,10 @@ PLACEHOLDERS = {
     "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
     "gpu": "their GPUs with their compute capabilities",
     "torch_series": "their PyTorch's major.minor",
-    "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops), else MMCV",
+    "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops) or"
+                   " MMDetection3D (before 1.0), else MMCV",
+    "ops_folder": "the package folder of those own ops (mmdet, mmdet3d), the repository's top folder beside setup.py",
+    "ops_before": "the release that stopped building them (2.3, 1.0)",
     "series_mmcv1": "their project's releases for MMCV 1.x, in parentheses (\" (MMPose before 1.0.0)\"); empty"
                     " when the project or its first MMCV 2.x release is unknown",
     "series_mmcv2": "the same for MMCV 2.x (\" (MMPose 1.0.0 and later)\")",
@@ -97,7 +100,7 @@ WHEN = {
     "range": ("mmcv", "mmengine", "unknown"),
     # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
     # PyTorch itself (its build lacks the GPU's architecture)
-    "ops": ("mmcv", "mmdet", "torch"),
+    "ops": ("mmcv", "mmdet", "mmdet3d", "torch"),
     "prebuilt": ("available", "none"),
     # whose class a registry error asks for: "another" OpenMMLab package's, by a dotted name under
     # another scope ("mmpretrain.ConvNeXt is not in the mmdet::model registry")

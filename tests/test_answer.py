@@ -229,6 +229,16 @@ def test_a_pytorch_without_the_gpus_architecture_is_not_given_an_mmcv_wheel_for_
     assert "cu118/torch2.0" not in comment  # the MMCV for the PyTorch that cannot run on this GPU
 
 
+def test_mmdetection3d_0x_own_ops_are_rebuilt_in_its_repository_not_mmcv_reinstalled():
+    body = ('  File "/home/u/mmdetection3d/mmdet3d/ops/__init__.py", line 1, in <module>\n'
+            "    from mmcv.ops import RoIAlign\n"
+            "ImportError: /home/u/mmdetection3d/mmdet3d/ops/ball_query/ball_query_ext.cpython-37m-x86_64-linux-gnu.so: "
+            "undefined symbol: _ZN2at5emptyEN3c108ArrayRefIlEERKNS0_13TensorOptionsE\n")
+    comment = reply(body, repo="open-mmlab/mmdetection3d")
+    assert "Your MMDetection3D (before 1.0) builds its own CUDA ops (`mmdet3d/ops`)" in comment
+    assert "the one holding `setup.py` and `mmdet3d/`" in comment and "mim install" not in comment
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
