@@ -46,7 +46,7 @@ def test_error_names_file_line_rule_and_field(tmp_path):
         ({"conditions": {"pytorch": ">=1.x"}}, "cannot read version clause"),
         ({"conditions": {"os": "linux"}}, "unknown condition"),
         ({"steps": [{"en": "Do it.", "zh": "做。", "when": {"ops": ["mmcv", "torchvision"]}}]},
-         "must be one of: mmcv, mmdet, torch, or a list of them"),
+         "must be one of: mmcv, mmdet, mmdet3d, torch, or a list of them"),
         ({"diagnoses": ["gcc-version"], "steps": [{"en": "Check.", "zh": "检查。", "when": {"unsettled": "cuda-unavailable"}}]},
          "'cuda-unavailable' is not among the rule's diagnoses \\(gcc-version\\)"),
         ({"examples": {"match": ["x"]}}, "missing 'no_match' examples"),
