@@ -197,11 +197,16 @@ def _installed_mmcv_major(text: IssueText, env: Environment) -> int | None:
 # --- libraries that cannot be loaded -----------------------------------------------------------
 
 _CANNOT_OPEN = re.compile(r"([\w./\\+-]{1,300}\.so[\w.]{0,20}): ?cannot open shared object file")
+# torchvision's warning that its own image extension did not load ("UserWarning: Failed to load image
+# Python extension: libtorch_cuda_cu.so: cannot open ..."): a side note of another library
+_TORCHVISION_IMAGE_WARNING = "failed to load image python extension"
 
 
 def _missing_libraries(text: IssueText) -> list[Finding]:
     found = []
     for number in text.lines_holding(("cannot open shared object",)):
+        if _TORCHVISION_IMAGE_WARNING in text.lines[number].lower():
+            continue
         for hit in _CANNOT_OPEN.finditer(text.lines[number]):
             library = read_library(hit[1])
             message = {"cuda-runtime": "library-cuda", "pytorch": "library-pytorch"}.get(library.owner, "")

@@ -228,3 +228,16 @@ def test_the_same_hint_in_the_title_and_the_body_is_said_once():
     error = "KeyError: 'CocoDatset is not in the dataset registry'"
     verdict = triage(Issue(error, f"```\n{error}\n```\n"), load_rules(Path(__file__).resolve().parent.parent / "rules"))
     assert len(verdict.hints) == 1 and verdict.comment.count("Did you mean `CocoDataset`?") == 1
+
+
+def test_torchvisions_warning_about_its_image_extension_is_not_a_missing_library_of_mmcv():
+    from bot.rules import load_rules
+    from bot.triage import triage
+
+    body = ("```\nModuleNotFoundError: No module named 'mmcv._ext'\n```\n"
+            "/opt/py/site-packages/torchvision/io/image.py:13: UserWarning: Failed to load image Python extension: "
+            "libtorch_cuda_cu.so: cannot open shared object file: No such file or directory\n")
+    text = read_issue(Issue("demo fails", body))
+    assert [f for f in read_findings(text, NO_ENV) if f.kind == "missing-library"] == []
+    verdict = triage(Issue("demo fails", body), load_rules(Path(__file__).resolve().parent.parent / "rules"))
+    assert [m.rule.id for m in verdict.matches] == ["mmcv-ops-missing"]
