@@ -632,7 +632,11 @@ class _Reader:
             evidence["gpus"] = self.primary.lines["gpus"]
         offered = self.primary.values.keys() | self.secondary.values.keys() | self.secondary.conflicts
         for name in (name for name in _FIELD_NAMES if name in offered):  # parents before their dependants
-            if name in self.primary.values:
+            if name in self.primary.values and self._contradicted(name):
+                # collect_env and a listing (or the reporter's words) disagree: one of them is from
+                # before a change ("now pip list shows torch 1.12.1"), and nothing says which
+                conflicts.add(name)
+            elif name in self.primary.values:
                 values[name], evidence[name] = self.primary.values[name], self.primary.lines[name]
             elif name not in conflicts and self._secondary_fits(name, values):
                 values[name], evidence[name] = self.secondary.values[name], self.secondary.lines[name]
@@ -645,6 +649,12 @@ class _Reader:
             evidence["projects"] = min(said[1] for said in self.projects.values() if said is not None)
         return Environment(**values, mmcv_distributions=distributions, projects=projects, evidence=evidence,
                            conflicts=frozenset(conflicts))
+
+    def _contradicted(self, name: str) -> bool:
+        other = self.secondary.values.get(name)
+        if name in self.secondary.conflicts:
+            return True
+        return other is not None and name not in _DEPENDS_ON and not _agree(self.primary.values[name], other)
 
     def _secondary_fits(self, name: str, known: dict[str, object]) -> bool:
         if name not in self.secondary.values:

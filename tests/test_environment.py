@@ -363,11 +363,11 @@ def test_version_in_compat_assertion_is_read_but_not_the_range_to_install():
     assert parse_environment(line).mmcv == V("1.1.4")
 
 
-def test_collect_env_wins_over_pip_list_and_drops_its_distribution():
+def test_collect_env_and_pip_list_naming_two_mmcv_versions_leave_it_unknown():
+    # one of them is from before a change, and nothing says which: no version is better than a wrong one
     body = "MMCV: 1.2.0\nmmcv-full                 1.3.17\n"
     env = parse_environment(body)
-    assert env.mmcv == V("1.2.0") and env.mmcv_package is None
-    assert env.evidence["mmcv"] == 1 and not env.conflicts
+    assert env.mmcv is None and env.mmcv_package is None and "mmcv" in env.conflicts
 
 
 def test_pip_list_fills_what_collect_env_lacks():
@@ -661,3 +661,12 @@ def test_the_other_projects_releases_are_read():
     assert ("MMSegmentation", "0.30.0+4fd5b9e") in env.as_rows()
     # two releases of one project said: neither is known
     assert parse_environment("mmseg 0.30.0\nmmseg 1.2.2\n").projects == ()
+
+
+def test_collect_env_and_a_listing_that_disagree_leave_the_field_unknown():
+    # collect_env saved before an upgrade, pip's list after it: nothing says which is now
+    env = parse_environment("PyTorch: 1.10.0+cu113\nMMCV: 1.6.0\n\npip list now:\ntorch                    1.12.1+cu113\n")
+    assert env.pytorch is None and "pytorch" in env.conflicts and str(env.mmcv) == "1.6.0"
+    # agreeing ones stay known
+    same = parse_environment("PyTorch: 1.12.1+cu113\n\ntorch                    1.12.1+cu113\n")
+    assert str(same.pytorch) == "1.12.1+cu113"
