@@ -395,7 +395,8 @@ def _normalise(raw: str) -> str:
 
 
 class _Reader:
-    """One pass over the lines; collect_env keys go to ``primary``, everything else to ``secondary``."""
+    """One pass over the lines; collect_env keys go to ``primary``, everything else to ``secondary``:
+    a field the secondary sources leave out comes from the primary; one they contradict is unknown."""
 
     def __init__(self) -> None:
         self.primary = _Slots()
