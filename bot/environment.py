@@ -652,10 +652,11 @@ class _Reader:
                            conflicts=frozenset(conflicts))
 
     def _contradicted(self, name: str) -> bool:
+        """Whether the secondary sources say one other value (two, "it worked with torch 1.8, fails with
+        1.10", say nothing against collect_env)."""
         other = self.secondary.values.get(name)
-        if name in self.secondary.conflicts:
-            return True
-        return other is not None and name not in _DEPENDS_ON and not _agree(self.primary.values[name], other)
+        return (other is not None and name not in self.secondary.conflicts and name not in _DEPENDS_ON
+                and not _agree(self.primary.values[name], other))
 
     def _secondary_fits(self, name: str, known: dict[str, object]) -> bool:
         if name not in self.secondary.values:
@@ -672,6 +673,12 @@ _FIELD_NAMES = tuple(
     f.name for f in fields(Environment)
     if f.name not in {"gpus", "evidence", "conflicts", "mmcv_distributions", "projects"}
 )
+
+
+def _project_setter(package: str):
+    def handle(reader: _Reader, value: str, number: int) -> None:
+        reader._project(package, _first_version(value), number)
+    return handle
 
 
 def _setter(name: str, read):
@@ -700,8 +707,7 @@ _KEYS = {
     "MMEngine": _setter("mmengine", _first_version),
     "MMDetection": _setter("mmdet", _first_version),
     # "MMSegmentation: 0.30.0+4fd5b9e", as each project's collect_env prints its own
-    **{project.name: (lambda package: lambda reader, value, number: reader._project(
-        package, _first_version(value), number))(project.package) for project in _OTHER_PROJECTS},
+    **{project.name: _project_setter(project.package) for project in _OTHER_PROJECTS},
 }
 
 

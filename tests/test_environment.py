@@ -670,3 +670,8 @@ def test_collect_env_and_a_listing_that_disagree_leave_the_field_unknown():
     # agreeing ones stay known
     same = parse_environment("PyTorch: 1.12.1+cu113\n\ntorch                    1.12.1+cu113\n")
     assert str(same.pytorch) == "1.12.1+cu113"
+
+
+def test_prose_that_names_two_versions_says_nothing_against_collect_env():
+    env = parse_environment("It worked with torch 1.8.0, it fails with torch 1.10.0.\nPyTorch: 1.10.0+cu113\n")
+    assert str(env.pytorch) == "1.10.0+cu113"
