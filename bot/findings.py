@@ -1,5 +1,5 @@
 """What an issue's errors say beyond their wording: CUDA error numbers, who a missing symbol or
-library belongs to, registry names MMCV, MMDetection and MMEngine really register (pure).
+library belongs to, registry names MMCV, MMDetection, MMEngine, MMPose and MMSegmentation really register (pure).
 
 Each reader turns a form of error into a ``Finding``: a kind, a value rules can ask for (a rule
 pattern ``finding: missing-symbol`` with ``is: [pytorch, ...]``), and the fields the reply needs

@@ -1,4 +1,5 @@
-"""Registry errors read against the names MMCV, MMDetection and MMEngine really register (pure).
+"""Registry errors read against the names MMCV, MMDetection, MMEngine, MMPose and MMSegmentation
+really register (pure).
 
 ``X is not in the Y registry`` has three causes: the module defining X was never imported (the
 FAQ's answer; under MMEngine also a missing ``default_scope``), X is a built-in class newer than
@@ -19,7 +20,10 @@ from bot.issue import IssueText
 from bot.reference_tables import DATA_DIR, DataFileError, _read_csv, project_of_package
 from bot.version import Version, parse_version
 
-LIBRARIES = ("mmcv", "mmdet", "mmengine")
+LIBRARIES = ("mmcv", "mmdet", "mmengine", "mmpose", "mmseg")
+# The major of each library's first MMEngine-era release: a registry error naming its scope
+# ("mmpose::model") comes from that era or later.
+_MMENGINE_ERA = {"mmcv": 2, "mmdet": 3, "mmpose": 1, "mmseg": 1}
 # Shorter names are matched only when they differ in case or separators ("COCODataset").
 MIN_TYPO_CHARS = 8
 
@@ -51,7 +55,7 @@ def load_name_table(path: Path = DATA_DIR / "registered_names.csv") -> NameTable
         versions = parse_version(first), parse_version(last)
         if library not in LIBRARIES or not re.fullmatch(r"[A-Za-z_][\w.]{0,80}", name) \
                 or None in versions or not registry:
-            raise DataFileError(f"{path}:{number}: expected mmcv|mmdet|mmengine, a registry, a name and two "
+            raise DataFileError(f"{path}:{number}: expected {'|'.join(LIBRARIES)}, a registry, a name and two "
                                 f"versions, found {library!r},{registry!r},{name!r},{first!r},{last!r}")
         by_name.setdefault(name, []).append(Registration(library, registry, name, *versions))  # type: ignore[arg-type]
         releases[library].update(versions)  # type: ignore[arg-type]
@@ -93,7 +97,8 @@ _OWNER = re.compile(r"\b(\w{1,20})\.$")
 _DETERMINER = re.compile(r"\b(?:the|a|an|my|our|your|this|that|its|some)\s+$", re.IGNORECASE)
 COVERED_SCOPES = frozenset(LIBRARIES)  # the scopes whose classes the table holds
 # Projects whose own classes the table does not hold: their registry misses get no hint.
-_OTHER_LIBRARY = re.compile(r"^(?:mm(?!cv$|det$|detection$|engine$)\w+|OpenPCDet)$", re.IGNORECASE)
+_OTHER_LIBRARY = re.compile(r"^(?:mm(?!cv$|det$|detection$|engine$|pose$|seg$|segmentation$)\w+|OpenPCDet)$",
+                            re.IGNORECASE)
 # mmcv 1.x: "ConvWS is already registered in conv layer"; mmengine: "... in model at mmdet.models".
 _ALREADY = re.compile(r"([A-Za-z_]\w{0,80})[\x27\"]? is already registered in ", re.IGNORECASE)
 
@@ -179,7 +184,8 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
             covered = miss.scope.lower() in COVERED_SCOPES if miss.scope else not _OTHER_LIBRARY.match(text.project)
             if installed is None:
                 installed = _installed_copy(text)
-            found.append(_not_in(miss.name, number, env, covered, installed, miss.scope))
+            found.append(_not_in(miss.name, number, env, covered, installed, miss.scope,
+                                 _libraries_of(miss.scope, text.project)))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())
             mmcv = [row for row in rows if row.library == "mmcv"]
@@ -209,12 +215,20 @@ def _unregistered(name: str, line: int, installed: str) -> Finding:
     return Finding("registry-miss", "unregistered", line, "", (("name", name),))
 
 
+def _libraries_of(scope: str, project: str) -> frozenset[str]:
+    """The libraries whose classes a miss may be told against: its scope's (else the repository's)
+    with MMCV and MMEngine beneath it; every one when neither says. An MMSegmentation issue's
+    "COCODataset" is not MMDetection's CocoDataset misspelt."""
+    home = scope.lower() or {"mmdetection": "mmdet", "mmsegmentation": "mmseg"}.get(project.lower(), project.lower())
+    return frozenset({home, "mmcv", "mmengine"}) if home in LIBRARIES else frozenset(LIBRARIES)
+
+
 def _not_in(name: str, line: int, env: Environment, covered: bool = True, installed: str = "",
-            scope: str = "") -> Finding:
+            scope: str = "", libraries: frozenset[str] = frozenset(LIBRARIES)) -> Finding:
     """Which case a registry miss is; only the FAQ's case where the table does not cover the library
-    (mmdet3d::model, an issue on mmsegmentation): its own classes could look misspelt or new."""
+    (mmdet3d::model, an issue on mmdetection3d): its own classes could look misspelt or new."""
     table = name_table()
-    rows = table.by_name.get(name)
+    rows = tuple(row for row in table.by_name.get(name, ()) if row.library in libraries)
     if not covered:
         return _unregistered(name, line, installed)
     if rows:
@@ -231,9 +245,9 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True, instal
                            (("name", name), ("library", row.library), ("until", str(row.last)), ("installed", have)),
                            hint=True)
         return _unregistered(name, line, installed)
-    suggestion = _spelling_of(name, table)
+    suggestion = _spelling_of(name, table, libraries)
     if suggestion is not None:
-        library = table.by_name[suggestion][0].library
+        library = next(row.library for row in table.by_name[suggestion] if row.library in libraries)
         return Finding("registry-miss", "misspelt", line, "hint-did-you-mean",
                        (("name", name), ("suggestion", suggestion), ("library", library)), hint=True)
     return _unregistered(name, line, installed)
@@ -244,7 +258,7 @@ def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> t
     verdict = None
     oldest_read = name_table().releases
     for row in rows:
-        installed = getattr(env, row.library, None)
+        installed = _installed(env, row.library)
         # A class already in the oldest release read may be older still: no arrival to tell.
         if installed is None or not installed < row.first or row.first == oldest_read[row.library][0]:
             return None
@@ -255,27 +269,36 @@ def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> t
 def _older_than_installed(rows: tuple[Registration, ...], env: Environment, scope: str
                           ) -> tuple[Registration, str] | None:
     """The registration that says X left before the installed release (GradientCumulativeOptimizerHook:
-    MMCV up to 1.7.0, gone with MMEngine), when every one says so; with the installed release, or
-    "2.x" for MMCV under a registry scope ("mmdet::hook"), which only the MMEngine era prints."""
+    MMCV up to 1.7.0, gone with MMEngine; MMPose 0.x's TopDown), when every one says so; with the
+    installed release, or the MMEngine era's major ("2.x" for MMCV, "1.x" for MMPose) under a registry
+    scope ("mmdet::hook"), which only that era prints."""
     verdict = None
     newest_read = name_table().releases
     for row in rows:
         if row.last == newest_read[row.library][-1]:
             return None  # still registered in the newest release read
-        installed = getattr(env, row.library, None)
+        installed = _installed(env, row.library)
+        era = _MMENGINE_ERA.get(row.library)
         if installed is not None:
             if not row.last.release[:2] < installed.release[:2]:
                 return None
             have = str(installed)
-        elif row.library == "mmcv" and scope and row.last.release[0] < 2:
-            have = "2.x"
+        elif era is not None and scope and row.last.release[0] < era:
+            have = f"{era}.x"
         else:
             return None
         verdict = verdict or (row, have)
     return verdict
 
 
-def _spelling_of(name: str, table: NameTable) -> str | None:
+def _installed(env: Environment, library: str) -> Version | None:
+    """The reporter's release of ``library``: collect_env's own field, or another project's."""
+    if library in ("mmcv", "mmdet", "mmengine"):
+        return getattr(env, library)
+    return dict(env.projects).get(library)
+
+
+def _spelling_of(name: str, table: NameTable, libraries: frozenset[str] = frozenset(LIBRARIES)) -> str | None:
     """The registered name ``name`` misspells: other case or separators, or one letter off.
 
     Never a name that differs only in digits or by a prefix or suffix (``YOLOXHead2``,
@@ -284,14 +307,17 @@ def _spelling_of(name: str, table: NameTable) -> str | None:
     folded = _fold(name)
     if len(folded) < 6:
         return None
+    def among(spelling: str) -> bool:
+        return any(row.library in libraries for row in table.by_name[spelling])
+
     exact = table.by_folded.get(folded)
-    if exact is not None and exact != name:
+    if exact is not None and exact != name and among(exact):
         return exact
     if len(folded) < MIN_TYPO_CHARS:
         return None  # "MyHead" is one letter from "DyHead": short names are too close to each other
     candidates = {key for variant in _deletions(folded) for key in table.by_deletion.get(variant, ())}
     for candidate_folded in sorted(candidates):
-        if _one_letter_off(folded, candidate_folded):
+        if _one_letter_off(folded, candidate_folded) and among(table.by_folded[candidate_folded]):
             return table.by_folded[candidate_folded]
     return None
 

@@ -25,7 +25,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-_FOLDER = re.compile(r"^(mmcv|mmdet|mmengine)-(\d+\.\d+\.\d+)$")
+_CLASS_NAME = re.compile(r"[A-Za-z_][\w.]{0,80}")  # as bot/registry_names.py reads them
+_FOLDER = re.compile(r"^(mmcv|mmdet|mmengine|mmpose|mmseg)-(\d+\.\d+\.\d+)$")
 
 
 def _sources(folder: Path, package: str):
@@ -113,6 +114,8 @@ def main(folders: list[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["library", "registry", "name", "first", "last"])
     for (library, registry, name), releases in sorted(seen.items()):
+        if not _CLASS_NAME.fullmatch(name):
+            continue  # an alias a config never names as a type ("pose-estimation", MMPose's inferencers)
         ordered = sorted(releases, key=_version_key)
         writer.writerow([library, registry, name, ordered[0], ordered[-1]])
     sys.stdout.write(out.getvalue())

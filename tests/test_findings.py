@@ -112,6 +112,10 @@ def test_the_names_table_knows_what_each_library_registers_and_since_when():
         ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "MMCV: 2.1.0", "older-release"),
         ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "MMCV: 1.6.0", "unregistered"),
         ("KeyError: 'GradientCumulativeOptimizerHook is not in the hook registry'", "", "unregistered"),
+        # MMPose 0.x's model under MMPose 1.x's scope (a 0.x config), or with MMPose 1.x installed
+        ("KeyError: 'TopDown is not in the mmpose::model registry'", "", "older-release"),
+        ("KeyError: 'TopDown is not in the models registry'", "MMPose: 1.3.1", "older-release"),
+        ("KeyError: 'TopDown is not in the posenets registry'", "MMPose: 0.29.0", "unregistered"),
         # misspellings of registered classes
         ("KeyError: 'COCODataset is not in the dataset registry'", "", "misspelt"),
         ("KeyError: 'CocoDatset is not in the dataset registry'", "", "misspelt"),
@@ -138,12 +142,18 @@ def test_a_registry_miss_told_in_the_reporters_words_names_no_class_and_gets_no_
     assert [(f.value, dict(f.fields)["suggestion"]) for f in printed] == [("misspelt", "RetinaNet")]
 
 
-def test_no_hint_for_libraries_the_table_does_not_cover():
+def test_a_registry_miss_is_told_against_its_own_librarys_classes_only():
+    # MMDetection3D's classes are not in the table: no hint
     body = "KeyError: 'COCODataset is not in the mmdet3d::dataset registry. Please check whether ...'"
     assert values(body, "registry-miss") == ["unregistered"]
+    # an MMSegmentation issue's "COCODataset" is not MMDetection's CocoDataset misspelt ...
     on_mmseg = read_findings(read_issue(Issue("", "KeyError: 'COCODataset is not in the dataset registry'",
                                               "open-mmlab/mmsegmentation")), NO_ENV)
     assert [f.value for f in on_mmseg] == ["unregistered"]
+    # ... but its own class misspelt is
+    ade = read_findings(read_issue(Issue("", "KeyError: 'ADE20KDatset is not in the mmseg::dataset registry'",
+                                         "open-mmlab/mmsegmentation")), NO_ENV)
+    assert [(f.value, dict(f.fields).get("suggestion")) for f in ade] == [("misspelt", "ADE20KDataset")]
     body = "KeyError: 'COCODataset is not in the mmdet::dataset registry. Please check whether ...'"
     assert values(body, "registry-miss") == ["misspelt"]
 
