@@ -23,7 +23,7 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    OWN_OPS, Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm,
+    NOT_MMCV, OWN_OPS, Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm,
     table_range, traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
@@ -233,7 +233,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
     project = (project_named(text.project) if text.project else None) or traced
     found = printed_range(text)
     wanted, line = found if found else (table_range(env), None)
-    if wanted is not None and wanted.asserted_by is None and wanted.package != "mmengine":
+    if wanted is not None and wanted.asserted_by is None and wanted.package not in NOT_MMCV:
         # No frame says which package asserts it: the one the issue is about.
         if project is not None and project.package not in ("mmcv", "mmengine"):
             wanted = PrintedRange(wanted.package, wanted.bounds, wanted.installed, project)
@@ -251,7 +251,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
 # --- filling the placeholders -------------------------------------------------------------------
 
 def _target(facts: Facts) -> Target:
-    wanted = facts.wanted if facts.wanted is not None and facts.wanted.package != "mmengine" else None
+    wanted = facts.wanted if facts.wanted is not None and facts.wanted.package not in NOT_MMCV else None
     keep = facts.env.mmcv if facts.env.mmcv is not None and facts.wanted is None else None
     caps = {}
     if facts.package == "mmdet":
@@ -307,10 +307,11 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             distributions = tuple(distribution for distribution, _ in env.mmcv_distributions)
             values[name] = Message("code", {"code": install.uninstall(facts.major, installed, env.mmcv_package,
                                                                       distributions)})
-        elif name == "install_mmengine":
+        elif name in ("install_mmengine", "install_mmdet"):
+            package = name.removeprefix("install_")
             wanted = facts.wanted
-            command = (f'mim install "{wanted.spec}"' if wanted is not None and wanted.package == "mmengine"
-                       else "mim install mmengine")
+            command = (f'mim install "{wanted.spec}"' if wanted is not None and wanted.package == package
+                       else f"mim install {package}")
             values[name] = Message("code", {"code": command})
         elif name == "mmcv_package":
             values[name] = install.PACKAGE[facts.major] if facts.major else Message("package-either")
@@ -673,7 +674,7 @@ def _range_finding(facts: Facts, env: Environment) -> Message | None:
         asserted = Message("range-unknown")
     installed: MessageValue = ""
     if wanted.installed is not None:
-        name = "MMEngine" if wanted.package == "mmengine" else "MMCV"
+        name = {"mmengine": "MMEngine", "mmdet": "MMDetection"}.get(wanted.package, "MMCV")
         installed = Message("range-installed", {"package": name, "version": str(wanted.installed)})
     found = Message("range-found", {"asserted": asserted, "printed": wanted.spec, "installed": installed})
     if (project is not None and project.mmcv2_from and wanted.major == 1 and wanted.installed is not None

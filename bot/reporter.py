@@ -21,10 +21,13 @@ from bot.version import Version, parse_version
 # mmdet/mmseg/...'s assertion: "MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0."
 # (bounds may be digit tuples: ">=(1, 3, 17, 0, 0, 0), <=(1, 8, 0, 0, 0, 0)"; the upper one may be absent)
 _ASSERTION = re.compile(
-    r"\b(MMCV|MMEngine)\s?==\s?(?P<installed>[\w.+-]{1,40}) is used but incompat\w{0,6}\.?\s{0,3}"
-    r"Please install (?P<package>mmcv-full|mmcv|mmengine)\s?(?P<bounds>[^\n]{0,120})",
+    r"\b(MMCV|MMEngine|MMDetection)\s?==\s?(?P<installed>[\w.+-]{1,40}) is used but incompat\w{0,6}\.?\s{0,3}"
+    r"Please install (?P<package>mmcv-full|mmcv|mmengine|mmdet)\s?(?P<bounds>[^\n]{0,120})",
     re.IGNORECASE,
 )
+# The ranges that are not of MMCV: MMOCR and MMRotate assert MMDetection's too ("MMDetection==3.3.0 is
+# used but incompatible. Please install mmdet>=3.0.0rc5, <3.2.0.")
+NOT_MMCV = ("mmengine", "mmdet")
 # pip's resolver: "mmdet 3.3.0 requires mmcv<2.2.0,>=2.0.0rc4, but you have mmcv 2.2.0 which is incompatible."
 _PIP_CONFLICT = re.compile(
     r"\b(?P<requirer>[a-z][\w-]{1,30}) (?P<requirer_version>[\w.+]{1,30}) requires (?P<package>mmcv-full|mmcv|mmengine)"
@@ -93,8 +96,8 @@ class PrintedRange:
 
     @property
     def major(self) -> int | None:
-        """The MMCV major the range asks for (None for MMEngine)."""
-        if self.package == "mmengine":
+        """The MMCV major the range asks for (None for MMEngine's or MMDetection's)."""
+        if self.package in NOT_MMCV:
             return None
         majors = {bound.version.release[0] for bound in self.bounds if bound.op in (">=", ">")}
         return majors.pop() if len(majors) == 1 else None

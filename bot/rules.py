@@ -62,6 +62,7 @@ PLACEHOLDERS = {
     "uninstall_mmcv": "the pip uninstall of the MMCV package(s) they have",
     "build_mmcv": "building the MMCV they need from source (PyPI's source package)",
     "install_mmengine": "installing an MMEngine in the range their error printed",
+    "install_mmdet": "installing an MMDetection in the range their error printed (MMOCR's, MMRotate's check)",
     "collect_env": "their project's collect_env command",
     # words
     "mmcv_package": "mmcv-full (MMCV 1.x) or mmcv (MMCV 2.x)",
@@ -97,7 +98,7 @@ WHEN = {
     "gpu": ("known", "unknown"),  # a reported GPU whose compute capability the table knows
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
-    "range": ("mmcv", "mmengine", "unknown"),
+    "range": ("mmcv", "mmengine", "mmdet", "unknown"),
     # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
     # PyTorch itself (its build lacks the GPU's architecture)
     "ops": ("mmcv", "mmdet", "mmdet3d", "torch"),

@@ -239,6 +239,15 @@ def test_mmdetection3d_0x_own_ops_are_rebuilt_in_its_repository_not_mmcv_reinsta
     assert "the one holding `setup.py` and `mmdet3d/`" in comment and "mim install" not in comment
 
 
+def test_a_check_of_mmdetections_version_is_answered_with_an_mmdetection_in_range():
+    # MMOCR and MMRotate assert MMDetection's release too: the range is MMDetection's, not MMCV's.
+    body = ('  File "/opt/py/site-packages/mmocr/__init__.py", line 52, in <module>\n'
+            "AssertionError: MMDetection==3.3.0 is used but incompatible. Please install mmdet>=3.0.0rc5, <3.2.0.\n")
+    comment = reply(body, repo="open-mmlab/mmocr")
+    assert "MMOCR's `mmocr/__init__.py` accepts `mmdet>=3.0.0rc5,<3.2.0`, but you have MMDetection 3.3.0" in comment
+    assert 'mim install "mmdet>=3.0.0rc5,<3.2.0"' in comment and "Look up the MMCV version" not in comment
+
+
 def test_the_same_error_in_the_title_and_the_body_says_what_it_tells_once():
     error = "KeyError: 'ConvWS is already registered in conv layer'"
     comment = reply(f'  File "/opt/py/site-packages/mmcv/utils/registry.py", line 58\n{error}\n', title=error)
