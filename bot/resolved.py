@@ -17,10 +17,12 @@ _SOLVED = re.compile(
     r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have|that's|it's)\s+"
     r"(?:\w+\s+)?fixed\b|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug)|by)\b"
     r"|\b(?:problem|error|issue|crash|segfault)s? (?:went away|disappeared|(?:is|are|was|were) gone)\b"
-    r"|\b(?:works|runs|builds|compiles) (?:fine|well|ok|okay|correctly) now\b"
+    r"|\b(?:works|runs|builds|compiles|trains) (?:fine|well|ok|okay|correctly|normally) now\b"
+    r"|\bnow (?:works|runs|builds|compiles|trains) (?:fine|well|ok|okay|correctly|normally)\b"
     # ("就好了" alone is as often a wish, "要是能装上就好了": only "已经好了", "之后就好了", "加了…就好了")
     r"|已解决|解决了|已修复|修复了|已经好了|后就好了|(?<!要是)(?<!如果)(?:加|改|换|装|删|卸载)了[^，。？?]{0,80}就好了"
     r"|已经没问题了|(?:现在|已经)[^，。？?]{0,6}没(?:有)?问题|问题(?:就|也|都)?消失|(?:编译|安装|运行)(?:也|就)?成功了"
+    r"|(?:现在|已经)(?:就|也)?(?:可以|能)正常(?:训练|运行|使用|跑)了?"
     r"|(?:这个|已经)不是问题", re.IGNORECASE)
 _SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已解决|解决了", re.IGNORECASE)
 # Words just before the error that say it was solved: "... fixed my `a member with ... const` build errors".
@@ -32,8 +34,8 @@ _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solv
 # How far below the error the reporter's words about it may stand (the block it was pasted in,
 # then the sentence after it).
 WINDOW = 12
-_LITERALS = ("fixed", "solved", "resolved", "went away", "disappeared", " gone", " now", "解决", "修复", "好了",
-             "没问题", "没有问题", "不是问题", "消失", "成功了")
+_LITERALS = ("fixed", "solved", "resolved", "went away", "disappeared", " gone", " now", "now ", "解决", "修复", "好了",
+             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常")
 _CODE_SPAN = re.compile(r"`[^`]+`")
 
 
@@ -64,7 +66,15 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None,
     if line < 1 or not any(number == 0 or line <= number <= line + WINDOW for number in candidates):
         return False  # no word of a solved statement where one would count
     title_solved = 0 in candidates and _solved_statement(text.lines[0])
-    if _naming_words(text.lines[0]) & _naming_words(text.lines[line]):
+    content = text.lines[line]
+    spans = list(_CODE_SPAN.finditer(content))
+    # the span the error stands in: the one where it ends, when the caller knows
+    quoted = next((span for span in spans if error_end is not None and span.start() < error_end <= span.end()),
+                  spans[0] if spans else None)
+    # the error's own identifiers: its code span's when it stands in one (the rest of the sentence
+    # may name the fix: "... `Expected to have finished reduction ...`, added `find_unused_parameters`")
+    error_words = _naming_words(quoted.group() if quoted is not None and line not in text.fenced_lines else content)
+    if _naming_words(text.lines[0]) & error_words:
         # the issue is about this error ("... there's an importError: libcudart.so.10.2"), unless the
         # title itself says it is solved ("libtorch_cuda_cu.so 的问题重装 torch 后解决了，现在想问…";
         # "fixed" is left out: "undefined symbol after I fixed the config" names what was fixed)
@@ -76,11 +86,6 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None,
         # the error quoted in a sentence ("I first had `No module named 'mmcv._ext'` ... and that is
         # fixed"): what follows its code span; words before it are about something else ("after I
         # fixed the config I get `...`")
-        content = text.lines[line]
-        spans = list(_CODE_SPAN.finditer(content))
-        # the span the error stands in: the one where it ends, when the caller knows
-        quoted = next((span for span in spans if error_end is not None and span.start() < error_end <= span.end()),
-                      spans[0] if spans else None)
         end = quoted.end() if quoted else error_end
         if end is not None and _solved_statement(content[end:]):
             return True

@@ -147,3 +147,15 @@ def test_more_ways_of_saying_the_error_is_solved(title, body):
 ])
 def test_still_answered_when_the_solved_words_speak_of_something_else(title, body):
     assert answered(title, body) != []
+
+
+def test_a_title_naming_the_fix_not_the_error_keeps_the_solved_statement():
+    # The title names find_unused_parameters, the fix; the error's own words name no identifier.
+    body = ("之前多卡训练报 `RuntimeError: Expected to have finished reduction in the prior iteration before starting a "
+            "new one`，按照 FAQ 在 config 里加了 `find_unused_parameters = True`，现在可以正常训练了。\n"
+            "但是每个 iter 慢了 40%，有没有办法找到没有用到的参数？\n")
+    assert answered("设置 find_unused_parameters=True 之后训练速度慢了很多，正常吗？", body) == []
+    # "now trains normally" in English
+    english = ("Earlier: `RuntimeError: Expected to have finished reduction in the prior iteration before starting a "
+               "new one`. With find_unused_parameters = True it now trains normally. Why is it 40% slower?\n")
+    assert answered("Training is slower with DDP", english) == []
