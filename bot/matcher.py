@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
@@ -57,19 +59,46 @@ class _Haystack:
         self.signature_lines = frozenset(signature.line for signature in signatures)
         self._present: dict[tuple[str, tuple[bool, bool]], bool] = {}
         self._present_short: dict[str, bool] = {}
-        self._lines: dict[str, list[int]] = {}
 
-    def lines_with(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> list[int]:
-        """The lines holding one of ``anchors``, in order (each anchor's lines found once per issue)."""
-        numbers: set[int] = set()
-        for anchor in anchors:
-            if not self.holds_any((anchor,), bounds):
-                continue  # known absent (cached): no second scan
-            found = self._lines.get(anchor)
-            if found is None:
-                found = self._lines[anchor] = self.text.lines_holding((anchor,))
-            numbers.update(found)
-        return sorted(numbers)
+    def anchor_lines(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None
+                     ) -> Iterator[int]:
+        """The lines holding one of ``anchors``, in order, each found when it is asked for: a
+        pattern that matches on the first such line of a long log needs no scan for the others."""
+        offsets, last = self.text.offsets, len(self.text.offsets) - 1
+        heads = self._first_occurrences(anchors, bounds)
+        while heads:
+            number = bisect_right(offsets, heads[0][0]) - 1
+            yield number
+            if number >= last:
+                return
+            after = offsets[number + 1]
+            while heads and heads[0][0] < after:
+                self._advance(heads, after)
+
+    def anchor_positions(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None
+                         ) -> Iterator[int]:
+        """Where ``anchors`` occur in ``lowered``, in order, each found when it is asked for."""
+        heads = self._first_occurrences(anchors, bounds)
+        while heads:
+            position = heads[0][0]
+            yield position
+            self._advance(heads, position + 1)
+
+    def _first_occurrences(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None
+                           ) -> list[tuple[int, str]]:
+        heads = [(found, anchor) for anchor in anchors
+                 if self.holds_any((anchor,), bounds) and (found := self.lowered.find(anchor)) != -1]
+        heapq.heapify(heads)
+        return heads
+
+    def _advance(self, heads: list[tuple[int, str]], start: int) -> None:
+        """The first anchor's next occurrence from ``start`` on replaces its current one."""
+        anchor = heads[0][1]
+        found = self.lowered.find(anchor, start)
+        if found == -1:
+            heapq.heappop(heads)
+        else:
+            heapq.heapreplace(heads, (found, anchor))
 
     def holds_any(self, anchors: tuple[str, ...], bounds: Mapping[str, tuple[bool, bool]] | None = None) -> bool:
         """Whether the text holds one of ``anchors``; ``bounds`` says which start or end a word."""
@@ -192,7 +221,7 @@ def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
         # Only lines holding an anchor can match: searching them alone skips the rest of a long log,
         # which a pattern opening with \b or a class would otherwise walk character by character.
         tried: set[str] = set()  # a log repeats lines word for word: one search each
-        for line in haystack.lines_with(regex.anchors, regex.bounds):
+        for line in haystack.anchor_lines(regex.anchors, regex.bounds):
             content = text.lines[line]
             if content in tried:
                 continue
@@ -202,10 +231,27 @@ def _regex_hit(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
             if found := regex.compiled.search(content):
                 return Evidence(line, content, found.end())
         return None
+    elif regex.anchors and regex.reach is not None:
+        return _hit_near_anchors(regex, haystack)
     hit = regex.compiled.search(text.text)
     if hit is None:
         return None
     return _evidence(text, text.line_at(hit.start()), hit.end())
+
+
+def _hit_near_anchors(regex: RegexPattern, haystack: _Haystack) -> Evidence | None:
+    """A pattern that spans lines, searched only around its anchors' occurrences: a match holds
+    one and reads at most ``reach`` characters from its start, so none starts farther before an
+    occurrence or ends farther after it. Each window is searched for a match starting at or before
+    its occurrence (a later one holds a later occurrence); the first found is the whole text's
+    first. The search keeps the text before the window in view (lookbehinds, \\b), and the window
+    ends past anything such an attempt reads."""
+    text, reach = haystack.text, regex.reach
+    for position in haystack.anchor_positions(regex.anchors, regex.bounds):
+        found = regex.compiled.search(text.text, max(0, position - reach), position + reach + 2)
+        if found is not None and found.start() <= position:
+            return _evidence(text, text.line_at(found.start()), found.end())
+    return None
 
 
 def _evidence(text: IssueText, line: int, end: int) -> Evidence:

@@ -33,6 +33,9 @@ class Screened:
     also: tuple[tuple[str, ...], ...] = ()
     # (literal, starts a word, ends a word) for the literals above: "\\bremove" is where a word starts
     bounds: tuple[tuple[str, bool, bool], ...] = ()
+    # The most characters a search attempt reads from where it starts (the match and its
+    # lookaheads); None when unbounded. A match lies within this distance of the anchor it holds.
+    reach: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,13 @@ def check(source: str) -> Screened:
         left, right = edges.get(literal.text, (True, True))  # a literal in two places: the weaker edges
         edges[literal.text] = (left and literal.bounded_left, right and literal.bounded_right)
     bounds = tuple((text, left, right) for text, (left, right) in sorted(edges.items()) if left or right)
-    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also, bounds)
+    reach = _reach(parsed.data)
+    return Screened(anchors, keywords, not _may_match_newline(parsed.data), also, bounds,
+                    reach if reach < sre.MAXREPEAT else None)
 
 
-# Classes that contain "\n": \s, \W, \D and negated sets ([^x]). "." does not (no DOTALL).
+# Classes that contain "\n": \s, \W, \D and negated sets that do not name it ([^x]). "." does not
+# (no DOTALL).
 _NEWLINE_CATEGORIES = {sre.CATEGORY_SPACE, sre.CATEGORY_NOT_WORD, sre.CATEGORY_NOT_DIGIT,
                        sre.CATEGORY_NOT_LINEBREAK, getattr(sre, "CATEGORY_LINEBREAK", None)}
 
@@ -86,13 +92,9 @@ def _may_match_newline(items: list) -> bool:
         if op == sre.LITERAL and value == 10 or op == sre.NOT_LITERAL and value != 10:
             return True
         if op == sre.IN:
-            if any(sub_op == sre.NEGATE for sub_op, _ in value):
-                return True
-            if any(sub_op == sre.CATEGORY and sub_value in _NEWLINE_CATEGORIES for sub_op, sub_value in value):
-                return True
-            if any(sub_op == sre.LITERAL and sub_value == 10 for sub_op, sub_value in value):
-                return True
-            if any(sub_op == sre.RANGE and sub_value[0] <= 10 <= sub_value[1] for sub_op, sub_value in value):
+            # A negated set ("[^\n.。]") matches a newline unless it names one.
+            negated = any(sub_op == sre.NEGATE for sub_op, _ in value)
+            if _set_holds_newline(value) != negated:
                 return True
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
             if _may_match_newline(value[2]):
@@ -111,6 +113,41 @@ def _may_match_newline(items: list) -> bool:
         elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
             return True
     return False
+
+
+def _reach(items: list) -> int:
+    """The most characters ``items`` read forwards from where they start (lookaheads included);
+    sre.MAXREPEAT or more when unbounded."""
+    total = 0
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            high = value[1]
+            total += sre.MAXREPEAT if high == sre.MAXREPEAT else high * _reach(value[2])
+        elif op == sre.SUBPATTERN:
+            total += _reach(value[-1])
+        elif op == getattr(sre, "ATOMIC_GROUP", None):
+            total += _reach(value)
+        elif op == sre.BRANCH:
+            total += max(_reach(branch) for branch in value[1])
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if value[0] >= 0:  # a lookahead reads past the match; a lookbehind reads before it
+                total += _reach(value[1])
+        elif op == sre.GROUPREF_EXISTS:
+            total += max(_reach(value[1]), _reach(value[2]) if value[2] else 0)
+        elif op in (sre.GROUPREF, getattr(sre, "GROUPREF_IGNORE", None)):
+            total += sre.MAXREPEAT
+        elif op != sre.AT:
+            total += 1  # a character: a literal, a set, "."
+    return total
+
+
+def _set_holds_newline(members: list) -> bool:
+    return any(
+        op == sre.LITERAL and value == 10
+        or op == sre.RANGE and value[0] <= 10 <= value[1]
+        or op == sre.CATEGORY and value in _NEWLINE_CATEGORIES
+        for op, value in members
+    )
 
 
 _WORD = re.compile(r"[a-z0-9_]+")

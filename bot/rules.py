@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -139,6 +139,7 @@ class RegexPattern:
     also: tuple[tuple[str, ...], ...] = ()  # literal groups of the pattern's other required parts
     # literal -> (starts a word, ends a word), for the literals the pattern's \b bound
     bounds: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
+    reach: int | None = None  # the most characters a search attempt reads from its start; None: unbounded
 
     @property
     def source(self) -> str:
@@ -613,8 +614,7 @@ def _described(doc: _Doc, context: _Doc | None, item: _Doc) -> RegexPattern:
     if not places:
         raise context.error("needs at least one context regex")
     pattern = _regex(doc)
-    return RegexPattern(pattern.compiled, pattern.anchors, pattern.keywords, places, True, pattern.single_line,
-                        pattern.also, pattern.bounds)
+    return replace(pattern, context=places, described=True)
 
 
 def _finding(kind_doc: _Doc, values_doc: _Doc | None, item: _Doc) -> FindingPattern:
@@ -647,7 +647,8 @@ def _regex(doc: _Doc) -> RegexPattern:
     except regex_safety.UnsafePattern as error:
         raise doc.error(str(error)) from error
     return RegexPattern(compiled, screened.anchors, screened.keywords, single_line=screened.single_line,
-                        also=screened.also, bounds={text: (left, right) for text, left, right in screened.bounds})
+                        also=screened.also, bounds={text: (left, right) for text, left, right in screened.bounds},
+                        reach=screened.reach)
 
 
 def _phrase(doc: _Doc, score_doc: _Doc | None) -> PhrasePattern:

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from bot.environment import Environment, parse_environment
 from bot.issue import Issue, extract_signatures, read_issue
 from bot.matcher import explain, match_rules
@@ -129,6 +131,30 @@ def test_line_by_line_search_finds_what_a_whole_text_search_finds(tmp_path):
     body = "\n".join(["mmcv is fine"] * 500 + ["then mmdet suddenly broke"])
     (found,) = matched(rules, body)
     assert found.evidence.line == 501
+
+
+@pytest.mark.parametrize("pattern", [
+    r'File "[^"\n]{1,80}", line \d{1,6}\n[^\n]{0,60}\nKeyError: \w{1,30}',
+    r'(?<![\w.])mmcv\n(?!Traceback)[^\n]{1,40}broke\b',
+    r'^mmcv[^\n]{0,40}$\n^\w{1,10} broke$',
+    r'\bline \d{1,6}\n[^\n]{0,30}\n[^\n]{0,20}\nsome broke down',  # its anchor at its end
+])
+def test_a_pattern_spanning_lines_is_found_near_its_anchors_as_in_the_whole_text(tmp_path, pattern):
+    import random
+
+    from bot.matcher import _Haystack, _regex_hit
+
+    regex = build_ruleset([make_rule(tmp_path, patterns=[{"regex": pattern}])]).rules[0].regexes[0]
+    assert regex.anchors and regex.reach is not None and not regex.single_line
+    pieces = ['File "a/b.py", line 12', "mmcv", "then it broke", "Traceback", "KeyError: Foo", "xmmcv",
+              "mmcv.ops", "it broke", "padding " * 12, "some broke down", ""]
+    randomly = random.Random(7)
+    for _ in range(300):
+        body = "\n".join(randomly.choice(pieces) for _ in range(randomly.randint(1_100, 1_400)))
+        text = read_issue(Issue("", body))
+        expected = regex.compiled.search(text.text)
+        found = _regex_hit(regex, _Haystack(text, ()))
+        assert (found and found.line) == (expected and text.line_at(expected.start()))
 
 
 def test_explain_says_why_near_rules_did_not_answer(tmp_path):

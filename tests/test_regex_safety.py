@@ -60,12 +60,31 @@ def test_two_cjk_characters_are_an_anchor_and_weigh_more_than_short_latin():
         (r"error.{0,40}code", True),  # "." without DOTALL does not either
         (r"error\s{1,3}code", False),
         (r"error[^:]{0,9}code", False),
+        (r"error[^\n.:]{0,9}code", True),  # a negated set that names the newline
+        (r"error[^\s]{0,9}code", True),
+        (r"error[^\S]{0,9}code", False),
         (r"a\W{0,3}b", False),
         ("a\nb", False),
     ],
 )
 def test_patterns_that_cannot_span_a_newline_are_searched_line_by_line(pattern, single_line):
     assert check(pattern).single_line is single_line
+
+
+@pytest.mark.parametrize(
+    "pattern, reach",
+    [
+        ("abc", 3),
+        (r"a{2,5}b", 6),
+        (r"File \"[^\"\n]{1,20}\"\nKeyError", 36),
+        (r"(?=x{3})ab", 5),  # a lookahead reads on past the match
+        (r"(?<=xyz)ab", 2),  # a lookbehind reads before it
+        (r"(?:a|bcd)e", 4),
+        (r"error.*code", None),
+    ],
+)
+def test_reach_bounds_what_a_search_attempt_reads(pattern, reach):
+    assert check(pattern).reach == reach
 
 
 def test_keywords_may_come_from_another_required_part_than_the_anchors():
