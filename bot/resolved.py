@@ -57,15 +57,20 @@ def solving_lines(text: IssueText) -> frozenset[int]:
 
 def says_solved(text: IssueText, line: int, error_end: int | None = None,
                 candidates: frozenset[int] | None = None) -> bool:
-    """Whether the reporter says the error on body line ``line`` is solved, and the issue is not
-    about it: the title names none of the error's identifiers, and says it is solved, or a line of
-    prose below the error does (outside code blocks, within WINDOW lines), or the sentence that
-    quotes it goes on to: after its code span, or after ``error_end``, where the error ends in the
-    line when the caller knows. ``candidates``: solving_lines(text), when the caller has it."""
+    """Whether the reporter says the error on line ``line`` is solved. An error in the title is, when
+    the title says so. One in the body is, when the issue is not about it: the title names none of
+    the error's identifiers and says it is solved, or a line of prose below the error does (outside
+    code blocks, within WINDOW lines), or the sentence that quotes it goes on to: after its code
+    span, or after ``error_end``, where the error ends in the line when the caller knows.
+    ``candidates``: solving_lines(text), when the caller has it."""
     candidates = solving_lines(text) if candidates is None else candidates
-    if line < 1 or not any(number == 0 or line <= number <= line + WINDOW for number in candidates):
-        return False  # no word of a solved statement where one would count
     title_solved = 0 in candidates and _solved_statement(text.lines[0])
+    if line == 0:
+        # the error in the title, which says it is solved: "KeyError: ... is not in the registry（已解决）",
+        # "[Solved] Segmentation fault at the start of training" ("fixed" left out, as below)
+        return title_solved and _SOLVED_NAMED.search(text.lines[0]) is not None
+    if line < 0 or not any(number == 0 or line <= number <= line + WINDOW for number in candidates):
+        return False  # no word of a solved statement where one would count
     content = text.lines[line]
     spans = list(_CODE_SPAN.finditer(content))
     # the span the error stands in: the one where it ends, when the caller knows

@@ -159,3 +159,21 @@ def test_a_title_naming_the_fix_not_the_error_keeps_the_solved_statement():
     english = ("Earlier: `RuntimeError: Expected to have finished reduction in the prior iteration before starting a "
                "new one`. With find_unused_parameters = True it now trains normally. Why is it 40% slower?\n")
     assert answered("Training is slower with DDP", english) == []
+
+
+@pytest.mark.parametrize("title", [
+    "[Solved] No module named 'mmcv._ext' after upgrading",
+    "No module named 'mmcv._ext'（已解决）",
+    "ModuleNotFoundError: No module named 'mmcv._ext' - resolved, leaving it for others",
+])
+def test_an_error_in_a_title_that_says_it_is_solved_is_not_answered(title):
+    assert answered(title, "Reinstalling mmcv-full from the wheel index for my CUDA helped.\n") == []
+
+
+@pytest.mark.parametrize("title", [
+    "No module named 'mmcv._ext' not solved by reinstalling",
+    "No module named 'mmcv._ext'，按 FAQ 重装也没有解决",
+    "No module named 'mmcv._ext' after I fixed the config",  # what was fixed is the config
+])
+def test_an_error_in_a_title_that_denies_it_is_solved_is_answered(title):
+    assert answered(title, "Any idea?\n") == ["mmcv-ops-missing"]
