@@ -26,7 +26,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "cuda-error": (),  # values: the runtime API's enumerator names (rules/data/cuda_errors.csv)
     "missing-symbol": ("pytorch", "cxx-runtime", "cuda", "mmcv-ops", "own-op", "pytorch-internal", "extension",
                        "other", "unknown"),
-    "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "other"),
+    "missing-library": ("cuda-runtime", "pytorch", "mmcv-ops", "extension", "other"),
     "already-registered": ("mmcv-class", "other"),
     "registry-miss": ("unregistered", "newer-release", "older-release", "misspelt"),
     "ops-missing": ("mmcv-2", "mmcv-1", "unknown"),
@@ -207,10 +207,36 @@ def _missing_libraries(text: IssueText) -> list[Finding]:
     for number in text.lines_holding(("cannot open shared object",)):
         if _TORCHVISION_IMAGE_WARNING in text.lines[number].lower():
             continue
+        loader = _loading_package(text, number)
         for hit in _CANNOT_OPEN.finditer(text.lines[number]):
             library = read_library(hit[1])
-            message = {"cuda-runtime": "library-cuda", "pytorch": "library-pytorch"}.get(library.owner, "")
             version = f" {library.version}" if library.version else ""  # "the CUDA toolkit 10.1"
-            found.append(Finding("missing-library", library.owner, number, message,
-                                 (("library", library.file), ("version", version))))
-    return found
+            fields = (("library", library.file), ("version", version))
+            if loader and library.owner in ("cuda-runtime", "pytorch"):
+                # the CUDA runtime or PyTorch library another package's extension needs (spconv's
+                # core_cc asking for libcudart.so.11.0): that package's build, not MMCV's
+                found.append(Finding("missing-library", "extension", number, "", (*fields, ("package", loader))))
+                continue
+            message = {"cuda-runtime": "library-cuda", "pytorch": "library-pytorch"}.get(library.owner, "")
+            found.append(Finding("missing-library", library.owner, number, message, fields))
+    # The title's line says less than the body's for the same library, whose traceback shows what
+    # loads it (the title "libcudart.so.11.0: cannot open shared object file (spconv)").
+    in_body = {f.field("library") for f in found if f.line > 0}
+    return [f for f in found if f.line > 0 or f.field("library") not in in_body]
+
+
+# A traceback's frame in an installed package: "File ".../site-packages/spconv/core_cc/__init__.py", line 1".
+_PACKAGE_FRAME = re.compile(r'File "[^"]{0,300}?[/\\](?:site|dist)-packages[/\\]([A-Za-z_][\w.-]{0,60}?)(?:-[\d.]+[\w.-]*\.egg)?[/\\]')
+
+
+def _loading_package(text: IssueText, number: int) -> str:
+    """The installed package, other than OpenMMLab's and PyTorch, whose frame stands right above
+    the error on line ``number`` (above the frame's source line, when it is shown), or ""."""
+    for above in (number - 1, number - 2):
+        if above < 1 or not text.lines[above].startswith("File "):
+            continue
+        frame = _PACKAGE_FRAME.match(text.lines[above])
+        if frame is None or frame[1].lower().startswith("mm") or frame[1].lower() == "torch":
+            return ""  # not an installed package's (Python's importlib), or OpenMMLab's or PyTorch's
+        return frame[1]
+    return ""

@@ -251,3 +251,31 @@ def test_torchvisions_warning_about_its_image_extension_is_not_a_missing_library
     assert [f for f in read_findings(text, NO_ENV) if f.kind == "missing-library"] == []
     verdict = triage(Issue("demo fails", body), load_rules(Path(__file__).resolve().parent.parent / "rules"))
     assert [m.rule.id for m in verdict.matches] == ["mmcv-ops-missing"]
+
+
+@pytest.mark.parametrize("frame, value", [
+    # another installed package's extension asks for the CUDA runtime: its build, not MMCV's
+    ('File "/opt/envs/mm/lib/python3.9/site-packages/cumm/core_cc/__init__.py", line 1, in <module>\n'
+     "from . import csrc", "extension"),
+    ('File "/opt/py/site-packages/torch_cluster-1.6.0-py3.9-linux-x86_64.egg/torch_cluster/__init__.py", line 18, '
+     "in <module>", "extension"),
+    # MMCV's loader, PyTorch's, or Python's importlib between them: the error as the FAQ means it
+    ('File "/opt/py/site-packages/mmcv/utils/ext_loader.py", line 13, in load_ext\n'
+     "ext = importlib.import_module('mmcv.' + name)", "cuda-runtime"),
+    ('File "/opt/py/site-packages/torch/__init__.py", line 199, in _load_global_deps\n'
+     "ctypes.CDLL(lib_path, mode=ctypes.RTLD_GLOBAL)", "cuda-runtime"),
+    ('File "/usr/lib/python3.9/importlib/__init__.py", line 127, in import_module\n'
+     "return _bootstrap._gcd_import(name[level:], package)", "cuda-runtime"),
+])
+def test_a_cuda_library_another_package_loads_is_that_packages_need(frame, value):
+    body = f"Traceback (most recent call last):\n{frame}\nImportError: libcudart.so.11.0: cannot open shared object file\n"
+    assert values(body, "missing-library") == [value]
+
+
+def test_a_title_naming_a_missing_library_defers_to_the_body_line_that_shows_who_loads_it():
+    title = "ImportError: libcublas.so.11: cannot open shared object file (mmdet3d)"
+    body = ('File "/x/site-packages/spconv/pytorch/__init__.py", line 2, in <module>\n'
+            "ImportError: libcublas.so.11: cannot open shared object file: No such file or directory\n")
+    text = read_issue(Issue(title, body))
+    found = [f for f in read_findings(text, parse_environment(body)) if f.kind == "missing-library"]
+    assert [(f.value, f.line, f.field("package")) for f in found] == [("extension", 2, "spconv")]
