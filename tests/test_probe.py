@@ -1,4 +1,4 @@
-"""The rules on eleven probe sets written apart from them (tests/fixtures/probe/README.md): every case
+"""The rules on twelve probe sets written apart from them (tests/fixtures/probe/README.md): every case
 answered as labelled."""
 
 from pathlib import Path
@@ -27,7 +27,7 @@ KNOWN_WRONG = {"p6-036", "p7-018", "p7-028", "p7-063", "p8-092", "p11-056"}
 @pytest.mark.parametrize("name, cases", [("issues.jsonl", 90), ("second.jsonl", 100), ("third.jsonl", 100),
                                          ("fourth.jsonl", 100), ("fifth.jsonl", 120), ("sixth.jsonl", 100),
                                          ("seventh.jsonl", 100), ("eighth.jsonl", 120), ("ninth.jsonl", 80),
-                                         ("tenth.jsonl", 100), ("eleventh.jsonl", 100)])
+                                         ("tenth.jsonl", 100), ("eleventh.jsonl", 100), ("twelfth.jsonl", 100)])
 def test_each_probe_set_is_answered_as_labelled(name, cases):
     report = evaluate(read_corpus(PROBES / name), load_rules(ROOT / "rules"))
     wrong = {r.case.id for r in report.results if r.predicted != r.case.expected}
