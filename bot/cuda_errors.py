@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.environment import Environment
+from bot.environment import Environment, EnvironmentSource, resolve_environment
 from bot.reference_tables import DATA_DIR, DataFileError, _read_csv
 from bot.issue import IssueText
 
@@ -78,13 +78,13 @@ _TRIGGERS = ("cuda runtime error", "thcudacheck", "cuda error", "cuda driver err
 _UNRECOGNISED = "unrecognized error code"
 
 
-def read_cuda_errors(text: IssueText, env: Environment) -> tuple[CudaError, ...]:
+def read_cuda_errors(text: IssueText, env: EnvironmentSource) -> tuple[CudaError, ...]:
     """Every CUDA error the issue prints as a number or a name, resolved where that is certain."""
     numbers = text.lines_holding(_TRIGGERS)
     if not numbers:
         return ()
     table = error_table()
-    side = _numbering_of(env)
+    side = _numbering_of(resolve_environment(env))
     found: list[CudaError] = []
     for number in numbers:
         line = text.lines[number]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
 from bot.reference_tables import project_table
@@ -825,6 +825,16 @@ def _lines_worth_reading(text: str) -> list[tuple[int, int]]:
         if not lines or lines[-1][0] != number:
             lines.append((number, lowered.rfind("\n", 0, position) + 1))
     return lines
+
+
+# An environment, or a function that reads it when first called. The readers that need it for some
+# issues only (a rule that matched, a CUDA error's number, a registry miss) take either: an issue
+# with nothing to answer, most of them, is then never read for it.
+EnvironmentSource = Environment | Callable[[], Environment]
+
+
+def resolve_environment(source: EnvironmentSource) -> Environment:
+    return source() if callable(source) else source
 
 
 def parse_environment(text: str) -> Environment:

@@ -13,7 +13,7 @@ import re
 
 from bot import cuda_errors, registry_names
 from bot.cuda_errors import numbering_range
-from bot.environment import Environment
+from bot.environment import Environment, EnvironmentSource, resolve_environment
 from bot.finding import Finding
 from bot.issue import IssueText
 from bot.symbols import read_library, read_symbol
@@ -39,8 +39,9 @@ def allowed_values(kind: str) -> frozenset[str]:
     return frozenset(KINDS.get(kind, ()))
 
 
-def read_findings(text: IssueText, env: Environment) -> tuple[Finding, ...]:
-    """Every finding in the issue, in reading order within each kind."""
+def read_findings(text: IssueText, env: EnvironmentSource) -> tuple[Finding, ...]:
+    """Every finding in the issue, in reading order within each kind. ``env`` is read only where a
+    finding depends on it (which numbering a CUDA error's number is in, which MMCV lacks its ops)."""
     return (
         *_cuda_errors(text, env),
         *_undefined_symbols(text),
@@ -50,7 +51,7 @@ def read_findings(text: IssueText, env: Environment) -> tuple[Finding, ...]:
     )
 
 
-def _cuda_errors(text: IssueText, env: Environment) -> list[Finding]:
+def _cuda_errors(text: IssueText, env: EnvironmentSource) -> list[Finding]:
     return [
         Finding("cuda-error", error.name, error.line, "cuda-error" if error.code is not None else "",
                 (("code", "" if error.code is None else str(error.code)), ("name", error.name),
@@ -167,10 +168,11 @@ _NO_EXT = re.compile(r"No module named [\x27\"`]?mmcv\.(?:_ext|ops)\b(?![\x27\"`
 _MMENGINE_PATH = re.compile(r"[/\\]mmengine[/\\]")
 
 
-def _ops_missing(text: IssueText, env: Environment) -> list[Finding]:
+def _ops_missing(text: IssueText, source: EnvironmentSource) -> list[Finding]:
     """No module named 'mmcv._ext': which MMCV, since the package with ops changed its name in 2.0."""
     for number in text.lines_holding(("no module named",)):
         if _NO_EXT.search(text.lines[number]):
+            env = resolve_environment(source)
             major = _installed_mmcv_major(text, env)
             if major is None:
                 return [Finding("ops-missing", "unknown", number)]

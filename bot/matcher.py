@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.environment import Environment
+from bot.environment import Environment, EnvironmentSource, resolve_environment
 from bot.findings import Finding, read_findings
 from bot.issue import WORD_CHECK_MIN_CHARS, ErrorSignature, IssueText
 from bot.rules import FINDING_WORD, PhrasePattern, RegexPattern, Rule, RuleSet
@@ -124,11 +124,12 @@ class _Haystack:
 def match_rules(
     text: IssueText,
     signatures: tuple[ErrorSignature, ...],
-    env: Environment,
+    env: EnvironmentSource,
     rules: RuleSet,
     findings: tuple[Finding, ...] | None = None,
 ) -> tuple[Match, ...]:
-    """Every rule the issue matches, best first; superseded and environment-excluded rules removed."""
+    """Every rule the issue matches, best first; superseded and environment-excluded rules removed.
+    ``env`` is read only for a rule that matched."""
     if findings is None:
         findings = read_findings(text, env)
     haystack = _Haystack(text, signatures, findings)
@@ -136,7 +137,7 @@ def match_rules(
     for rule in rules.candidates(haystack.words, haystack.holds_any):
         found = _best_hit(rule, haystack)
         if (found is None or _refusal(rule, haystack) is not None or not _context_holds(rule, haystack)
-                or not env_allows(rule, env)):
+                or not env_allows(rule, resolve_environment(env))):
             continue
         matches.append(found)
     superseded = {target for found in matches for target in found.rule.supersedes}

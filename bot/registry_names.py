@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from bot.environment import Environment
+from bot.environment import Environment, EnvironmentSource, resolve_environment
 from bot.finding import Finding
 from bot.issue import IssueText
 from bot.reference_tables import DATA_DIR, DataFileError, _read_csv, project_of_package
@@ -172,7 +172,7 @@ def registry_miss(line: str) -> RegistryMiss | None:
 _INSTALLED_COPY = re.compile(r"[/\\](?:site|dist)-packages[/\\](mm(?!cv\b|engine\b)[a-z0-9]+)[/\\]")
 
 
-def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
+def read_registry_errors(text: IssueText, env: EnvironmentSource) -> list[Finding]:
     """A finding for each registry miss and each class registered twice."""
     found: list[Finding] = []
     installed: str | None = None
@@ -184,7 +184,7 @@ def read_registry_errors(text: IssueText, env: Environment) -> list[Finding]:
             covered = miss.scope.lower() in COVERED_SCOPES if miss.scope else not _OTHER_LIBRARY.match(text.project)
             if installed is None:
                 installed = _installed_copy(text)
-            found.append(_not_in(miss.name, number, env, covered, installed, miss.scope,
+            found.append(_not_in(miss.name, number, resolve_environment(env), covered, installed, miss.scope,
                                  _libraries_of(miss.scope, text.project)))
         for hit in _ALREADY.finditer(line) if "already registered in " in lowered else ():
             rows = name_table().by_name.get(hit[1], ())

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot import diagnosis, reply
 from bot.answer import MAX_ANSWERS, compose, compose_hints
@@ -18,17 +19,25 @@ from bot.rules import RuleSet
 
 @dataclass(frozen=True)
 class Verdict:
-    language: str
     signatures: tuple[ErrorSignature, ...]
-    env: Environment
     matches: tuple[Match, ...]
     diagnoses: tuple[Diagnosis, ...]
     labels: tuple[str, ...]
     comment: str | None  # None: the bot stays silent
+    reading: _Reading = field(repr=False, compare=False)
     asks_environment: bool = False  # the comment asks the reporter for their collect_env output
     # Hints answer no FAQ entry (a misspelt class name, a class newer than the installed release).
     hints: tuple[Finding, ...] = ()
     findings: tuple[Finding, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """The reporter's language: the reply's, and that of a maintainer command's note."""
+        return self.reading.language
+
+    @property
+    def env(self) -> Environment:
+        return self.reading.env
 
     def to_json(self) -> dict:
         return {
@@ -67,28 +76,42 @@ DEFAULT_OPTIONS = Options()
 
 @dataclass(frozen=True)
 class _Reading:
-    language: str
-    text: IssueText
-    signatures: tuple[ErrorSignature, ...]
-    env: Environment
-    findings: tuple[Finding, ...]
+    """What the readers make of an issue. The environment and the language are read when first
+    asked for: an issue with nothing to answer (most) needs neither, and they were a third of
+    such an issue's triage."""
 
+    issue: Issue
+    options: Options
 
-def _read(issue: Issue, options: Options) -> _Reading:
-    text = read_issue(issue)
-    body = issue.body if isinstance(issue.body, str) else ""
-    language = reporter_language(issue, options.fallback_language)
-    env = parse_environment(bounded_body(body))
-    return _Reading(language, text, extract_signatures(text), env, read_findings(text, env))
+    @cached_property
+    def text(self) -> IssueText:
+        return read_issue(self.issue)
+
+    @cached_property
+    def signatures(self) -> tuple[ErrorSignature, ...]:
+        return extract_signatures(self.text)
+
+    @cached_property
+    def env(self) -> Environment:
+        body = self.issue.body if isinstance(self.issue.body, str) else ""
+        return parse_environment(bounded_body(body))
+
+    @cached_property
+    def language(self) -> str:
+        return reporter_language(self.issue, self.options.fallback_language)
+
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        return read_findings(self.text, lambda: self.env)
 
 
 def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
-    return match_rules(reading.text, reading.signatures, reading.env, rules, reading.findings)
+    return match_rules(reading.text, reading.signatures, lambda: reading.env, rules, reading.findings)
 
 
 def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
-    reading = _read(issue, options)
+    reading = _Reading(issue, options)
     matches = _unsolved(reading.text, _reported(reading.text, _match(reading, rules)))
     if options.min_score:
         matches = tuple(m for m in matches if m.score >= options.min_score)
@@ -126,7 +149,7 @@ def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
 
 def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     """For each rule that came close but did not answer, one line saying why; hints after."""
-    reading = _read(issue, DEFAULT_OPTIONS)
+    reading = _Reading(issue, DEFAULT_OPTIONS)
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
     matches = _match(reading, rules)
     printed = {m.rule.id for m in _reported(reading.text, matches)}
@@ -150,7 +173,7 @@ def answer_rule(issue: Issue, rules: RuleSet, rule_id: str, options: Options = D
     rule = rules.get(rule_id)
     if rule is None:
         raise KeyError(rule_id)
-    reading = _read(issue, options)
+    reading = _Reading(issue, options)
     matched = [m for m in _match(reading, rules) if m.rule.id == rule_id]
     if not matched:
         evidence = _most_telling_line(reading)
@@ -180,13 +203,10 @@ def _verdict(reading: _Reading, matches: tuple[Match, ...], options: Options) ->
     hints = _hints(reading.findings)
     if not matches:
         comment = reply.render(compose_hints(reading.language, hints)) if hints else None
-        return Verdict(reading.language, reading.signatures, reading.env, (), (), (), comment, False, hints,
-                       reading.findings)
+        return Verdict(reading.signatures, (), (), (), comment, reading, hints=hints, findings=reading.findings)
     answered = [m.rule for m in matches[:MAX_ANSWERS]]
     findings = diagnosis.diagnose(reading.env, answered)
     answer = compose(reading.language, reading.text, reading.signatures, reading.env, matches, findings,
                      options.ask_for_environment, hints)
-    return Verdict(
-        reading.language, reading.signatures, reading.env, matches, findings, reply.labels_for(matches),
-        reply.render(answer), answer.asks_environment, hints, reading.findings,
-    )
+    return Verdict(reading.signatures, matches, findings, reply.labels_for(matches), reply.render(answer), reading,
+                   answer.asks_environment, hints, reading.findings)
