@@ -23,8 +23,8 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    NOT_MMCV, OWN_OPS, Bound, PrintedRange, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range, runs_on_arm,
-    table_range, traced_project,
+    NOT_MMCV, OWN_OPS, Bound, PrintedRange, gpu_build, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range,
+    runs_on_arm, table_range, traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
 from bot.version import parse_version
@@ -94,6 +94,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
             "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
         "gpu-named": "{name} (compute capability {arch})",
+        "gpu-built-as": "{name} (compute capability {arch}: CUDA {cuda} cannot build for {arch}, and code built for {built} runs on it)",
         "registry-class": "the class your config names",
         "registry-type": "the `type=` value",
         "registry-models-init": "`{package}/models/<part>/__init__.py`",
@@ -156,6 +157,7 @@ TEXT: dict[str, dict[str, str]] = {
             "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
             "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
         "gpu-named": "{name}（计算能力 {arch}）",
+        "gpu-built-as": "{name}（计算能力 {arch}：CUDA {cuda} 不能为 {arch} 编译，为 {built} 编译的代码可以在它上面运行）",
         "registry-class": "配置中指定的类",
         "registry-type": "`type=` 的值",
         "registry-models-init": "`{package}/models/<子目录>/__init__.py`",
@@ -339,10 +341,17 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values["registry_owner"] = owner
             project = project_of_package(owner) if owner else None
             values["owner_project"] = project.name if project is not None else owner
-        elif name in ("arch_list", "gpu"):
-            gpus = known_gpus(env)
-            values["arch_list"] = ";".join(dict.fromkeys(gpu.arch for gpu in gpus)) or "8.6"
-            values["gpu"] = tuple(Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in gpus)
+        elif name in ("arch_list", "gpu", "gpu_cuda", "cuda"):
+            build = gpu_build(env)
+            cuda = "{}.{}".format(*build.cuda.major_minor()) if build.cuda else ""
+            values["arch_list"] = ";".join(dict.fromkeys(built for _, built in build.targets)) or "8.6"
+            values["gpu"] = tuple(
+                Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) if built == gpu.arch else
+                Message("gpu-built-as", {"name": gpu.name, "arch": gpu.arch, "built": built, "cuda": cuda})
+                for gpu, built in build.targets) or tuple(
+                Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in known_gpus(env))
+            values["gpu_cuda"] = "{}.{}".format(*build.needed.major_minor()) if build.needed else ""
+            values["cuda"] = cuda
         elif name == "ops_package":
             values[name] = OWN_OPS[facts.ops][0] if facts.ops in OWN_OPS else "MMCV"
         elif name == "ops_folder":
@@ -371,14 +380,14 @@ def _package(facts: Facts, miss: RegistryMiss | None) -> str:
     return facts.package
 
 
-def _holds(step: Step, facts: Facts, quote: str, gpus_known: bool) -> bool:
+def _holds(step: Step, facts: Facts, quote: str, gpu_state: str) -> bool:
     when = step.when
     if "mmcv" in when and not _is(when["mmcv"], str(facts.major) if facts.major else "unknown"):
         return False
     if "others_need" in when and not _is(when["others_need"], str(facts.needed_major) if facts.needed_major
                                          else "unknown"):
         return False
-    if "gpu" in when and not _is(when["gpu"], "known" if gpus_known else "unknown"):
+    if "gpu" in when and not _is(when["gpu"], gpu_state):
         return False
     if "environment" in when and not _is(when["environment"], "missing" if facts.env.is_empty() else "given"):
         return False
@@ -548,7 +557,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
     matches = list(matches)[:MAX_ANSWERS]
     diagnoses = tuple(diagnoses)
     facts = read_facts(text, env)
-    gpus_known = bool(known_gpus(env))
+    gpu_state = gpu_build(env).state
     sections = []
     used: set[str] = set()
     diagnosed = {diagnosis.id for diagnosis in diagnoses}
@@ -556,7 +565,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         line = _quote_line(found, text, signatures)
         quote = _quote(text, line, found.rule)
         rule = found.rule
-        holding = [step for step in rule.steps if _holds(step, facts, quote, gpus_known)]
+        holding = [step for step in rule.steps if _holds(step, facts, quote, gpu_state)]
         if facts.ops in OWN_OPS and any("ops" in step.when for step in holding):
             used.add("ops")  # MMDetection's own ops may be told from its installed release
         templates = [rule.answer[language], *(step.text[language] for step in holding)]
@@ -697,8 +706,10 @@ _FIELDS_OF = {
     "install_mmcv": ("pytorch", "pytorch_cuda", "platform", "mmcv", "mmdet", "projects"),
     "uninstall_mmcv": ("mmcv",),
     "ops": ("mmdet",),
-    "arch_list": ("gpus",),
+    "arch_list": ("gpus", "nvcc", "pytorch_cuda"),
     "gpu": ("gpus",),
+    "gpu_cuda": ("gpus",),
+    "cuda": ("nvcc", "pytorch_cuda"),
 }
 
 

@@ -454,8 +454,9 @@ _PRINTS = {
                          "mmdet", "mmengine"}),
 }
 # The fields only such an output holds: one of them known means the reporter pasted one (a CPU-only
-# machine's collect_env has no "GPU 0" to give; pip's list has no compiler in it).
-_ONLY_IN_OUTPUT = ("platform", "cuda_available", "gpus", "mmcv_compiler", "mmcv_cuda_compiler", "pytorch_archs",
+# machine's collect_env has no "GPU 0" to give; pip's list has no compiler in it). A GPU counts
+# when collect_env's "GPU n:" line gave it, not when the reporter named it in words.
+_ONLY_IN_OUTPUT = ("platform", "cuda_available", "mmcv_compiler", "mmcv_cuda_compiler", "pytorch_archs",
                    "mmcv_distributions")
 
 
@@ -469,7 +470,7 @@ def open_checks(env: Environment, rule: Rule) -> tuple[str, ...]:
     what ``env`` cannot, in the rule's order: versions written in prose answer some checks, not
     every one. None when either output is already in the issue: asking the reporter who pasted one
     for another would help no one."""
-    if any(env.knows(name) for name in _ONLY_IN_OUTPUT):
+    if any(env.knows(name) for name in _ONLY_IN_OUTPUT) or any(gpu.ids for gpu in env.gpus):
         return ()
     printed = _PRINTS[rule.environment_from]
     return tuple(name for name in rule.diagnoses

@@ -20,7 +20,7 @@ from bot.version import Version, parse_version
 
 @dataclass(frozen=True)
 class Gpu:
-    ids: tuple[int, ...]
+    ids: tuple[int, ...]  # () for a GPU named in the reporter's words
     name: str
 
 
@@ -76,7 +76,7 @@ class Environment:
         for name, label in _LABELS.items():
             value = getattr(self, name)
             if name == "gpus":
-                rows += [(f"GPU {','.join(map(str, gpu.ids))}", gpu.name) for gpu in value]
+                rows += [(f"GPU {','.join(map(str, gpu.ids))}".rstrip(), gpu.name) for gpu in value]
             elif name == "projects":
                 rows += [(_PROJECT_NAMES[package], str(version)) for package, version in value]
             elif self.knows(name):
@@ -90,7 +90,7 @@ class Environment:
         if "projects" in wanted:
             labels |= {_PROJECT_NAMES[package] for package, _ in self.projects}
         return [row for row in self.as_rows()
-                if row[0] in labels or ("gpus" in wanted and row[0].startswith("GPU "))]
+                if row[0] in labels or ("gpus" in wanted and row[0].split(" ")[0] == "GPU")]
 
     def to_json(self) -> dict:
         """JSON-safe form: versions as strings, unknown fields omitted."""

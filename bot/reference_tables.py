@@ -116,6 +116,51 @@ def load_gpu_table(path: Path = DATA_DIR / "gpus.csv") -> dict[tuple[str, ...], 
     return table
 
 
+@dataclass(frozen=True)
+class ArchSupport:
+    """The CUDA toolkits whose nvcc compiles for one GPU architecture (rules/data/cuda_archs.csv)."""
+
+    capability: tuple[int, int]
+    first: Version
+    last: Version | None  # None while CUDA still builds for it
+
+
+def load_arch_table(path: Path = DATA_DIR / "cuda_archs.csv") -> tuple[ArchSupport, ...]:
+    table = []
+    for number, (capability, first, last) in _read_csv(path, ["compute_capability", "first_cuda", "last_cuda"]):
+        found = re.fullmatch(r"(\d{1,2})\.(\d)", capability)
+        versions = [parse_version(first), parse_version(last) if last else None]
+        if not found or versions[0] is None or (last and versions[1] is None):
+            raise DataFileError(f"{path}:{number}: expected a capability and CUDA versions such as 8.6,11.1, "
+                                f"found {capability!r},{first!r},{last!r}")
+        table.append(ArchSupport((int(found[1]), int(found[2])), versions[0], versions[1]))
+    return tuple(sorted(table, key=lambda row: row.capability))
+
+
+@cache
+def arch_table() -> tuple[ArchSupport, ...]:
+    return load_arch_table()
+
+
+def arch_to_build(capability: tuple[int, int], cuda: Version | None) -> tuple[int, int] | str:
+    """The architecture to build for a GPU of ``capability`` with CUDA ``cuda``: its own; else the
+    newest of its major that this CUDA compiles (that code runs on the GPU: sm_86 on an 8.9 board
+    under CUDA 11.7); "newer-cuda" when this CUDA compiles none of its major, "older-cuda" when it
+    no longer compiles for it. Its own when the CUDA or the architecture is not in the table."""
+    rows = {row.capability: row for row in arch_table()}
+    own = rows.get(capability)
+    if cuda is None or own is None:
+        return capability
+    series = cuda.release[:2]
+    if own.last is not None and series > own.last.release[:2]:
+        return "older-cuda"
+    if series >= own.first.release[:2]:
+        return capability
+    known = [row.capability for row in rows.values()
+             if row.capability[0] == capability[0] and row.capability < capability and series >= row.first.release[:2]]
+    return max(known) if known else "newer-cuda"
+
+
 @cache
 def compat_table() -> tuple[CompatRow, ...]:
     """The shipped compatibility table, read once."""

@@ -9,11 +9,13 @@ fact that cannot be told is None, never a guess.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 
-from bot.environment import Environment
+from bot.environment import Environment, Gpu
 from bot.issue import IssueText
-from bot.reference_tables import Project, compat_table, compute_capability, project_named, project_of_package
+from bot.reference_tables import (Project, arch_table, arch_to_build, compat_table, compute_capability, gpu_words,
+                                  load_gpu_table, project_named, project_of_package)
 from bot.version import Version, parse_version
 
 # --- the version range an error printed ---------------------------------------------------------
@@ -338,6 +340,90 @@ class KnownGpu:
     @property
     def arch(self) -> str:
         return "{}.{}".format(*self.capability)
+
+
+# A GPU in the reporter's words ("4 张 Tesla K80", "on an RTX 3090", "gtx1080ti", nvidia-smi's table).
+# Looked for only where a word says one may stand: the series that open a consumer or workstation
+# model, and the data-centre models of three characters or more ("K80", "A100"; "T4" needs "Tesla").
+_GPU_SERIES = ("rtx", "gtx", "titan", "quadro", "tesla")
+_PROSE_GPU = re.compile(
+    r"(?<![\w.-])(?:(?:nvidia|geforce|tesla|quadro)[ -]?){0,2}"
+    r"(?:(?P<series>rtx|gtx)[ -]?(?P<number>\d{3,4})(?:[ -]?(?P<tier>ti|super))?"
+    r"|titan[ -]?(?:xp|x|v|rtx)|rtx[ -]?a\d{4}|[kmptvahlb]\d{1,3}[a-z]?)"  # "K40m", "V100S", "L40S"
+    r"(?:-\w{1,12}){0,3}(?![\w-]|\.\w)",  # "A100-SXM4-40GB", "an RTX 3090." (not "v1.0")
+    re.IGNORECASE)
+
+
+@cache
+def _data_centre_words() -> frozenset[str]:
+    return frozenset(words[0] for words in load_gpu_table() if len(words) == 1 and len(words[0]) >= 3)
+
+
+def gpu_named(text: IssueText) -> tuple[str, int] | None:
+    """The one GPU model the issue names in words, and the first line naming it; None when it names
+    none the table knows, or several (a comparison: "fine on the A100 server, fails on my RTX 3060").
+    """
+    # (a word starting with a series, "rtx3090" too, looked up among the text's words: far shorter than a log)
+    hints = [*sorted(text.words & _data_centre_words()),
+             *(series for series in _GPU_SERIES if " " + series in text.word_list)]
+    if not hints:
+        return None
+    named: dict[tuple[int, int] | str, tuple[str, int]] = {}
+    for number in text.lines_holding(tuple(hints)):
+        for found in _PROSE_GPU.finditer(text.lines[number]):
+            name = _gpu_name(found)
+            capability = compute_capability(name) if name else None
+            if capability is not None:
+                named.setdefault(" ".join(gpu_words(name)), (name, number))
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def _gpu_name(found: re.Match[str]) -> str:
+    """The model as the table names it: "rtx3090ti" -> "GeForce RTX 3090 Ti"; "" for a model of two
+    characters without its maker's name ("T4" alone may be anything)."""
+    if found["series"]:
+        tier = {"ti": " Ti", "super": " SUPER"}.get((found["tier"] or "").lower(), "")
+        return f"GeForce {found['series'].upper()} {found['number']}{tier}"
+    text = " ".join(found[0].replace("-", " ").split())
+    model = text.split()[-1]
+    if len(model) < 3 and len(text.split()) == 1:
+        return ""
+    return text
+
+
+def with_gpu_named(env: Environment, text: IssueText) -> Environment:
+    """``env`` with the GPU the reporter names in words, when no collect_env "GPU n:" line gave one.
+
+    Such a GPU is no sign of a pasted environment: it leaves ``env`` as empty as it was (the steps
+    for an issue without one, the request for collect_env), and it has no ids."""
+    if env.gpus or "gpus" in env.conflicts:
+        return env
+    named = gpu_named(text)
+    return env if named is None else replace(env, gpus=(Gpu((), named[0]),))
+
+
+@dataclass(frozen=True)
+class GpuBuild:
+    """What a build for the reporter's GPUs can do with the CUDA at hand (nvcc's, else PyTorch's)."""
+
+    state: str  # "unknown" (no GPU the table knows), "known", "newer-cuda" or "older-cuda" (see arch_to_build)
+    # each GPU with the architecture to build for it ("8.6" for an 8.9 board under CUDA 11.7), when "known"
+    targets: tuple[tuple[KnownGpu, str], ...] = ()
+    cuda: Version | None = None  # the CUDA at hand
+    needed: Version | None = None  # the first CUDA the GPU needs ("newer-cuda"), the last that builds for it ("older-cuda")
+
+
+def gpu_build(env: Environment) -> GpuBuild:
+    gpus = known_gpus(env)
+    if not gpus:
+        return GpuBuild("unknown")
+    cuda = env.nvcc or env.pytorch_cuda
+    targets = [(gpu, arch_to_build(gpu.capability, cuda)) for gpu in gpus]
+    for gpu, target in targets:
+        if isinstance(target, str):
+            row = next(row for row in arch_table() if row.capability == gpu.capability)
+            return GpuBuild(target, cuda=cuda, needed=row.first if target == "newer-cuda" else row.last)
+    return GpuBuild("known", tuple((gpu, "{}.{}".format(*target)) for gpu, target in targets), cuda)
 
 
 def known_gpus(env: Environment) -> tuple[KnownGpu, ...]:

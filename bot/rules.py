@@ -77,8 +77,11 @@ PLACEHOLDERS = {
     "owner_project": "that package's project name (MMPretrain)",
     "registry_decorator": "the decorator that registers that class, by the registry their error names",
     "registry_init": "the __init__.py that imports such classes in their package, by the same registry",
-    "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST)",
+    "arch_list": "their GPUs' compute capabilities (TORCH_CUDA_ARCH_LIST), each the newest of its major the CUDA at"
+                 " hand builds",
     "gpu": "their GPUs with their compute capabilities",
+    "gpu_cuda": "the first CUDA their GPU needs (gpu: newer-cuda), or the last that builds for it (gpu: older-cuda)",
+    "cuda": "the CUDA at hand: nvcc's, else their PyTorch's",
     "torch_series": "their PyTorch's major.minor",
     "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops) or"
                    " MMDetection3D (before 1.0), else MMCV",
@@ -95,7 +98,9 @@ WHEN = {
     # the same told by their other packages and traceback alone (MMDetection's major, MMEngine), the
     # installed MMCV left out: what a version mismatch does not put in doubt
     "others_need": ("1", "2", "unknown"),
-    "gpu": ("known", "unknown"),  # a reported GPU whose compute capability the table knows
+    # a reported GPU whose compute capability the table knows ("known"), built for with the CUDA at
+    # hand; or one that CUDA cannot build for: too new for it ("newer-cuda"), or dropped by it ("older-cuda")
+    "gpu": ("known", "unknown", "newer-cuda", "older-cuda"),
     "environment": ("given", "missing"),  # collect_env (or any version) in the issue
     # the versions their project accepts, printed by their error (or from the table): of MMCV or MMEngine
     "range": ("mmcv", "mmengine", "mmdet", "unknown"),

@@ -13,6 +13,7 @@ from bot.environment import Environment, parse_environment
 from bot.findings import Finding, read_findings
 from bot.issue import ErrorSignature, Issue, IssueText, bounded_body, extract_signatures, read_issue, reporter_language
 from bot.matcher import Evidence, Match, explain, match_rules, where
+from bot.reporter import with_gpu_named
 from bot.resolved import says_solved, solving_lines
 from bot.rules import RuleSet
 
@@ -94,7 +95,7 @@ class _Reading:
     @cached_property
     def env(self) -> Environment:
         body = self.issue.body if isinstance(self.issue.body, str) else ""
-        return parse_environment(bounded_body(body))
+        return with_gpu_named(parse_environment(bounded_body(body)), self.text)
 
     @cached_property
     def language(self) -> str:

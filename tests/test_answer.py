@@ -462,6 +462,44 @@ def test_the_gpu_they_have_replaces_the_volta_example():
     assert "Volta" not in comment and "7.0" not in comment
 
 
+NO_KERNEL = "```\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n```\n"
+
+
+@pytest.mark.parametrize("said, arch, gpu", [
+    ("Running it on 4 张 Tesla K80，torch 1.7.1+cu101。", "3.7", "Tesla K80 (compute capability 3.7)"),
+    ("My machine: gtx1080ti, pytorch 1.5 with cuda 10.1.", "6.1", "GeForce GTX 1080 Ti (compute capability 6.1)"),
+    # a GPU newer than the CUDA at hand knows: the newest architecture of its major it builds, said why
+    ("RTX 4090, torch 1.13.1+cu117, mmcv 2.0.1", "8.6",
+     "GeForce RTX 4090 (compute capability 8.9: CUDA 11.7 cannot build for 8.9, and code built for 8.6 runs on it)"),
+])
+def test_a_gpu_named_in_words_is_the_one_the_rebuild_is_for(said, arch, gpu):
+    comment = reply(said + "\n" + NO_KERNEL)
+    assert f'TORCH_CUDA_ARCH_LIST="{arch}"' in comment and gpu in comment
+    assert "get_device_capability" not in comment  # no need to look it up
+    assert "Please add your environment" in comment  # a GPU named in words is no pasted collect_env
+
+
+@pytest.mark.parametrize("said, needed", [
+    ("RTX 3090, torch 1.7.1+cu101, mmcv-full 1.2.4", "needs CUDA 11.1 or newer, and the CUDA here is 10.1"),
+    ("GPU 0: NVIDIA A100-SXM4-40GB\nPyTorch: 1.6.0+cu102\nMMCV: 1.1.5", "needs CUDA 11.0 or newer, and the CUDA here is 10.2"),
+])
+def test_a_gpu_the_cuda_at_hand_cannot_build_for_is_told_to_change_pytorch_not_to_rebuild(said, needed):
+    comment = reply(said + "\n" + NO_KERNEL)
+    assert needed in comment and "Install a PyTorch built with CUDA" in comment
+    assert "TORCH_CUDA_ARCH_LIST" not in comment and "prebuilt one for your PyTorch" not in comment
+
+
+def test_a_gpu_the_cuda_at_hand_no_longer_builds_for_is_told_an_older_cuda():
+    comment = reply("Colab gave me a Tesla K80; torch 2.1.0+cu121, mmcv 2.1.0\n" + NO_KERNEL)
+    assert "CUDA 12.1 no longer builds for your Tesla K80 (compute capability 3.7): CUDA 11.8 was the last" in comment
+    assert "TORCH_CUDA_ARCH_LIST" not in comment
+
+
+def test_two_gpus_named_in_words_are_a_comparison_not_the_reporters():
+    comment = reply("Fine on the A100 server, fails on my RTX 3060 laptop.\n" + NO_KERNEL)
+    assert "get_device_capability" in comment and "A100 (compute" not in comment
+
+
 def test_steps_that_do_not_apply_are_left_out():
     pasted = reply(UNDEFINED + "sys.platform: linux\nPyTorch: 1.12.1+cu113\nMMCV: 1.7.1\n")
     assert "collect_env" not in pasted and "Please add your environment" not in pasted

@@ -375,6 +375,18 @@ def test_bad_gpu_table_names_file_and_line(tmp_path, content, message):
     assert str(path) in str(error.value)
 
 
+@pytest.mark.parametrize("content", ["compute_capability,first_cuda,last_cuda\n8.6,eleven,\n",
+                                     "compute_capability,first_cuda,last_cuda\nsm_86,11.1,\n"])
+def test_bad_cuda_arch_table_names_file_and_line(tmp_path, content):
+    from bot.reference_tables import arch_table, load_arch_table
+
+    path = tmp_path / "cuda_archs.csv"
+    path.write_text(content)
+    with pytest.raises(DataFileError, match=r"cuda_archs.csv:2: expected a capability and CUDA versions"):
+        load_arch_table(path)
+    assert {row.capability for row in arch_table()} >= {(3, 7), (8, 0), (8, 6), (8, 9), (9, 0)}
+
+
 def test_bad_compat_table_names_file_and_line(tmp_path):
     path = tmp_path / "compat.csv"
     path.write_text("mmdet_version,mmcv_min,mmcv_max,source_url\n2.19.0,1.x,1.5.0,https://example.org\n")
@@ -434,3 +446,20 @@ def test_what_each_diagnosis_reads_is_declared_in_environment_fields():
     assert set(diagnosis.READS) == set(diagnosis.IMPLEMENTED)
     assert all(alternatives and all(reads <= fields for reads in alternatives)
                for alternatives in diagnosis.READS.values())
+
+
+@pytest.mark.parametrize("capability, cuda, built", [
+    ((8, 6), "11.3", (8, 6)),
+    ((8, 9), "11.7", (8, 6)),  # CUDA 11.7 knows no sm_89; sm_86's code runs on an 8.9 board
+    ((8, 6), "11.0", (8, 0)),
+    ((8, 6), "10.2", "newer-cuda"),  # no sm_8x at all before CUDA 11.0
+    ((9, 0), "11.7", "newer-cuda"),
+    ((3, 7), "12.1", "older-cuda"),  # CUDA 12.0 dropped the K80's sm_37
+    ((3, 7), "11.3", (3, 7)),
+    ((7, 5), None, (7, 5)),  # no CUDA known: the GPU's own
+])
+def test_the_architecture_to_build_is_one_the_cuda_at_hand_compiles(capability, cuda, built):
+    from bot.reference_tables import arch_to_build
+    from bot.version import parse_version
+
+    assert arch_to_build(capability, parse_version(cuda) if cuda else None) == built

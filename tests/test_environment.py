@@ -675,3 +675,36 @@ def test_collect_env_and_a_listing_that_disagree_leave_the_field_unknown():
 def test_prose_that_names_two_versions_says_nothing_against_collect_env():
     env = parse_environment("It worked with torch 1.8.0, it fails with torch 1.10.0.\nPyTorch: 1.10.0+cu113\n")
     assert str(env.pytorch) == "1.10.0+cu113"
+
+
+# --- a GPU named in words (bot/reporter.py) ---
+
+@pytest.mark.parametrize("text, name", [
+    ("实验室服务器是 4 张 Tesla K80，驱动 450.80", "Tesla K80"),
+    ("I run it on an RTX 3090.", "GeForce RTX 3090"),
+    ("my gtx1080ti and pytorch 1.5", "GeForce GTX 1080 Ti"),
+    ("| 0 NVIDIA GeForce RTX 3090 Off | 00000000:01:00.0 |\n| 1 NVIDIA GeForce RTX 3090 Off |", "GeForce RTX 3090"),
+    ("8 x NVIDIA A100-SXM4-40GB", "NVIDIA A100 SXM4 40GB"),
+    ("Colab's Tesla T4", "Tesla T4"),
+    # none: two models (a comparison), a two-character model without its maker, no GPU at all
+    ("works on the A100 server, fails on my RTX 3060", None),
+    ("GPU: Tesla K40m; the same code works on another machine with a Titan Xp", None),
+    ("the T4 node", None),
+    ("mxnet, gt_bboxes and k-means", None),
+])
+def test_the_one_gpu_an_issue_names_in_words_is_read(text, name):
+    from bot.issue import Issue, read_issue
+    from bot.reporter import gpu_named
+
+    found = gpu_named(read_issue(Issue("", text)))
+    assert (found[0] if found else None) == name
+
+
+def test_a_gpu_named_in_words_leaves_the_environment_as_empty_as_it_was():
+    from bot.issue import Issue, read_issue
+    from bot.reporter import with_gpu_named
+
+    env = with_gpu_named(parse_environment("on my RTX 3060"), read_issue(Issue("", "on my RTX 3060")))
+    assert env.gpus[0].name == "GeForce RTX 3060" and env.gpus[0].ids == () and env.is_empty()
+    collected = parse_environment("GPU 0: Tesla V100-SXM2-16GB\nPyTorch: 1.9.0")
+    assert with_gpu_named(collected, read_issue(Issue("", "on my RTX 3060"))) is collected  # collect_env's wins
