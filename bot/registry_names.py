@@ -232,12 +232,12 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True, instal
     if not covered:
         return _unregistered(name, line, installed)
     if rows:
-        newer = _newer_than_installed(rows, env)
+        newer = _newer_than_installed(rows, env, scope)
         if newer is not None:
-            row, installed = newer
+            row, have = newer
             return Finding("registry-miss", "newer-release", line, "hint-newer-release",
                            (("name", name), ("library", row.library), ("since", str(row.first)),
-                            ("installed", str(installed))), hint=True)
+                            ("installed", have)), hint=True)
         older = _older_than_installed(rows, env, scope)
         if older is not None:
             row, have = older
@@ -253,16 +253,29 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True, instal
     return _unregistered(name, line, installed)
 
 
-def _newer_than_installed(rows: tuple[Registration, ...], env: Environment) -> tuple[Registration, Version] | None:
-    """The registration that says X arrived after the installed release, when every one says so."""
+def _newer_than_installed(rows: tuple[Registration, ...], env: Environment, scope: str
+                          ) -> tuple[Registration, str] | None:
+    """The registration that says X arrived after the installed release, when every one says so;
+    with the installed release, or the era before MMEngine's ("2.x" for MMDetection) for a class of
+    that era's library missed with no registry scope: only MMCV 1.x's registry prints "X is not in
+    the models registry" ("RTMDet", MMDetection 3.0.0's, run on a 2.x checkout)."""
     verdict = None
     oldest_read = name_table().releases
     for row in rows:
-        installed = _installed(env, row.library)
         # A class already in the oldest release read may be older still: no arrival to tell.
-        if installed is None or not installed < row.first or row.first == oldest_read[row.library][0]:
+        if row.first == oldest_read[row.library][0]:
             return None
-        verdict = verdict or (row, installed)
+        installed = _installed(env, row.library)
+        era = _MMENGINE_ERA.get(row.library)
+        if installed is not None:
+            if not installed < row.first:
+                return None
+            have = str(installed)
+        elif era is not None and not scope and row.first.release[0] >= era:
+            have = f"{era - 1}.x"
+        else:
+            return None
+        verdict = verdict or (row, have)
     return verdict
 
 

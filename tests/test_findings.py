@@ -104,6 +104,9 @@ def test_the_names_table_knows_what_each_library_registers_and_since_when():
         # a built-in class newer than the installed release
         ("KeyError: 'RTMDet is not in the models registry'", "MMDetection: 2.25.0", "newer-release"),
         ("KeyError: 'RTMDet is not in the models registry'", "MMDetection: 3.1.0", "unregistered"),
+        # no release said, but only MMCV 1.x's registry prints a miss without its scope: MMDetection 2.x
+        ("KeyError: 'RTMDet is not in the models registry'", "", "newer-release"),
+        ("KeyError: 'RTMDet is not in the mmdet::model registry. Please check whether ...'", "", "unregistered"),
         # a class in the oldest release read may be older still: no arrival to tell
         ("KeyError: 'FasterRCNN is not in the models registry'", "MMDetection: 2.0.0", "unregistered"),
         # a class the installed release no longer has: MMCV 1.x's hook under MMEngine's scope, or with the
