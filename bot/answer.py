@@ -281,6 +281,12 @@ def _scope(miss: RegistryMiss | None, package: str) -> str:
     return libraries.pop() if len(libraries) == 1 else package
 
 
+# The Visual Studio versions CUDA's host_config.h names in its refusal: "2012, 2013, 2015 and 2017"
+# (CUDA 9.2), "between 2017 and 2022 (inclusive)" (CUDA 12)
+_MSVC_VERSIONS = re.compile(r"Only the versions? ((?:between )?\d{4}[\d, and()inclusve]{0,60}?) (?:are|is) supported",
+                            re.IGNORECASE)
+
+
 def _registration(miss: RegistryMiss | None, package: str) -> dict[str, MessageValue]:
     """The decorator that registers the missing class and the ``__init__.py`` that imports such
     classes, by the registry the error names (models' where it names none or one not known)."""
@@ -365,6 +371,9 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
                                       if known else "")
             values["series_mmcv2"] = (Message("series-from", {"name": project.name, "version": project.mmcv2_from})
                                       if known else "")
+        elif name == "msvc_versions":
+            said = _MSVC_VERSIONS.search(section_quote)
+            values[name] = Message("code", {"code": said[1]}) if said else ""
         elif name == "torch_series":
             values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
     return values

@@ -83,6 +83,8 @@ PLACEHOLDERS = {
     "gpu_cuda": "the first CUDA their GPU needs (gpu: newer-cuda), or the last that builds for it (gpu: older-cuda)",
     "cuda": "the CUDA at hand: nvcc's, else their PyTorch's",
     "torch_series": "their PyTorch's major.minor",
+    "msvc_versions": "the Visual Studio versions their CUDA's refusal names (\"2012, 2013, 2015 and 2017\"), from the"
+                     " quoted error; empty when it is cut before them",
     "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops) or"
                    " MMDetection3D (before 1.0), else MMCV",
     "ops_folder": "the package folder of those own ops (mmdet, mmdet3d), the repository's top folder beside setup.py",

@@ -854,3 +854,17 @@ def test_a_windows_build_error_with_the_pytorch_named_is_not_asked_for_platform_
 def test_a_registry_named_in_the_singular_or_the_plural_is_the_same_registry(registry):
     comment = reply(f"KeyError: 'SoftFocalLoss is not in the {registry} registry'\n", title="KeyError")
     assert "with `@LOSSES.register_module()`" in comment and "add it to `mmdet/models/losses/__init__.py`" in comment
+
+
+@pytest.mark.parametrize("refusal, said", [
+    ("Only the versions between 2017 and 2022 (inclusive) are supported! The nvcc flag '-allow-unsupported-compiler' "
+     "can be used to override this version check", "only the versions `between 2017 and 2022 (inclusive)`"),
+    ("Only the versions 2012, 2013, 2015 and 2017 are supported!", "only the versions `2012, 2013, 2015 and 2017`"),
+])
+def test_the_visual_studio_versions_are_the_ones_their_cuda_names(refusal, said):
+    comment = reply("sys.platform: win32\n```\nC:\\CUDA\\include\\crt/host_config.h(153): fatal error C1189: #error:  "
+                    f"-- unsupported Microsoft Visual Studio version! {refusal}\n```\n", repo="open-mmlab/mmcv")
+    assert said in comment and "for CUDA 9.2, a lower version" not in comment
+    cut = reply("sys.platform: win32\nfatal error C1189: #error: -- unsupported Microsoft Visual Studio version!\n",
+                repo="open-mmlab/mmcv")
+    assert "for CUDA 9.2, a lower version such as VS 2017" in cut  # cut before the versions: the FAQ's words
