@@ -124,8 +124,12 @@ class IssueText:
     def filed_as(self) -> str:
         """"documentation" or "feature" for an issue filed with OpenMMLab's template for it ("📚 The
         doc issue", "What's the feature?") or tagged so in its title ([Docs], [Feature],
-        [Enhancement]); else "". Such an issue speaks of errors as topics: of the docs' entries, of
-        a proposal about an error's message or its fix."""
+        [Enhancement], and a pull request's [Fix], [Refactor]); "write-up" for a post that shares a
+        fix ("Sharing: how I got rid of ...", "分享：...", "Tip: ..."); else "". Such an issue speaks
+        of errors as topics: of the docs' entries, of a proposal about an error's message or its
+        fix, of a fix its author already found."""
+        if _WRITE_UP.match(self.lines[0]):
+            return "write-up"
         tag = _FILED_AS_TAG.match(self.lines[0])
         if tag is not None:
             return "documentation" if tag[1].lower().startswith("doc") else "feature"
@@ -180,8 +184,10 @@ class IssueText:
 
 _DOC_TEMPLATE = "📚 The doc issue"
 _FEATURE_TEMPLATES = ("### What's the feature?", "### What is the feature?", "**Describe the feature**")
-_FILED_AS_TAG = re.compile(r"[\[【]\s*(docs?|documentation|feature(?: request)?|enhancement|proposal|rfc)\s*[\]】]",
-                           re.IGNORECASE)
+_FILED_AS_TAG = re.compile(r"[\[【]\s*(docs?|documentation|feature(?: request)?|enhancement|proposal|rfc"
+                           r"|fix|bugfix|refactor|ci|wip)\s*[\]】]", re.IGNORECASE)
+_WRITE_UP = re.compile(r"\s*(?:[\[【]\s*(?:tips?|share|sharing|分享|经验|经验分享)\s*[\]】]|(?:sharing|tips?|分享|经验分享)\s*[:：]"
+                       r"|how I (?:fixed|solved|got rid of|resolved)\b)", re.IGNORECASE)
 
 # Every byte but [a-z0-9_] becomes a space (non-ASCII arrives as "?"): the text's words, split in C.
 _NOT_WORD_BYTES = bytes(

@@ -122,14 +122,14 @@ def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> 
 def _reported(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
     """The matches on errors the reporter met, as a request for help.
 
-    A feature request speaks of an error to propose something (a clearer message, a build option):
-    no FAQ answer. A documentation issue, of an error named in its prose ("the link in the 'No
+    A feature request speaks of an error to propose something (a clearer message, a build option),
+    a write-up to share the fix its author found: no FAQ answer. A documentation issue, of an error named in its prose ("the link in the 'No
     module named mmcv.ops' entry is broken"): there only an error as printed, in a code block or on
     a line of its own opening with its exception, is one the reporter met.
     """
     if not matches:
         return matches
-    if text.filed_as == "feature":
+    if text.filed_as in ("feature", "write-up"):
         return ()
     if text.filed_as != "documentation":
         return matches
@@ -156,6 +156,8 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     printed = {m.rule.id for m in _reported(reading.text, matches)}
     lines += [f"{m.rule.id}: a feature request speaks of the error {where(m.evidence.line)}; it asks for no fix"
               if reading.text.filed_as == "feature" else
+              f"{m.rule.id}: a write-up shares a fix for the error {where(m.evidence.line)}; it asks for none"
+              if reading.text.filed_as == "write-up" else
               f"{m.rule.id}: a documentation issue names the error {where(m.evidence.line)} in its prose, "
               f"without pasting it" for m in matches if m.rule.id not in printed]
     matches = tuple(m for m in matches if m.rule.id in printed)
