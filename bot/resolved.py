@@ -23,8 +23,10 @@ _SOLVED = re.compile(
     r"|已解决|解决了|已修复|修复了|已经好了|后就好了|(?<!要是)(?<!如果)(?:加|改|换|装|删|卸载)了[^，。？?]{0,80}就好了"
     r"|已经没问题了|(?:现在|已经)[^，。？?]{0,6}没(?:有)?问题|问题(?:就|也|都)?消失|(?:编译|安装|运行)(?:也|就)?成功了"
     r"|(?:现在|已经)(?:就|也)?(?:可以|能)正常(?:训练|运行|使用|跑)了?"
-    r"|(?:这个|已经)不是问题", re.IGNORECASE)
-_SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已解决|解决了", re.IGNORECASE)
+    r"|(?:这个|已经)不是问题|(?:错误|报错|问题)(?:就|也|都)?没了|编译(?:也|就|都)?(?:全部)?通过"
+    r"|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决", re.IGNORECASE)
+_SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已解决|解决了|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决",
+                           re.IGNORECASE)
 # Words just before the error that say it was solved: "... fixed my `a member with ... const` build errors".
 _SOLVED_BEFORE = re.compile(r"\b(?:fixed|solved|resolved)(?: (?:my|our|the|this|these|those|all))?(?: \w+)?\s*$",
                             re.IGNORECASE)
@@ -35,7 +37,7 @@ _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solv
 # then the sentence after it).
 WINDOW = 12
 _LITERALS = ("fixed", "solved", "resolved", "went away", "disappeared", " gone", " now", "now ", "解决", "修复", "好了",
-             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常")
+             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常", "没了", "通过")
 _CODE_SPAN = re.compile(r"`[^`]+`")
 
 

@@ -177,3 +177,20 @@ def test_an_error_in_a_title_that_says_it_is_solved_is_not_answered(title):
 ])
 def test_an_error_in_a_title_that_denies_it_is_solved_is_answered(title):
     assert answered(title, "Any idea?\n") == ["mmcv-ops-missing"]
+
+
+@pytest.mark.parametrize("title, body", [
+    # a write-up sharing the fix, and a pull request proposing one: nobody asks for help
+    ("Sharing: how I got rid of No module named 'mmcv._ext' on Colab", ERROR + "Installing mmcv-full from the index did it.\n"),
+    ("分享：No module named 'mmcv._ext' 的解决办法", ERROR + "重装 mmcv-full 即可。\n"),
+    ("[Fix] Build the ops when MMCV_WITH_OPS is set", ERROR + "This PR makes setup.py build them.\n"),
+    # said solved in Chinese in the ways people write it
+    ("训练报错", ERROR + "按照 FAQ 重装之后这个错误没了，现在想问怎么可视化。\n"),
+    ("No module named 'mmcv._ext' 报错，已按 FAQ 重装 mmcv-full 解决", ERROR),
+])
+def test_write_ups_proposals_and_errors_said_gone_are_not_answered(title, body):
+    assert answered(title, body) == []
+
+
+def test_a_question_tagged_as_a_bug_is_still_answered():
+    assert answered("[Bug] No module named 'mmcv._ext'", ERROR + "What did I miss?\n") == ["mmcv-ops-missing"]
