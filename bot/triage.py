@@ -113,28 +113,52 @@ def _match(reading: _Reading, rules: RuleSet) -> tuple[Match, ...]:
 def triage(issue: Issue, rules: RuleSet, options: Options = DEFAULT_OPTIONS) -> Verdict:
     """What the bot says about ``issue``: the matched rules and the comment, or silence."""
     reading = _Reading(issue, options)
-    matches = _unsolved(reading.text, _reported(reading.text, _match(reading, rules)))
+    matches = _unsolved(reading.text, _reported(reading.text, reading.signatures, _match(reading, rules)))
     if options.min_score:
         matches = tuple(m for m in matches if m.score >= options.min_score)
     return _verdict(reading, matches, options)
 
 
-def _reported(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:
+def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: tuple[Match, ...]
+              ) -> tuple[Match, ...]:
     """The matches on errors the reporter met, as a request for help.
 
     A feature request speaks of an error to propose something (a clearer message, a build option),
-    a write-up to share the fix its author found: no FAQ answer. A documentation issue, of an error named in its prose ("the link in the 'No
-    module named mmcv.ops' entry is broken"): there only an error as printed, in a code block or on
-    a line of its own opening with its exception, is one the reporter met.
+    a write-up to share the fix its author found: no FAQ answer. A documentation issue, of an error
+    named in its prose ("the link in the 'No module named mmcv.ops' entry is broken"): there only an
+    error as printed, in a code block or on a line of its own opening with its exception, is one the
+    reporter met. In any issue that prints no error, one named as what the FAQ says ("FAQ 里说 ...
+    会报 `...`") or as what might happen ("Will frozen_stages=4 cause ...?", "会不会出现 `...`") is
+    a question about it, asked before meeting it.
     """
     if not matches:
         return matches
     if text.filed_as in ("feature", "write-up"):
         return ()
-    if text.filed_as != "documentation":
+    if text.filed_as == "documentation":
+        return tuple(m for m in matches if _printed(text, m.evidence.line))
+    if any(_printed(text, signature.line) for signature in signatures):
         return matches
-    return tuple(m for m in matches if m.evidence.line in text.fenced_lines
-                 or _PRINTED_ERROR.match(text.lines[m.evidence.line]))
+    return tuple(m for m in matches if not _asked_before_met(m.evidence))
+
+
+def _printed(text: IssueText, line: int) -> bool:
+    return line in text.fenced_lines or _PRINTED_ERROR.match(text.lines[line]) is not None
+
+
+def _asked_before_met(evidence: Evidence) -> bool:
+    """The words before the error on its line name it as hearsay or as a possibility."""
+    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    return _HEARSAY.search(before) is not None or _POSSIBILITY.search(before) is not None
+
+
+# "the FAQ says/warns/mentions", "FAQ 里说", "看 FAQ 的 ... 条目", "I remember the docs warning that"
+_HEARSAY = re.compile(r"\b(?:FAQ|docs?|documentation|README)\b[^.!?\n]{0,40}\b(?:says?|said|warns?|warning|mentions?"
+                      r"|states?|entry)\b|(?:FAQ|文档|README)[^，。！？?!\n]{0,12}(?:里说|中说|上说|说|写着|提到|条目)"
+                      r"|看到?\s*FAQ|\bI (?:have |'ve )?read that\b|\bI remember\b", re.IGNORECASE)
+# "Will frozen_stages=4 cause ...", "could this lead to ...", "会不会出现", "是否会报"
+_POSSIBILITY = re.compile(r"\b(?:will|would|could|might)\b[^.!?\n]{0,60}\b(?:cause|give|trigger|lead to|raise|throw"
+                          r"|run into|hit)\b|会不会|是否会|会出现|会报", re.IGNORECASE)
 
 
 _PRINTED_ERROR = re.compile(r"[`>\s]*[\w.]*(?:Error|Exception|Warning)\b ?:")
@@ -153,11 +177,13 @@ def explain_triage(issue: Issue, rules: RuleSet) -> list[str]:
     reading = _Reading(issue, DEFAULT_OPTIONS)
     lines = explain(reading.text, reading.signatures, reading.env, rules, reading.findings)
     matches = _match(reading, rules)
-    printed = {m.rule.id for m in _reported(reading.text, matches)}
+    printed = {m.rule.id for m in _reported(reading.text, reading.signatures, matches)}
     lines += [f"{m.rule.id}: a feature request speaks of the error {where(m.evidence.line)}; it asks for no fix"
               if reading.text.filed_as == "feature" else
               f"{m.rule.id}: a write-up shares a fix for the error {where(m.evidence.line)}; it asks for none"
               if reading.text.filed_as == "write-up" else
+              f"{m.rule.id}: the error {where(m.evidence.line)} is named as hearsay or a possibility, and the issue "
+              f"prints no error" if reading.text.filed_as != "documentation" else
               f"{m.rule.id}: a documentation issue names the error {where(m.evidence.line)} in its prose, "
               f"without pasting it" for m in matches if m.rule.id not in printed]
     matches = tuple(m for m in matches if m.rule.id in printed)

@@ -194,3 +194,24 @@ def test_write_ups_proposals_and_errors_said_gone_are_not_answered(title, body):
 
 def test_a_question_tagged_as_a_bug_is_still_answered():
     assert answered("[Bug] No module named 'mmcv._ext'", ERROR + "What did I miss?\n") == ["mmcv-ops-missing"]
+
+
+@pytest.mark.parametrize("title, body", [
+    ("Will frozen_stages=4 cause \"Expected to have finished reduction\" in DDP?", "Planning a 3-day job on 16 GPUs.\n"),
+    ("H100 能用预编译包吗", "下单之前想确认一下：会不会到时候出现 `no kernel image is available for execution on the device`？\n"),
+    ("Linux 也要改 module.h 吗", "看到 FAQ 里说编译时会报 `ModulePolicy::all_slots may not be initialized`，需要改 module.h。\n"),
+    ("Migrating configs", "I remember the FAQ warning that otherwise you get \"Trying to backward through the graph a "
+                          "second time\". What is the 3.x way?\n"),
+])
+def test_an_error_named_as_hearsay_or_a_possibility_in_an_issue_that_prints_none_is_not_answered(title, body):
+    assert answered(title, body) == []
+
+
+@pytest.mark.parametrize("title, body", [
+    # the FAQ followed, the error met: a report
+    ("Still failing", "I followed the FAQ but still get `No module named 'mmcv._ext'` when I import mmcv.ops.\n"),
+    # a question about the error that also prints it
+    ("Will reinstalling fix this?", "Will a reinstall fix `No module named 'mmcv._ext'`?\n" + ERROR),
+])
+def test_an_error_met_is_answered_whatever_the_reporter_asks_about_it(title, body):
+    assert answered(title, body) == ["mmcv-ops-missing"]
