@@ -27,9 +27,10 @@ _SOLVED = re.compile(
     r"|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决", re.IGNORECASE)
 _SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已解决|解决了|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决",
                            re.IGNORECASE)
-# Words just before the error that say it was solved: "... fixed my `a member with ... const` build errors".
-_SOLVED_BEFORE = re.compile(r"\b(?:fixed|solved|resolved)(?: (?:my|our|the|this|these|those|all))?(?: \w+)?\s*$",
-                            re.IGNORECASE)
+# Words just before the error that say it was solved: "... fixed my `a member with ... const` build errors",
+# or a changelog's entry opening with them ("- Fix `nms is not compiled with GPU support` on Windows (#1794)").
+_SOLVED_BEFORE = re.compile(r"\b(?:fixed|solved|resolved)(?: (?:my|our|the|this|these|those|all))?(?: \w+)?\s*$"
+                            r"|^[>*+\-\s]*(?:fix|fixes|fixed|修复)\s*$", re.IGNORECASE)
 # ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
 _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solved|resolved)\b|(?:没有|没|未|无法|不能)解决"
                      r"|[?？]\s*$", re.IGNORECASE)
@@ -37,7 +38,7 @@ _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solv
 # then the sentence after it).
 WINDOW = 12
 _LITERALS = ("fixed", "solved", "resolved", "went away", "disappeared", " gone", " now", "now ", "解决", "修复", "好了",
-             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常", "没了", "通过")
+             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常", "没了", "通过", "fix ")
 _CODE_SPAN = re.compile(r"`[^`]+`")
 
 

@@ -215,3 +215,12 @@ def test_an_error_named_as_hearsay_or_a_possibility_in_an_issue_that_prints_none
 ])
 def test_an_error_met_is_answered_whatever_the_reporter_asks_about_it(title, body):
     assert answered(title, body) == ["mmcv-ops-missing"]
+
+
+def test_a_changelog_entry_that_fixes_the_error_is_not_a_report_of_it():
+    body = ("When is the release with this?\n\n> Fix `RuntimeError: nms is not compiled with GPU support` when building "
+            "with `MMCV_WITH_OPS=1` on Windows (#1794)\n")
+    assert answered("ETA for the next release?", body) == []
+    # the same words as a request are not a changelog's
+    assert answered("Help", "How to fix `RuntimeError: nms is not compiled with GPU support`? mmcv-full 1.4.0\n") \
+        == ["nms-no-gpu"]
