@@ -243,7 +243,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
     if env.pytorch_cuda_build is False:
         cuda = "cpu"
     elif env.pytorch_cuda is not None:
-        cuda = "{}.{}".format(*env.pytorch_cuda.major_minor())
+        cuda = env.pytorch_cuda.series
     machine = Machine(env.pytorch, cuda, env.platform, runs_on_arm(text, env))
     major, needed_major = mmcv_majors(env, text, wanted)
     return Facts(project, wanted, line, major, machine, env, traced.package if traced else None,
@@ -349,14 +349,14 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
             values["owner_project"] = project.name if project is not None else owner
         elif name in ("arch_list", "gpu", "gpu_cuda", "cuda"):
             build = gpu_build(env)
-            cuda = "{}.{}".format(*build.cuda.major_minor()) if build.cuda else ""
+            cuda = build.cuda.series if build.cuda else ""
             values["arch_list"] = ";".join(dict.fromkeys(built for _, built in build.targets)) or "8.6"
             values["gpu"] = tuple(
                 Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) if built == gpu.arch else
                 Message("gpu-built-as", {"name": gpu.name, "arch": gpu.arch, "built": built, "cuda": cuda})
                 for gpu, built in build.targets) or tuple(
                 Message("gpu-named", {"name": gpu.name, "arch": gpu.arch}) for gpu in known_gpus(env))
-            values["gpu_cuda"] = "{}.{}".format(*build.needed.major_minor()) if build.needed else ""
+            values["gpu_cuda"] = build.needed.series if build.needed else ""
             values["cuda"] = cuda
         elif name == "ops_package":
             values[name] = OWN_OPS[facts.ops][0] if facts.ops in OWN_OPS else "MMCV"
@@ -705,8 +705,8 @@ def _range_finding(facts: Facts, env: Environment) -> Message | None:
 def _nvcc_finding(env: Environment) -> Message | None:
     if env.nvcc is None or env.pytorch_cuda is None or env.nvcc.major_minor() == env.pytorch_cuda.major_minor():
         return None
-    return Message("nvcc-mismatch", {"nvcc": "{}.{}".format(*env.nvcc.major_minor()),
-                                     "torch_cuda": "{}.{}".format(*env.pytorch_cuda.major_minor())})
+    return Message("nvcc-mismatch", {"nvcc": env.nvcc.series,
+                                     "torch_cuda": env.pytorch_cuda.series})
 
 
 # Environment fields behind each placeholder (and "ops", a step chosen by whose ops they are): the

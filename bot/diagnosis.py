@@ -206,10 +206,6 @@ def _named(label: str, version: Version | None) -> str:
     return f"{label} {version}" if version else label
 
 
-def _series(version: Version) -> str:
-    return "{}.{}".format(*version.major_minor())
-
-
 def mmcv_without_ops(env: Environment) -> Diagnosis | None:
     """MMCV without compiled ops: ``MMCV Compiler: n/a``, or a pip/conda row of lite mmcv."""
     if env.mmcv_compiler not in (None, "n/a"):
@@ -239,7 +235,7 @@ def mmcv_built_without_cuda(env: Environment) -> Diagnosis | None:
         return None
     facts = {"MMCV": str(env.mmcv), "MMCV CUDA Compiler": "not available"}
     if env.pytorch_cuda:
-        cuda = Message("cuda-of-pytorch", {"cuda": _series(env.pytorch_cuda)})
+        cuda = Message("cuda-of-pytorch", {"cuda": env.pytorch_cuda.series})
     else:
         cuda = Message("cuda-of-pytorch-unknown")
     return _say("mmcv-cpu-build", "mmcv-built-without-cuda", facts, mmcv=str(env.mmcv), cuda=cuda)
@@ -276,20 +272,20 @@ def cuda_version_mismatch(env: Environment) -> Diagnosis | None:
         return None
     if mmcv_cuda.major_minor() == torch_cuda.major_minor():
         return None
-    facts = {"PyTorch CUDA": _series(torch_cuda), "MMCV CUDA Compiler": env.mmcv_cuda_compiler}
+    facts = {"PyTorch CUDA": torch_cuda.series, "MMCV CUDA Compiler": env.mmcv_cuda_compiler}
     if env.pytorch:
         facts["PyTorch"] = str(env.pytorch)
     nvcc_note: MessageValue = ""
     if env.nvcc and env.nvcc.major_minor() != torch_cuda.major_minor():
         facts["NVCC"] = str(env.nvcc)
-        nvcc_note = Message("nvcc-note", {"pytorch_cuda": _series(torch_cuda), "nvcc": str(env.nvcc)})
+        nvcc_note = Message("nvcc-note", {"pytorch_cuda": torch_cuda.series, "nvcc": str(env.nvcc)})
     if env.pytorch:
-        pytorch_series = Message("pytorch-series", {"series": _series(env.pytorch)})
+        pytorch_series = Message("pytorch-series", {"series": env.pytorch.series})
     else:
         pytorch_series = Message("pytorch-series-unknown")
     return _say(
         "cuda-mismatch", "cuda-version-mismatch", facts,
-        pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=_series(torch_cuda),
+        pytorch=_named("PyTorch", env.pytorch), pytorch_cuda=torch_cuda.series,
         mmcv=f"MMCV {env.mmcv}", mmcv_cuda=env.mmcv_cuda_compiler,
         pytorch_series=pytorch_series, nvcc_note=nvcc_note,
     )
@@ -397,9 +393,9 @@ def cuda_unavailable(env: Environment) -> Diagnosis | None:
     if env.pytorch_cuda_build is False:
         return _say("no-cuda-cpu-build", "cuda-unavailable", facts, pytorch=torch)
     if env.pytorch_cuda_build and env.pytorch_cuda:
-        facts["PyTorch CUDA"] = _series(env.pytorch_cuda)
+        facts["PyTorch CUDA"] = env.pytorch_cuda.series
         return _say("no-cuda-driver", "cuda-unavailable", facts,
-                    pytorch=torch, pytorch_cuda=_series(env.pytorch_cuda))
+                    pytorch=torch, pytorch_cuda=env.pytorch_cuda.series)
     return _say("no-cuda-unknown", "cuda-unavailable", facts)
 
 

@@ -51,6 +51,11 @@ class Version:
         padded = self.release + (0, 0)
         return padded[0], padded[1]
 
+    @property
+    def series(self) -> str:
+        """"11.3" of 11.3.109: the major.minor a reply names (a CUDA, a PyTorch series)."""
+        return "{}.{}".format(*self.major_minor())
+
     def __str__(self) -> str:
         text = ".".join(map(str, self.release))
         if self.pre[0] != _FINAL:
