@@ -127,7 +127,8 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
     a write-up to share the fix its author found: no FAQ answer. A documentation issue, of an error
     named in its prose ("the link in the 'No module named mmcv.ops' entry is broken"): there only an
     error as printed, in a code block or on a line of its own opening with its exception, is one the
-    reporter met. In any issue that prints no error, one named as what the FAQ says ("FAQ 里说 ...
+    reporter met, and none when its title is about the FAQ itself ("[Docs] FAQ: the all_slots fix
+    should say ..."), whose entries it quotes. In any issue that prints no error, one named as what the FAQ says ("FAQ 里说 ...
     会报 `...`") or as what might happen ("Will frozen_stages=4 cause ...?", "会不会出现 `...`") is
     a question about it, asked before meeting it.
     """
@@ -136,6 +137,8 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
     if text.filed_as in ("feature", "write-up"):
         return ()
     if text.filed_as == "documentation":
+        if _ABOUT_THE_FAQ.search(text.lines[0]):
+            return ()  # an issue about the FAQ's entry: its errors are the entry's examples
         return tuple(m for m in matches if _printed(text, m.evidence.line))
     if any(_printed(text, signature.line) for signature in signatures):
         return matches
@@ -162,6 +165,7 @@ _POSSIBILITY = re.compile(r"\b(?:will|would|could|might)\b[^.!?\n]{0,60}\b(?:cau
 
 
 _PRINTED_ERROR = re.compile(r"[`>\s]*[\w.]*(?:Error|Exception|Warning)\b ?:")
+_ABOUT_THE_FAQ = re.compile(r"\bFAQ\b|常见问题", re.IGNORECASE)
 
 
 def _unsolved(text: IssueText, matches: tuple[Match, ...]) -> tuple[Match, ...]:

@@ -224,3 +224,11 @@ def test_a_changelog_entry_that_fixes_the_error_is_not_a_report_of_it():
     # the same words as a request are not a changelog's
     assert answered("Help", "How to fix `RuntimeError: nms is not compiled with GPU support`? mmcv-full 1.4.0\n") \
         == ["nms-no-gpu"]
+
+
+def test_a_documentation_issue_about_the_faq_itself_is_not_answered_with_it():
+    body = "The entry's example:\n" + ERROR + "The fix should say which releases it applies to.\n"
+    assert answered("[Docs] FAQ: the mmcv._ext entry should name the releases", body) == []
+    # a documentation issue that met the error following another page is answered for what it pasted
+    assert answered("[Docs] the install guide's command leaves mmcv without ops", "Following it:\n" + ERROR) \
+        == ["mmcv-ops-missing"]
