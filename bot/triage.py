@@ -140,7 +140,8 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
         if _ABOUT_THE_FAQ.search(text.lines[0]):
             return ()  # an issue about the FAQ's entry: its errors are the entry's examples
         return tuple(m for m in matches if _printed(text, m.evidence.line))
-    if any(_printed(text, signature.line) for signature in signatures):
+    if (not any(_asked_before_met(m.evidence) for m in matches)  # first: the code blocks of a long log cost more
+            or any(_printed(text, signature.line) for signature in signatures)):
         return matches
     return tuple(m for m in matches if not _asked_before_met(m.evidence))
 
