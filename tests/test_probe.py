@@ -23,13 +23,12 @@ KNOWN_MISSES = {"p4-023", "p4-063"}
 # eleventh's `module 'mmcv' has no attribute 'Config'` beside packages for MMCV 2.x (the same), and the
 # thirteenth's missing libtorch_cuda_cu.so answered with its own entry alone, which supersedes the
 # general "cannot open xxx.so" one (its writer labelled both and listed it as disputable); of the
-# fourteenth's traps, a research repository's own DCNv3 without a kernel for the GPU (the FAQ's
-# entry, said of MMCV), a past DDP error recalled under a question about its warning, and two
-# disputed labels: a port to MMCV 2.x missing
+# fourteenth's traps, a past DDP error recalled under a question about its warning, and two disputed
+# labels: a port to MMCV 2.x missing
 # mmcv.runner (answered as the dev sets label it) and MMDetection3D's range for MMDetection
 # (answered with that range, an MMDetection to install).
 KNOWN_WRONG = {"p6-036", "p7-018", "p7-028", "p7-063", "p8-092", "p11-056", "p13-091",
-               "p14-012", "p14-023", "p14-032", "p14-075"}
+               "p14-023", "p14-032", "p14-075"}
 
 
 @pytest.mark.parametrize("name, cases", [("issues.jsonl", 90), ("second.jsonl", 100), ("third.jsonl", 100),
