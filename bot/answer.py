@@ -43,6 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
         "install-either": "`mim install mmcv` (MMCV 2.x) or `mim install mmcv-full` (MMCV 1.x)",
         "install-both": "for MMCV 2.x {two}; for MMCV 1.x {one}",
         "install-other-torch": "install PyTorch {alt_torch} with {alt_cuda} and `{command}`",
+        "install-other-torch-same-torch": "reinstall PyTorch {alt_torch} built with {alt_cuda} and `{command}`",
         "install-mim": "`{command}` (mim picks the build for your PyTorch and CUDA)",
         "install-pip": "`{command}`",
         "install-arm": (
@@ -53,6 +54,9 @@ TEXT: dict[str, dict[str, str]] = {
             "`{build}` (pip compiles it; `nvcc` must match PyTorch's CUDA)"),
         "install-no-wheel": (
             "install PyTorch {alt_torch} with {alt_cuda} and `{command}` (no prebuilt `{what}` exists for "
+            "PyTorch {torch} with {cuda}), or build it for yours: `{build}`"),
+        "install-no-wheel-same-torch": (
+            "reinstall PyTorch {alt_torch} built with {alt_cuda} and `{command}` (no prebuilt `{what}` exists for "
             "PyTorch {torch} with {cuda}), or build it for yours: `{build}`"),
         "install-no-wheel-build": (
             "build it from source, as no prebuilt `{what}` exists for PyTorch {torch} with {cuda}: "
@@ -107,6 +111,7 @@ TEXT: dict[str, dict[str, str]] = {
         "install-either": "`mim install mmcv`（MMCV 2.x）或 `mim install mmcv-full`（MMCV 1.x）",
         "install-both": "MMCV 2.x：{two}；MMCV 1.x：{one}",
         "install-other-torch": "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`",
+        "install-other-torch-same-torch": "重新安装基于 {alt_cuda} 的 PyTorch {alt_torch} 后执行 `{command}`",
         "install-mim": "`{command}`（mim 会选择与您的 PyTorch 和 CUDA 对应的版本）",
         "install-pip": "`{command}`",
         "install-arm": (
@@ -117,6 +122,9 @@ TEXT: dict[str, dict[str, str]] = {
             "（pip 会自动编译；`nvcc` 须与 PyTorch 的 CUDA 一致）"),
         "install-no-wheel": (
             "安装 PyTorch {alt_torch} + {alt_cuda} 后执行 `{command}`（PyTorch {torch} + {cuda} 没有预编译的 "
+            "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
+        "install-no-wheel-same-torch": (
+            "重新安装基于 {alt_cuda} 的 PyTorch {alt_torch} 后执行 `{command}`（PyTorch {torch} + {cuda} 没有预编译的 "
             "`{what}`），或针对您的 PyTorch 从源码编译：`{build}`"),
         "install-no-wheel-build": (
             "从源码编译，因为 PyTorch {torch} + {cuda} 没有预编译的 `{what}`：`{build}`"
@@ -245,7 +253,7 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
     elif env.pytorch_cuda is not None:
         cuda = env.pytorch_cuda.series
     machine = Machine(env.pytorch, cuda, env.platform, runs_on_arm(text, env))
-    major, needed_major = mmcv_majors(env, text, wanted)
+    major, needed_major = mmcv_majors(env, text, wanted, project)
     return Facts(project, wanted, line, major, machine, env, traced.package if traced else None,
                  ops_owner(text, env), needed_major)
 

@@ -157,12 +157,13 @@ def plan(target: Target, machine: Machine, short: bool = False) -> Message:
     if nearest is None:
         return Message("install-no-wheel-build", values)
     row, version = nearest
+    alternative = {"alt_torch": "{}.{}".format(*row.torch), "alt_cuda": cuda_words(row.cuda),
+                   "command": _command(target, version, row)}
+    # their PyTorch's own series built with another CUDA: the same PyTorch, reinstalled
+    same_torch = "-same-torch" if row.torch == machine.series else ""
     if short:
-        return Message("install-other-torch", {"alt_torch": "{}.{}".format(*row.torch),
-                                               "alt_cuda": cuda_words(row.cuda),
-                                               "command": _command(target, version, row)})
-    return Message("install-no-wheel", {**values, "alt_torch": "{}.{}".format(*row.torch),
-                                        "alt_cuda": cuda_words(row.cuda), "command": _command(target, version, row)})
+        return Message("install-other-torch" + same_torch, alternative)
+    return Message("install-no-wheel" + same_torch, {**values, **alternative})
 
 
 @cache

@@ -242,20 +242,22 @@ class Project:
     faq_url: str  # the FAQ holding the answered entries, in this project's docs or MMCV's
     mmcv2_from: str = ""  # its first release made for MMCV 2.x ("" when every release is, or none)
     mmcv2_below: str = ""  # the MMCV its newest release refuses, and every later one ("" where not looked up)
+    mmcv2_torch_from: str = ""  # the oldest PyTorch its releases for MMCV 2.x run on ("" where not looked up)
 
 
 def load_project_table(path: Path = DATA_DIR / "projects.csv") -> tuple[Project, ...]:
     table = []
-    for number, (repo, package, name, collect_env, faq_url, mmcv2_from, mmcv2_below, source) in _read_csv(
-            path, ["repo", "package", "name", "collect_env", "faq_url", "mmcv2_from", "mmcv2_below", "source_url"]):
+    for number, (repo, package, name, collect_env, faq_url, mmcv2_from, mmcv2_below, torch_from, source) in _read_csv(
+            path, ["repo", "package", "name", "collect_env", "faq_url", "mmcv2_from", "mmcv2_below", "mmcv2_torch_from",
+                   "source_url"]):
+        versions = (mmcv2_from, mmcv2_below, torch_from)
         if not (re.fullmatch(r"[\w.-]+", repo) and re.fullmatch(r"\w+", package) and name
                 and collect_env.startswith("python ") and faq_url.startswith("https://")
-                and source.startswith("https://") and (not mmcv2_from or parse_version(mmcv2_from))
-                and (not mmcv2_below or parse_version(mmcv2_below))):
+                and source.startswith("https://") and all(not version or parse_version(version) for version in versions)):
             raise DataFileError(f"{path}:{number}: expected repo,package,name,python command,https FAQ,"
                                 f"versions or nothing,https source; found {repo!r},{package!r},{name!r},"
-                                f"{collect_env!r},{faq_url!r},{mmcv2_from!r},{mmcv2_below!r},{source!r}")
-        table.append(Project(repo.lower(), package, name, collect_env, faq_url, mmcv2_from, mmcv2_below))
+                                f"{collect_env!r},{faq_url!r},{mmcv2_from!r},{mmcv2_below!r},{torch_from!r},{source!r}")
+        table.append(Project(repo.lower(), package, name, collect_env, faq_url, mmcv2_from, mmcv2_below, torch_from))
     return tuple(table)
 
 

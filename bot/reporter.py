@@ -291,14 +291,19 @@ def runs_on_arm(text: IssueText, env: Environment) -> bool:
     return env.platform not in ("darwin", "win32") and any(word in text.words for word in _ARM_WORDS)
 
 
-def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None) -> tuple[int | None, int | None]:
+def mmcv_majors(env: Environment, text: IssueText, wanted: PrintedRange | None, project: Project | None = None
+                ) -> tuple[int | None, int | None]:
     """The MMCV major the reporter needs: what the printed range asks for, else what every other
     sign agrees on (the installed MMCV or its package, MMDetection's major, MMEngine, the other
-    projects' releases, the traceback's paths); None when nothing says or the signs disagree. Second, the same told
+    projects' releases, the traceback's paths, a PyTorch older than the issue's project's releases
+    for MMCV 2.x run on); None when nothing says or the signs disagree. Second, the same told
     without the installed MMCV, which a version mismatch puts in doubt."""
     if wanted is not None and wanted.major in (1, 2):
         return wanted.major, wanted.major
     signs = set()
+    if project is not None and project.mmcv2_torch_from and env.pytorch is not None \
+            and env.pytorch < parse_version(project.mmcv2_torch_from):
+        signs.add(1)  # MMDetection 3.x needs PyTorch 1.8: on PyTorch 1.6 the reporter runs MMDetection 2.x
     if env.mmdet is not None and env.mmdet.release[0] in (2, 3):
         signs.add(env.mmdet.release[0] - 1)
     if env.mmengine is not None:

@@ -868,3 +868,16 @@ def test_the_visual_studio_versions_are_the_ones_their_cuda_names(refusal, said)
     cut = reply("sys.platform: win32\nfatal error C1189: #error: -- unsupported Microsoft Visual Studio version!\n",
                 repo="open-mmlab/mmcv")
     assert "for CUDA 9.2, a lower version such as VS 2017" in cut  # cut before the versions: the FAQ's words
+
+
+def test_a_pytorch_older_than_mmdetection_3_needs_is_told_mmcv_full_and_to_reinstall_its_own_pytorch():
+    comment = reply("sys.platform: linux\nGPU 0,1: Tesla V100-PCIE-32GB\nNVCC: Cuda compilation tools, release 10.0, "
+                    "V10.0.130\nPyTorch: 1.6.0\n  - CUDA Runtime 10.0\n" + NO_KERNEL, title="no kernel image")
+    # MMDetection 3.x needs PyTorch 1.8: on 1.6 it is 2.x, for MMCV 1.x
+    assert "`pip install mmcv-full` with `TORCH_CUDA_ARCH_LIST=\"7.0\"`" in comment and "mmcv==2" not in comment
+    # no mmcv-full wheel for PyTorch 1.6 with CUDA 10.0: the same PyTorch, built with CUDA 10.1
+    assert "reinstall PyTorch 1.6 built with CUDA 10.1" in comment
+    # on another project, whose releases for MMCV 2.x the table does not bound, both packages are told
+    other = reply("PyTorch: 1.6.0\n  - CUDA Runtime 10.0\nGPU 0: Tesla V100-PCIE-32GB\n" + NO_KERNEL,
+                  title="no kernel image", repo="open-mmlab/mmpose")
+    assert "mmcv-full` (1.x)" in other
