@@ -168,14 +168,14 @@ def compat_table() -> tuple[CompatRow, ...]:
 
 
 @cache
-def _gpu_table() -> dict[tuple[str, ...], tuple[int, int]]:
+def gpu_table() -> dict[tuple[str, ...], tuple[int, int]]:
     return load_gpu_table()
 
 
 def compute_capability(name: str, table: Mapping[tuple[str, ...], tuple[int, int]] | None = None
                        ) -> tuple[int, int] | None:
     """The GPU's compute capability from the table, or None for a name it does not know."""
-    table = _gpu_table() if table is None else table
+    table = gpu_table() if table is None else table
     words = gpu_words(name)
     for size in range(len(words), 0, -1):  # the longest listed name wins
         if words[:size] in table and all(_GPU_EXTRA.match(w) for w in words[size:]):

@@ -15,7 +15,7 @@ from functools import cache
 from bot.environment import Environment, Gpu
 from bot.issue import IssueText
 from bot.reference_tables import (Project, arch_table, arch_to_build, compat_table, compute_capability, gpu_words,
-                                  load_gpu_table, project_named, project_of_package)
+                                  gpu_table, project_named, project_of_package)
 from bot.version import Version, parse_version
 
 # --- the version range an error printed ---------------------------------------------------------
@@ -361,7 +361,7 @@ _PROSE_GPU = re.compile(
 
 @cache
 def _data_centre_words() -> frozenset[str]:
-    return frozenset(words[0] for words in load_gpu_table() if len(words) == 1 and len(words[0]) >= 3)
+    return frozenset(words[0] for words in gpu_table() if len(words) == 1 and len(words[0]) >= 3)
 
 
 def gpu_named(text: IssueText) -> tuple[str, int] | None:
