@@ -23,8 +23,8 @@ from bot.matcher import Match
 from bot.reference_tables import Project, project_named, project_of_package
 from bot.registry_names import RegistryMiss, name_table, registry_miss
 from bot.reporter import (
-    NOT_MMCV, OWN_OPS, Bound, PrintedRange, gpu_build, known_gpus, mmcv_majors, newest_range, ops_owner, printed_range,
-    runs_on_arm, table_range, traced_project,
+    NOT_MMCV, OWN_OPS, Bound, PrintedRange, TorchArchWarning, gpu_build, known_gpus, mmcv_majors, newest_range,
+    ops_owner, printed_range, runs_on_arm, table_range, torch_arch_warning, traced_project,
 )
 from bot.rules import PIP_LIST, WINDOWS_CASE_CONFIRMED, Rule, Step
 from bot.version import parse_version
@@ -98,6 +98,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Your `nvcc` is CUDA {nvcc}, but PyTorch was built with CUDA {torch_cuda}: building MMCV "
             "from source needs an `nvcc` of CUDA {torch_cuda} (set `CUDA_HOME` to it)."),
         "gpu-named": "{name} (compute capability {arch})",
+        "gpu-sm": "{name} (`{sm}`, compute capability {arch})",
         "gpu-built-as": "{name} (compute capability {arch}: CUDA {cuda} cannot build for {arch}, and code built for {built} runs on it)",
         "registry-class": "the class your config names",
         "registry-type": "the `type=` value",
@@ -165,6 +166,7 @@ TEXT: dict[str, dict[str, str]] = {
             "您的 `nvcc` 是 CUDA {nvcc}，而 PyTorch 是用 CUDA {torch_cuda} 编译的：从源码编译 MMCV 需要 "
             "CUDA {torch_cuda} 的 `nvcc`（将 `CUDA_HOME` 指向它）。"),
         "gpu-named": "{name}（计算能力 {arch}）",
+        "gpu-sm": "{name}（`{sm}`，计算能力 {arch}）",
         "gpu-built-as": "{name}（计算能力 {arch}：CUDA {cuda} 不能为 {arch} 编译，为 {built} 编译的代码可以在它上面运行）",
         "registry-class": "配置中指定的类",
         "registry-type": "`type=` 的值",
@@ -228,6 +230,14 @@ class Facts:
     downstream: str | None = None  # the one OpenMMLab package the traceback runs through, if any
     ops: str = "mmcv"  # whose compiled CUDA code the error runs through: "mmcv", "mmdet" (before 2.3), "mmdet3d" (before 1.0), "torch"
     needed_major: int | None = None  # ``major`` told without the installed MMCV
+    torch_warning: TorchArchWarning | None = None  # PyTorch's warning that its build lacks the GPU ("torch" ops)
+
+    @property
+    def torch_arch(self) -> str:
+        """The GPU against PyTorch's build, by its warning: "newer", "older" or "unknown" (the
+        warning cut, the GPU between the build's architectures, or its CUDA not in the table)."""
+        warning = self.torch_warning
+        return warning.relation if warning is not None and warning.needed_cuda is not None else "unknown"
 
     @property
     def package(self) -> str:
@@ -254,8 +264,9 @@ def read_facts(text: IssueText, env: Environment) -> Facts:
         cuda = env.pytorch_cuda.series
     machine = Machine(env.pytorch, cuda, env.platform, runs_on_arm(text, env))
     major, needed_major = mmcv_majors(env, text, wanted, project)
+    ops = ops_owner(text, env)
     return Facts(project, wanted, line, major, machine, env, traced.package if traced else None,
-                 ops_owner(text, env), needed_major)
+                 ops, needed_major, torch_arch_warning(text) if ops == "torch" else None)
 
 
 # --- filling the placeholders -------------------------------------------------------------------
@@ -382,6 +393,12 @@ def _fills(facts: Facts, section_quote: str, names: set[str]) -> dict[str, Messa
         elif name == "msvc_versions":
             said = _MSVC_VERSIONS.search(section_quote)
             values[name] = Message("code", {"code": said[1]}) if said else ""
+        elif name in ("torch_gpu", "torch_archs", "arch_cuda") and (warning := facts.torch_warning) is not None:
+            needed = warning.needed_cuda
+            values["torch_gpu"] = Message("gpu-sm", {"name": warning.gpu, "sm": warning.sm,
+                                                     "arch": "{}.{}".format(*warning.capability)})
+            values["torch_archs"] = Message("code", {"code": " ".join(warning.archs)})
+            values["arch_cuda"] = needed.series if needed is not None else ""
         elif name == "torch_series":
             values[name] = "{}.{}".format(*facts.machine.series) if facts.machine.series else ""
     return values
@@ -412,6 +429,8 @@ def _holds(step: Step, facts: Facts, quote: str, gpu_state: str) -> bool:
                                    if facts.wanted is not None else "unknown"):
         return False
     if "ops" in when and not _is(when["ops"], facts.ops):
+        return False
+    if "torch_arch" in when and not _is(when["torch_arch"], facts.torch_arch):
         return False
     if "prebuilt" in when and not _is(when["prebuilt"], "none" if facts.machine.arm else "available"):
         return False
@@ -643,11 +662,17 @@ def _ask(matches: list[Match], env: Environment, facts: Facts, used: set[str]) -
     return Message("ask", {"command": _environment_command([rule for rule, _ in asking], facts), "checks": checks})
 
 
+# The checks PyTorch's warning that its build lacks the GPU settles: PyTorch is replaced first, and MMCV with it.
+_SETTLED_BY_TORCH_WARNING = frozenset({"gpu-not-in-pytorch-build", "cuda-version-mismatch"})
+
+
 def _left_out(rule: Rule, facts: Facts) -> frozenset[str]:
     """Checks not worth asking for: of MMCV's package and build, when the rule answers by whose ops
     fail and they are MMDetection's own."""
     if facts.ops in OWN_OPS and any("ops" in step.when for step in rule.steps):
         return OF_MMCV_OPS
+    if facts.torch_arch != "unknown" and any("torch_arch" in step.when for step in rule.steps):
+        return _SETTLED_BY_TORCH_WARNING
     return frozenset()
 
 

@@ -232,6 +232,66 @@ _LAST_MMDET_WITH_OWN_OPS = parse_version("2.2.1")
 _TORCH_WITHOUT_ARCH = "is not compatible with the current pytorch installation"
 
 
+# Its two lines as torch/cuda/__init__.py prints them: the GPU's name and capability, then the
+# architectures the build has ("sm_37 sm_50 ... compute_37"; PyTorch 1.x printed no "NVIDIA ").
+_TORCH_ARCH_WARNING = re.compile(
+    r"(?P<gpu>[^\n:]{2,80}?) with CUDA capability sm_(?P<sm>\d{2,3}) is not compatible with the current PyTorch "
+    r"installation\.?[ \t]*\n?[ \t]*The current PyTorch install supports CUDA capabilities "
+    r"(?P<archs>(?:sm|compute)_\d{2,3}(?:[ \t]{1,3}(?:sm|compute)_\d{2,3}){0,30})",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TorchArchWarning:
+    """PyTorch's own warning that its build lacks the reporter's GPU, read whole."""
+
+    gpu: str  # as the warning names it: "NVIDIA GeForce RTX 3090"
+    capability: tuple[int, int]  # sm_86: (8, 6)
+    archs: tuple[str, ...]  # the build's, as printed: ("sm_37", "sm_50", ...)
+
+    @property
+    def sm(self) -> str:
+        return "sm_{}{}".format(*self.capability)
+
+    @property
+    def relation(self) -> str:
+        """"newer" when the GPU is newer than every architecture of the build (a new GPU, an old
+        PyTorch), "older" when older than every one (a Kepler board, a recent PyTorch), else
+        "unknown" (between two: nothing simple to say)."""
+        built = [_capability(arch[len("sm_"):]) for arch in self.archs if arch.lower().startswith("sm_")]
+        if not built:
+            return "unknown"
+        if self.capability > max(built):
+            return "newer"
+        return "older" if self.capability < min(built) else "unknown"
+
+    @property
+    def needed_cuda(self) -> Version | None:
+        """For a newer GPU, the first CUDA that builds for it; for an older one, the last
+        (rules/data/cuda_archs.csv); None when the table does not say."""
+        row = next((row for row in arch_table() if row.capability == self.capability), None)
+        if row is None:
+            return None
+        return row.first if self.relation == "newer" else row.last if self.relation == "older" else None
+
+
+def _capability(digits: str) -> tuple[int, int]:
+    """"86" -> (8, 6), "120" -> (12, 0): the last digit is the minor."""
+    return int(digits[:-1]), int(digits[-1])
+
+
+def torch_arch_warning(text: IssueText) -> TorchArchWarning | None:
+    """PyTorch's warning that its build lacks the GPU's architecture, with the build's list; None
+    when it is absent or cut (the first line alone says which GPU, not what to install)."""
+    if _TORCH_WITHOUT_ARCH not in text.lowered:
+        return None
+    found = _TORCH_ARCH_WARNING.search(text.text)
+    if found is None:
+        return None
+    gpu = found["gpu"].strip().removeprefix("UserWarning").strip(" :")
+    return TorchArchWarning(gpu, _capability(found["sm"]), tuple(found["archs"].split()))
+
+
 def ops_owner(text: IssueText, env: Environment) -> str:
     """Whose compiled CUDA code the issue's error runs through: "torch" when PyTorch warns that its
     build lacks the GPU's architecture; "mmdet" ("mmdet3d") when only MMDetection's (MMDetection3D's)

@@ -83,6 +83,9 @@ PLACEHOLDERS = {
     "gpu_cuda": "the first CUDA their GPU needs (gpu: newer-cuda), or the last that builds for it (gpu: older-cuda)",
     "cuda": "the CUDA at hand: nvcc's, else their PyTorch's",
     "torch_series": "their PyTorch's major.minor",
+    "torch_gpu": "the GPU PyTorch's warning names, with its sm_XY and compute capability",
+    "torch_archs": "the architectures PyTorch's warning says its build has",
+    "arch_cuda": "the first CUDA that builds for that GPU (torch_arch: newer), or the last (torch_arch: older)",
     "msvc_versions": "the Visual Studio versions their CUDA's refusal names (\"2012, 2013, 2015 and 2017\"), from the"
                      " quoted error; empty when it is cut before them",
     "ops_package": "whose compiled ops their error runs through: MMDetection (before 2.3, its own mmdet/ops) or"
@@ -109,6 +112,9 @@ WHEN = {
     # whose compiled CUDA code the error runs through: MMCV's ops, MMDetection's own (before 2.3), or
     # PyTorch itself (its build lacks the GPU's architecture)
     "ops": ("mmcv", "mmdet", "mmdet3d", "torch"),
+    # the GPU against the architectures PyTorch's warning says its build has (read whole, the
+    # GPU's CUDA in the table): newer than all, older than all, or neither told
+    "torch_arch": ("newer", "older", "unknown"),
     "prebuilt": ("available", "none"),
     # whose class a registry error asks for: "another" OpenMMLab package's, by a dotted name under
     # another scope ("mmpretrain.ConvNeXt is not in the mmdet::model registry")

@@ -225,7 +225,9 @@ def test_a_pytorch_without_the_gpus_architecture_is_not_given_an_mmcv_wheel_for_
             "sm_86 sm_90.\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n"
             "GPU 0: Tesla K80\nPyTorch: 2.0.1+cu118\nMMCV: 2.0.1\n")
     comment = reply(body)
-    assert "an old GPU such as the K80, sm_37, an older PyTorch" in comment
+    assert "Your PyTorch was not built for your Tesla K80 (`sm_37`, compute capability 3.7)" in comment
+    assert "its build has `sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90`, all newer" in comment
+    assert "CUDA 11.8 was the last to build for that GPU" in comment  # rules/data/cuda_archs.csv
     assert "cu118/torch2.0" not in comment  # the MMCV for the PyTorch that cannot run on this GPU
 
 
@@ -290,11 +292,31 @@ def test_a_pytorch_built_without_the_gpus_architecture_is_replaced_before_mmcv()
     warning = ("NVIDIA GeForce RTX 3090 with CUDA capability sm_86 is not compatible with the current PyTorch "
                "installation.\nThe current PyTorch install supports CUDA capabilities sm_37 sm_50 sm_60 sm_70.\n")
     comment = reply(warning)
-    assert "Your PyTorch itself was not built for your GPU" in comment and "sm_86 needs CUDA 11.1 or newer" in comment
+    assert ("Your PyTorch was not built for your NVIDIA GeForce RTX 3090 (`sm_86`, compute capability 8.6): its "
+            "build has `sm_37 sm_50 sm_60 sm_70`, all older. That GPU needs CUDA 11.1 or newer") in comment
     assert "Rebuild MMCV" not in comment and "Find your GPU's compute capability" not in comment
+    # The warning said what the environment would: nothing to ask for.
+    assert "Please add your environment" not in comment
     # The error quoted may be another line: the warning still names the capability.
     later = reply(warning + "RuntimeError: CUDA error: no kernel image is available for execution on the device\n")
-    assert "no kernel image" in later and "Find your GPU's compute capability" not in later
+    assert "no kernel image" in later and "That GPU needs CUDA 11.1 or newer" in later
+    # A board newer than any CUDA in the table knows, and PyTorch 1.x's wording without "NVIDIA ".
+    blackwell = reply("GeForce RTX 5090 with CUDA capability sm_120 is not compatible with the current PyTorch "
+                      "installation.\nThe current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 "
+                      "sm_75 sm_80 sm_86 sm_90.\n")
+    assert "your GeForce RTX 5090 (`sm_120`, compute capability 12.0)" in blackwell
+    assert "CUDA 12.8 or newer" in blackwell
+
+
+def test_a_cut_pytorch_warning_gets_the_general_step_and_the_request_for_the_environment():
+    # Cut before the build's list: the GPU is named, what to install is not told.
+    cut = reply("NVIDIA GeForce RTX 3090 with CUDA capability sm_86 is not compatible with the current PyTorch "
+                "installation.\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n")
+    assert "Your PyTorch itself was not built for your GPU" in cut and "all older" not in cut
+    # A GPU between the build's architectures (sm_61 in a build of sm_60 and sm_70): no simple older or newer.
+    between = reply("Quadro P4000 with CUDA capability sm_61 is not compatible with the current PyTorch "
+                    "installation.\nThe current PyTorch install supports CUDA capabilities sm_37 sm_60 sm_70.\n")
+    assert "Your PyTorch itself was not built for your GPU" in between
 
 
 def test_an_mmdetection_that_built_its_own_ops_is_rebuilt_even_when_no_path_says_so():
