@@ -422,7 +422,9 @@ _NOT_PROSE = re.compile(
       # the lines the issue templates write, not the reporter
       | ^\W*(?:\d\.\ )?(?:Thanks\ for\ (?:your|reporting)|I\ have\ (?:searched|read)|The\ bug\ has\ not
                |A\ clear\ and\ concise|What\ (?:command|dataset)|Did\ you\ make|Please\ run|You\ may\ add
-               |If\ applicable|Describe\ the|If\ you\ have\ already)""",
+               |If\ applicable|Describe\ the|If\ you\ have\ already
+               # the answers its dropdowns offer (OpenMMLab's bug report form)
+               |I'm\ using\ the\ official\ example|I\ have\ modified\ the\ scripts)""",
     re.VERBOSE,
 )
 # What a prose line may carry that is not the reporter's language: an error message and what
@@ -439,6 +441,9 @@ _NOT_WORDS = re.compile(
     """,
     re.VERBOSE,
 )
+# A Chinese title that quotes the error after the verb that reports it ("训练报 Default process group has
+# not been initialized", "运行 demo 报错：No module named ..."): the English after it is the error's.
+_QUOTED_AFTER_VERB = re.compile(r"(?:报错|报|出现|提示)\s*[:：]?\s*[^\u4e00-\u9fff]+$")
 # Weights: the title is short but all the reporter's own words; a Chinese character carries
 # about half an English word.
 _TITLE_WEIGHT = 3
@@ -504,16 +509,16 @@ def detect_language(issue: Issue) -> str:
     if not _holds_chinese(title) and not _holds_chinese(body):
         return "en"
     chinese = english = 0
-    title_chinese, title_english = _prose_counts(title)
+    title_chinese, title_english = _prose_counts(_QUOTED_AFTER_VERB.sub("", title))
     in_fence = False
     for line in body.split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
         elif not in_fence and not _NOT_PROSE.match(line):
             characters, words = _prose_counts(line)
-            if characters > words:
-                chinese += characters
-            elif words >= 3:  # an English sentence, not a stray word of a log
+            # (a Chinese sentence naming products, "装了 VS2022 Community，CUDA 11.3", is Chinese too)
+            chinese += characters
+            if words >= max(3, characters + 1):  # an English sentence, not a stray word of a log
                 english += words
     if title_chinese >= 2 and title_chinese > title_english:
         # A Chinese title over pasted output: Chinese, unless the body is written in English.

@@ -167,6 +167,21 @@ def test_chinese_prose_around_commands_and_versions_is_chinese():
     assert detect_language(Issue("安装失败", body)) == "zh"
 
 
+def test_a_chinese_sentence_naming_products_and_a_title_quoting_the_error_are_chinese():
+    # The products' names are not English prose; the English after "报" in the title is the error.
+    body = ("Windows 10，装了 VS2019 Community 和 CUDA 10.2，torch 1.8.1+cu102，照着 Installation Guide 里 Build on Windows 的步骤编译：\n"
+            "```\nnvcc fatal : Unsupported gpu architecture 'compute_86'\n```\n"
+            "换成 VS2017 行吗？\n")
+    assert detect_language(Issue("Windows 编译 mmcv 报 Unsupported gpu architecture compute_86", body)) == "zh"
+    assert detect_language(Issue("单卡训练报 Default process group has not been initialized", "")) == "zh"
+
+
+def test_the_templates_dropdown_answers_are_not_the_reporters_english():
+    body = ("### Task\n\nI'm using the official example scripts/configs for the officially supported "
+            "tasks/models/datasets.\n\n### Describe the bug\n\n第一个 epoch 就报错\n")
+    assert detect_language(Issue("Training error", body)) == "zh"
+
+
 def test_issue_template_lines_are_not_the_reporters_english():
     body = (
         "**Checklist**\n"
