@@ -237,7 +237,7 @@ def _in_brackets(line: str, at: int) -> bool:
 _LIST_LABEL = re.compile(r"(?:[A-Za-z][A-Za-z ]{0,24}|[\u4e00-\u9fff]{1,8})\s*(?:[:：]|\s-)\s*")
 # Separators between items; the parts are stripped after the split (a pattern opening with \s*
 # would be tried at every character of a long nvcc command line).
-_PARTS = re.compile(r"[,;，、]")
+_PARTS = re.compile(r"[,;，、。]|\.\s")  # (a sentence's end too: "mmdet 2.18.0, mmcv-full 1.4.0. What am I missing?")
 # What every pin has: "=" then a version ("torch==1.9.0"); its literal first character is found fast.
 _PIN_HINT = re.compile(r"=\s*v?\d")
 _MAX_LINE = 20_000  # a torch "Build settings" line is a few KB; longer lines are junk
@@ -553,7 +553,7 @@ class _Reader:
         if line.startswith(_NVCC_OUTPUT):  # `nvcc -V` pasted on its own
             self.secondary.offer("nvcc", _nvcc(line), number)
             return
-        parts = [part.strip() for part in _PARTS.split(line)]
+        parts = [part.strip().removesuffix(".") for part in _PARTS.split(line)]
         for index, part in enumerate(parts):
             found = _ITEM.match(part)
             if found is None and index == 0 and len(parts) > 1 and (label := _LIST_LABEL.match(part)):

@@ -643,6 +643,17 @@ def test_a_list_of_versions_under_a_label_is_read():
     assert parse_environment("MMDetection Compiler: GCC 7.3").gcc is None
 
 
+def test_a_list_that_ends_a_sentence_is_read_to_its_last_item():
+    env = parse_environment("Ubuntu 20.04, torch 1.12.1+cu113, mmdet 2.25.0, mmcv-full 1.6.0. What am I missing?")
+    assert (str(env.pytorch), str(env.mmdet), str(env.mmcv)) == ("1.12.1+cu113", "2.25.0", "1.6.0")
+    zh = parse_environment("Windows 10，torch 2.0.1+cu118，mmcv 2.1.0，mmdet 3.2.0。mmcv 是用 mim 装的。")
+    assert (str(zh.pytorch), str(zh.mmcv), str(zh.mmdet)) == ("2.0.1+cu118", "2.1.0", "3.2.0")
+    assert str(parse_environment("mmdet 3.3.0.").mmdet) == "3.3.0"
+    # a sentence that only begins with a name is still prose, not an item
+    assert parse_environment("Built mmcv-full 1.4.2 from source. Then the import fails.").mmcv is None
+    assert parse_environment("mmcv 1.7.0 worked before. Now I have another problem.").mmcv is None
+
+
 def test_an_item_with_a_remark_inside_a_list_is_read_and_an_install_aside_does_not_cut_the_line():
     env = parse_environment("mmdet 2.25.1 (installed with `pip install -v -e .`), mmcv-full 1.6.1, torch 1.11.0+cu113")
     assert (str(env.mmdet), str(env.mmcv), env.mmcv_package, str(env.pytorch)) == ("2.25.1", "1.6.1", "mmcv-full",
