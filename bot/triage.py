@@ -140,14 +140,33 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
         if _ABOUT_THE_FAQ.search(text.lines[0]):
             return ()  # an issue about the FAQ's entry: its errors are the entry's examples
         return tuple(m for m in matches if _printed(text, m.evidence.line))
+    matches = _current(text, signatures, matches)
     if (not any(_asked_before_met(m.evidence) for m in matches)  # first: the code blocks of a long log cost more
             or any(_printed(text, signature.line) for signature in signatures)):
         return matches
     return tuple(m for m in matches if not _asked_before_met(m.evidence))
 
 
+def _current(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: tuple[Match, ...]
+             ) -> tuple[Match, ...]:
+    """The matches but those on an error a sentence names as met before ("之前报过 ... 那个错，按 FAQ
+    加上了"), above another error the issue prints: that one is the question."""
+    if not any(_met_before(m.evidence) for m in matches):  # first: the code blocks of a long log cost more
+        return matches
+    printed = {signature.line for signature in signatures if _printed(text, signature.line)}
+    return tuple(m for m in matches if not (
+        _met_before(m.evidence) and not _printed(text, m.evidence.line) and printed - {m.evidence.line}))
+
+
 def _printed(text: IssueText, line: int) -> bool:
     return line in text.fenced_lines or _PRINTED_ERROR.match(text.lines[line]) is not None
+
+
+def _met_before(evidence: Evidence) -> bool:
+    """The words before the error on its line name it as met once before ("之前报过 ... 那个错", "I
+    previously got ..."), and nothing on the line says it is back ("又", "still")."""
+    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    return _PAST_MET.search(before) is not None and _BACK.search(evidence.text) is None
 
 
 def _asked_before_met(evidence: Evidence) -> bool:
@@ -163,6 +182,13 @@ _HEARSAY = re.compile(r"\b(?:FAQ|docs?|documentation|README)\b[^.!?\n]{0,40}\b(?
 # "Will frozen_stages=4 cause ...", "could this lead to ...", "会不会出现", "是否会报"
 _POSSIBILITY = re.compile(r"\b(?:will|would|could|might)\b[^.!?\n]{0,60}\b(?:cause|give|trigger|lead to|raise|throw"
                           r"|run into|hit)\b|会不会|是否会|会出现|会报", re.IGNORECASE)
+
+
+# An error met once, in the past: Chinese's experiential 过 after "before" ("之前报过", "以前遇到过"; not
+# "一开始就报", from the start, nor "之前报了", which may be this run's), English's "previously got".
+_PAST_MET = re.compile(r"(?:之前|以前|先前|原来)[^，。？?\n]{0,8}?(?:报过|遇到过|出现过|碰到过)"
+                       r"|\b(?:previously|earlier)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b", re.IGNORECASE)
+_BACK = re.compile(r"又|再次|还是|仍然|依然|\b(?:again|still)\b", re.IGNORECASE)
 
 
 _PRINTED_ERROR = re.compile(r"[`>\s]*[\w.]*(?:Error|Exception|Warning)\b ?:")

@@ -217,6 +217,35 @@ def test_an_error_met_is_answered_whatever_the_reporter_asks_about_it(title, bod
     assert answered(title, body) == ["mmcv-ops-missing"]
 
 
+_OTHER_ERROR = ("```\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.69 GiB total capacity)\n```\n")
+
+
+@pytest.mark.parametrize("title, body", [
+    ("开了 fp16 之后显存反而爆了",
+     "之前报过 Expected to have finished reduction in the prior iteration 这个错，加了 find_unused_parameters 之后，"
+     "现在是：\n" + _OTHER_ERROR),
+    ("OOM after enabling fp16",
+     "I previously got \"Expected to have finished reduction in the prior iteration\" and set find_unused_parameters. "
+     "Now training stops with:\n" + _OTHER_ERROR),
+    # the problem said gone, the words between ("问题已经没了")
+    ("显存不够", "一开始报 `No module named 'mmcv._ext'`，换成 mmcv-full 之后：\n" + _OTHER_ERROR
+     + "这个 _ext 的问题已经没了。就是显存不够，batch size 要怎么调？\n"),
+])
+def test_an_error_met_before_above_another_printed_error_is_not_answered(title, body):
+    assert answered(title, body) == []
+
+
+@pytest.mark.parametrize("title, body", [
+    # met before and back again: a report
+    ("训练报错", "之前报过 Expected to have finished reduction in the prior iteration 这个错，换了 config 之后又出现了：\n"
+     + _OTHER_ERROR),
+    # met before, and nothing else printed: the issue is about it
+    ("DDP", "之前报过 Expected to have finished reduction in the prior iteration 这个错，是什么原因？\n"),
+])
+def test_an_error_met_before_that_is_back_or_alone_is_answered(title, body):
+    assert answered(title, body) == ["ddp-unused-params"]
+
+
 def test_a_changelog_entry_that_fixes_the_error_is_not_a_report_of_it():
     body = ("When is the release with this?\n\n> Fix `RuntimeError: nms is not compiled with GPU support` when building "
             "with `MMCV_WITH_OPS=1` on Windows (#1794)\n")
