@@ -63,6 +63,7 @@ def _cuda_errors(text: IssueText, env: EnvironmentSource) -> list[Finding]:
 # --- undefined symbols -------------------------------------------------------------------------
 
 _GLIBCXX = re.compile(r"\b((?:GLIBCXX|CXXABI)_[\d.]{1,12}\d)\W{0,2} not found")
+_SPECIAL_NAME = re.compile(r"^(?:vtable|typeinfo(?: name)?|VTT|guard variable) for ")
 _SYMBOL_END = re.compile(r"[\s'\"`,;)(\]]")
 # The library that lacks the symbol: mmcv's or another OpenMMLab package's compiled ops, which
 # stand in the package's folder (mmcv/_ext...so) or its ops folder (mmdet/ops/nms/nms_ext...so in
@@ -89,7 +90,7 @@ def _undefined_symbols(text: IssueText) -> list[Finding]:
         after = line[at + len("undefined symbol"):]
         if not library and not after.lstrip(" ").startswith(":"):
             continue  # prose about an error ("undefined symbols for architecture arm64"), not the error
-        rest = after.lstrip(" :")
+        rest = _SPECIAL_NAME.sub("", after.lstrip(" :"))  # "vtable for at::..." (demangled): the name after it
         mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
         found.append(_symbol_finding(mangled, library, number))
     # A title cut after "undefined symbol" says nothing the body's full line of the same library does

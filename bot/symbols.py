@@ -43,12 +43,19 @@ def read_symbol(mangled: str) -> Symbol:
     """The symbol's qualified name and owner; a name that does not parse is a plain C name."""
     mangled = mangled.strip().strip("'\"`,;.)(")[:MAX_SYMBOL_CHARS]
     parts = _qualified_name(mangled) if mangled.startswith("_Z") else None
+    if parts is None and (demangled := _DEMANGLED.match(mangled)):
+        # already demangled (c++filt, or a loader that prints names so): "c10::cuda::c10_cuda_check_implementation"
+        return Symbol(mangled, demangled[1], demangled[2], _scoped_owner(demangled[2], ""))
     if parts is None:
         scope = _first_scope(mangled)  # a symbol cut short (a title) still names its namespace
         owner = _scoped_owner(scope, "") if scope else _plain_owner(mangled)
         return Symbol(mangled, mangled, scope, owner)
     scope = parts[0] if len(parts) > 1 else ""
     return Symbol(mangled, "::".join(parts), scope, _scoped_owner(scope, parts[-1]))
+
+
+# A demangled qualified name, its outermost namespace first ("vtable for" and the like left out).
+_DEMANGLED = re.compile(r"^(?:(?:vtable|typeinfo(?: name)?|VTT|guard variable) for )?(([A-Za-z_]\w*)(?:<[^>]*>)?::\S+)")
 
 
 def _first_scope(mangled: str) -> str:

@@ -58,6 +58,10 @@ MMCV_EXT = "ImportError: /opt/conda/lib/python3.8/site-packages/mmcv/_ext.cpytho
         # the title cut after "undefined symbol:"
         (f"{MMCV_EXT}: undefined symbol:", ["unknown"]),
         ("ImportError: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.29' not found", ["cxx-runtime"]),
+        # demangled by c++filt
+        (f"ImportError: {MMCV_EXT}: undefined symbol: c10::cuda::c10_cuda_check_implementation(int, char const*, "
+         "char const*, int, bool)", ["pytorch"]),
+        (f"ImportError: {MMCV_EXT}: undefined symbol: vtable for torch::autograd::Node", ["pytorch"]),
         # prose, not an error
         ("Undefined symbols for architecture arm64", []),
         ("I read the FAQ about undefined symbol errors", []),

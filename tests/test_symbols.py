@@ -36,6 +36,19 @@ def test_the_outer_scope_says_whose_symbol_it_is(mangled, name, owner):
     assert (symbol.name, symbol.owner) == (name, owner)
 
 
+@pytest.mark.parametrize("demangled, scope, owner", [
+    # as c++filt prints them, or a loader that demangles
+    ("c10::cuda::c10_cuda_check_implementation", "c10", "pytorch"),
+    ("at::Tensor::data_ptr<float>", "at", "pytorch"),
+    ("vtable for torch::autograd::Node", "torch", "pytorch"),
+    ("std::__cxx11::basic_string<char, std::char_traits<char>>::_M_create", "std", "cxx-runtime"),
+    ("my_ops::points_forward", "my_ops", "other"),
+])
+def test_a_demangled_name_says_whose_symbol_it_is_too(demangled, scope, owner):
+    symbol = read_symbol(demangled)
+    assert (symbol.scope, symbol.owner) == (scope, owner)
+
+
 def test_a_symbol_cut_short_still_names_its_namespace():
     assert read_symbol("_ZN2at6native").owner == "pytorch"
     assert read_symbol("_ZNK3c1010Tens").scope == "c10"
