@@ -126,6 +126,11 @@ TEXT = {
             "`{name}` is a class {library} registers from release {since} on, and you have "
             "{library} {installed}: upgrade {library}, or use a config written for your release."
         ),
+        "hint-arrived-in": (
+            "`{name}` is a class {library} registers from release {since} on: check your release with "
+            "`python -c \"import {library}; print({library}.__version__)\"`. An older one does not have it: "
+            "upgrade {library}, or use a config written for your release."
+        ),
         "hint-older-release": (
             "`{name}` is a class {library} registered up to release {until}, and you have {library} {installed}, "
             "which no longer has it: use a config written for your release."
@@ -216,6 +221,10 @@ TEXT = {
         "hint-newer-release": (
             "`{name}` 是 {library} 从 {since} 版本起才注册的类，而您安装的是 {library} {installed}："
             "请升级 {library}，或使用与您的版本对应的配置文件。"
+        ),
+        "hint-arrived-in": (
+            "`{name}` 是 {library} 从 {since} 版本起才注册的类：请用 `python -c \"import {library}; "
+            "print({library}.__version__)\"` 查看您的版本。更早的版本没有这个类，请升级 {library}，或使用与您的版本对应的配置文件。"
         ),
         "hint-older-release": (
             "`{name}` 是 {library} 在 {until} 及以前的版本中注册的类，而您安装的是 {library} {installed}，已经没有这个类："

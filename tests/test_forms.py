@@ -207,6 +207,17 @@ def test_a_builtin_newer_than_the_installed_release_says_since_when():
     assert "从 3.0.0 版本起才注册" in zh.comment
 
 
+def test_a_builtin_that_arrived_within_the_era_asks_for_the_release_when_none_is_told():
+    # MMCV 1.x's registry (no scope) on a 2.x checkout of no release said: YOLOX came with 2.16.0
+    verdict = triage(Issue("Training YOLOX", "KeyError: 'YOLOX is not in the models registry'\n"), RULES)
+    assert verdict.matches == ()
+    assert "`YOLOX` is a class mmdet registers from release 2.16.0 on: check your release with" in verdict.comment
+    assert "print(mmdet.__version__)" in verdict.comment
+    # a class as old as the era its scope tells is the FAQ's case (its module not imported)
+    assert answered("KeyError: 'RTMDet is not in the mmdet::model registry. Please check whether the value of "
+                    "`RTMDet` is correct or it was registered as expected.'") == ["registry-key-error"]
+
+
 def test_an_unimported_module_is_the_faq_entry():
     assert answered("KeyError: 'MyDataset is not in the dataset registry'") == ["registry-key-error"]
 
