@@ -16,16 +16,18 @@ from bot.issue import IssueText
 _SOLVED = re.compile(
     r"\b(?:solved|resolved)\b|\b(?:i|i've|we|which|that|this|it|was|been|got|is|are|has|have|that's|it's)\s+"
     r"(?:\w+\s+)?fixed\b|\bfixed (?:it|this|that|them|the (?:error|issue|problem|bug)|by)\b"
-    r"|\b(?:problem|error|issue|crash|segfault)s? (?:went away|disappeared|(?:is|are|was|were) gone)\b"
+    r"|\b(?:problem|error|issue|crash|segfault|those|these)s? (?:went away|disappeared|(?:is|are|was|were) gone)\b"
+    r"|\b(?:that|it|this) was my (?:own )?(?:fault|mistake)\b|\bwith (?:that|this|it) (?:added|fixed|changed|in place)\b"
     r"|\b(?:works|runs|builds|compiles|trains) (?:fine|well|ok|okay|correctly|normally) now\b"
     r"|\bnow (?:works|runs|builds|compiles|trains) (?:fine|well|ok|okay|correctly|normally)\b"
     # ("就好了" alone is as often a wish, "要是能装上就好了": only "已经好了", "之后就好了", "加了…就好了")
-    r"|已解决|解决了|已修复|修复了|已经好了|后就好了|(?<!要是)(?<!如果)(?:加|改|换|装|删|卸载)了[^，。？?]{0,80}就好了"
+    r"|已(?:经)?解决|解决了|已修复|修复了|已经好了|后就好了|(?<!要是)(?<!如果)(?:加|改|换|装|删|卸载)了[^，。？?]{0,80}就好了"
     r"|已经没问题了|(?:现在|已经)[^，。？?]{0,6}没(?:有)?问题|问题(?:就|也|都)?消失|(?:编译|安装|运行)(?:也|就)?成功了"
-    r"|(?:现在|已经)(?:就|也)?(?:可以|能)正常(?:训练|运行|使用|跑)了?"
+    r"|(?:现在|已经)(?:就|也)?(?:可以|能)正常(?:训练|运行|使用|跑)了?|(?:现在|已经)(?:就|也)?(?:可以|能)(?:训练|运行|跑|编译)了"
+    r"|已经(?:编译|安装)成功"
     r"|(?:这个|已经)不是问题|(?:错误|报错|问题)(?:就|也|都)?(?:已经?)?没了|编译(?:也|就|都)?(?:全部)?通过"
     r"|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决", re.IGNORECASE)
-_SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已解决|解决了|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决",
+_SOLVED_NAMED = re.compile(r"\b(?:solved|resolved)\b|已(?:经)?解决|解决了|已(?:经)?(?:按|照|按照|通过|用)[^，。？?]{0,40}解决",
                            re.IGNORECASE)
 # Words just before the error that say it was solved: "... fixed my `a member with ... const` build errors",
 # or a changelog's entry opening with them ("- Fix `nms is not compiled with GPU support` on Windows (#1794)").
@@ -38,7 +40,9 @@ _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solv
 # then the sentence after it).
 WINDOW = 12
 _LITERALS = ("fixed", "solved", "resolved", "went away", "disappeared", " gone", " now", "now ", "解决", "修复", "好了",
-             "没问题", "没有问题", "不是问题", "消失", "成功了", "正常", "没了", "通过", "fix ")
+             "没问题", "没有问题", "不是问题", "消失", "成功", "正常", "没了", "通过", "fix ", "my fault",
+             "my mistake", "with that", "with this", "with it", "能训练了", "能运行了", "能跑了", "能编译了", "可以训练了",
+             "可以运行了", "可以跑了", "可以编译了")
 _CODE_SPAN = re.compile(r"`[^`]+`")
 
 
@@ -81,7 +85,10 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None,
                   spans[0] if spans else None)
     # the error's own identifiers: its code span's when it stands in one (the rest of the sentence
     # may name the fix: "... `Expected to have finished reduction ...`, added `find_unused_parameters`")
-    error_words = _naming_words(quoted.group() if quoted is not None and line not in text.fenced_lines else content)
+    # (as printed in a block, the words up to where the error ends: PyTorch's message goes on to name
+    # the fix, "... `find_unused_parameters=True` ...", which a title about the fix names too)
+    printed = content[:error_end] if error_end is not None and line in text.fenced_lines else content
+    error_words = _naming_words(quoted.group() if quoted is not None and line not in text.fenced_lines else printed)
     if _naming_words(text.lines[0]) & error_words:
         # the issue is about this error ("... there's an importError: libcudart.so.10.2"), unless the
         # title itself says it is solved ("libtorch_cuda_cu.so 的问题重装 torch 后解决了，现在想问…";

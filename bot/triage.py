@@ -149,13 +149,32 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
 
 def _current(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: tuple[Match, ...]
              ) -> tuple[Match, ...]:
-    """The matches but those on an error a sentence names as met before ("之前报过 ... 那个错，按 FAQ
-    加上了"), above another error the issue prints: that one is the question."""
-    if not any(_met_before(m.evidence) for m in matches):  # first: the code blocks of a long log cost more
+    """The matches but those on an error only a sentence names, as met before ("之前报过 ... 那个错，按
+    FAQ 加上了"), as the FAQ's ("I saw the FAQ item about ...") or as what would happen otherwise
+    ("Without find_unused_parameters I get ..."), above another error the issue prints: that one is
+    the question."""
+    if not any(_recalled(m.evidence) for m in matches):  # first: the code blocks of a long log cost more
         return matches
     printed = {signature.line for signature in signatures if _printed(text, signature.line)}
     return tuple(m for m in matches if not (
-        _met_before(m.evidence) and not _printed(text, m.evidence.line) and printed - {m.evidence.line}))
+        _recalled(m.evidence) and not _printed(text, m.evidence.line) and printed - {m.evidence.line}
+        and not _named_elsewhere(text, m)))
+
+
+def _recalled(evidence: Evidence) -> bool:
+    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    return (_met_before(evidence) or _asked_before_met(evidence) or _otherwise(evidence)
+            or _SAME_AS.search(before) is not None)
+
+
+def _named_elsewhere(text: IssueText, match: Match) -> bool:
+    """Whether the matched error stands on another line too (printed below the sentence, say)."""
+    if any(finding.line != match.evidence.line for finding in match.findings):
+        return True
+    for regex in match.rule.regexes:
+        if regex.compiled.pattern == match.pattern:
+            return any(text.line_at(found.start()) != match.evidence.line for found in regex.compiled.finditer(text.text))
+    return False
 
 
 def _printed(text: IssueText, line: int) -> bool:
@@ -169,25 +188,43 @@ def _met_before(evidence: Evidence) -> bool:
     return _PAST_MET.search(before) is not None and _BACK.search(evidence.text) is None
 
 
+def _otherwise(evidence: Evidence) -> bool:
+    """The words before the error on its line say it is what happens without what the reporter does
+    now ("Without `find_unused_parameters=True` I get ...", "不加 ... 就会报")."""
+    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    return _OTHERWISE.search(before) is not None
+
+
 def _asked_before_met(evidence: Evidence) -> bool:
     """The words before the error on its line name it as hearsay or as a possibility."""
     before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
     return _HEARSAY.search(before) is not None or _POSSIBILITY.search(before) is not None
 
 
-# "the FAQ says/warns/mentions", "FAQ 里说", "看 FAQ 的 ... 条目", "I remember the docs warning that"
+# "the FAQ says/warns/mentions", "FAQ 里说", "看 FAQ 的 ... 条目", "I remember the docs warning that",
+# "I saw the FAQ item about", "I read in the FAQ that", "FAQ 里有一条"
 _HEARSAY = re.compile(r"\b(?:FAQ|docs?|documentation|README)\b[^.!?\n]{0,40}\b(?:says?|said|warns?|warning|mentions?"
-                      r"|states?|entry)\b|(?:FAQ|文档|README)[^，。！？?!\n]{0,12}(?:里说|中说|上说|说|写着|提到|条目)"
-                      r"|看到?\s*FAQ|\bI (?:have |'ve )?read that\b|\bI remember\b", re.IGNORECASE)
-# "Will frozen_stages=4 cause ...", "could this lead to ...", "会不会出现", "是否会报"
+                      r"|states?|entry|item)\b|(?:FAQ|文档|README)[^，。！？?!\n]{0,12}(?:里说|中说|上说|说|写着|提到|条目|有一条)"
+                      r"|看到?\s*FAQ|\bI (?:have |'ve )?read (?:in [^.!?\n]{0,30})?that\b|\bI remember\b"
+                      r"|\bI (?:saw|have seen|'ve seen|read) (?:in )?the (?:FAQ|docs?|documentation)\b", re.IGNORECASE)
+# "Will frozen_stages=4 cause ...", "could this lead to ...", "will I get ..." (asked: not "I will get"),
+# "会不会出现", "是否会报"
 _POSSIBILITY = re.compile(r"\b(?:will|would|could|might)\b[^.!?\n]{0,60}\b(?:cause|give|trigger|lead to|raise|throw"
-                          r"|run into|hit)\b|会不会|是否会|会出现|会报", re.IGNORECASE)
+                          r"|run into|hit)\b|\b(?:will|would|could|might) (?:I|we|it|this|that|they|you)\b[^.!?\n]{0,60}"
+                          r"\b(?:get|see)\b|会不会|是否会|会出现|会报", re.IGNORECASE)
+# "... - is this the segmentation fault from the FAQ?": whether another error is this one (asked beside
+# the error the issue prints)
+_SAME_AS = re.compile(r"\bis (?:this|it|that) (?:the|a)\b|是不是(?:就是)?|是否就是", re.IGNORECASE)
+# "Without `find_unused_parameters=True` I get ...", "if I remove it I get ...", "不加 ... 就会报"
+_OTHERWISE = re.compile(r"\b(?:without|if I (?:remove|drop|disable|turn off|don't (?:set|use|add)))\b[^.!?\n]{0,60}"
+                        r"\bI (?:get|got|see|hit)\b|不(?:加|开|设置?|用)[^，。？?\n]{0,40}(?:就|会)(?:会)?报", re.IGNORECASE)
 
 
 # An error met once, in the past: Chinese's experiential 过 after "before" ("之前报过", "以前遇到过"; not
 # "一开始就报", from the start, nor "之前报了", which may be this run's), English's "previously got".
 _PAST_MET = re.compile(r"(?:之前|以前|先前|原来)[^，。？?\n]{0,8}?(?:报过|遇到过|出现过|碰到过)"
-                       r"|\b(?:previously|earlier)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b", re.IGNORECASE)
+                       r"|\b(?:previously|earlier|at first|first)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b",
+                       re.IGNORECASE)
 _BACK = re.compile(r"又|再次|还是|仍然|依然|\b(?:again|still)\b", re.IGNORECASE)
 
 

@@ -133,6 +133,18 @@ def test_a_feature_request_that_speaks_of_an_error_is_not_answered(title, body):
                     "现在环境没问题。\n复现的 mAP 低了 1.5 个点，为什么？\n"),
     ("空 gt 的写法", "```\nRuntimeError: CUDA error: invalid configuration argument\n```\n"
                  "加了 `if gt.numel() == 0: loss = pred.sum() * 0` 就好了。想请教这样写对不对？\n"),
+    # "问题已经解决", "现在能训练了", "that was my fault ... with that added", "已经编译成功"
+    ("复现精度低", "一开始报过\n```\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n```\n"
+                "重新编译了 mmcv，问题已经解决。\n现在的问题是 mAP 比 model zoo 低 0.7。\n"),
+    ("训练变慢", "```\nRuntimeError: Expected to have finished reduction in the prior iteration before starting a new one.\n```\n"
+               "加了 `find_unused_parameters = True`，现在能训练了。但是每个 iter 慢了 30%。\n"),
+    # the title names the fix PyTorch's message names after the error: not the error's own words
+    ("开了 find_unused_parameters=True 之后训练慢了 30%",
+     "```\nRuntimeError: Expected to have finished reduction in the prior iteration before starting a new one. You "
+     "can enable unused parameter detection by passing the keyword argument `find_unused_parameters=True`\n```\n"
+     "按 FAQ 加了之后现在能训练了。怎么找出是哪些参数没用到？\n"),
+    ("AP is 0 on my dataset", "At first I got\n```\nKeyError: 'HandHead is not in the models registry'\n```\n"
+     "but that was my fault, I had forgotten custom_imports. With that added training runs.\nBut AP stays 0.\n"),
 ])
 def test_more_ways_of_saying_the_error_is_solved(title, body):
     assert answered(title, body) == []
@@ -230,6 +242,16 @@ _OTHER_ERROR = ("```\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 G
     # the problem said gone, the words between ("问题已经没了")
     ("显存不够", "一开始报 `No module named 'mmcv._ext'`，换成 mmcv-full 之后：\n" + _OTHER_ERROR
      + "这个 _ext 的问题已经没了。就是显存不够，batch size 要怎么调？\n"),
+    # named as the FAQ's, as what happens otherwise, or asked whether it is the one printed
+    ("pip install -v -e . fails on pycocotools",
+     "I saw the FAQ item about \"unsupported Microsoft Visual Studio version\" but I have no Visual Studio at all:\n"
+     "```\nerror: Microsoft Visual C++ 14.0 or greater is required.\n```\n"),
+    ("with_cp and DDP", "Without `find_unused_parameters=True` I get \"Expected to have finished reduction in the prior "
+     "iteration\", with it:\n```\nRuntimeError: Expected to mark a variable ready only once.\n```\n"),
+    ("Docker training dies", "Bus error (core dumped) - is this the Segmentation fault from the FAQ?\n"
+     "```\nRuntimeError: DataLoader worker (pid 2841) is killed by signal: Bus error.\n```\n"),
+    ("Ubuntu 22.04 编译 mmcv", "```\nerror: #error -- unsupported GNU version! gcc versions later than 10 are not supported!\n```\n"
+     "FAQ 里有一条 \"unsupported Microsoft Visual Studio version\"，但我这是 Linux。\n"),
 ])
 def test_an_error_met_before_above_another_printed_error_is_not_answered(title, body):
     assert answered(title, body) == []
@@ -241,6 +263,9 @@ def test_an_error_met_before_above_another_printed_error_is_not_answered(title, 
      + _OTHER_ERROR),
     # met before, and nothing else printed: the issue is about it
     ("DDP", "之前报过 Expected to have finished reduction in the prior iteration 这个错，是什么原因？\n"),
+    # asked about, and printed too
+    ("DDP", "Is this the FAQ's \"Expected to have finished reduction\" case?\n```\nRuntimeError: Expected to have "
+     "finished reduction in the prior iteration before starting a new one.\n```\n"),
 ])
 def test_an_error_met_before_that_is_back_or_alone_is_answered(title, body):
     assert answered(title, body) == ["ddp-unused-params"]
