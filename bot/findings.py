@@ -93,10 +93,18 @@ def _undefined_symbols(text: IssueText) -> list[Finding]:
         rest = _SPECIAL_NAME.sub("", after.lstrip(" :"))  # "vtable for at::..." (demangled): the name after it
         mangled = _SYMBOL_END.split(rest, 1)[0] if rest else ""
         found.append(_symbol_finding(mangled, library, number))
-    # A title cut after "undefined symbol" says nothing the body's full line of the same library does
-    # not: whose symbol it is, there, decides (another project's extension is not MMCV's case).
+    # A title says nothing the body's full line of the same library does not: cut after "undefined
+    # symbol", or naming the library without its folder, whose symbol it is decides there (another
+    # project's extension is not MMCV's case).
     told = {_base(dict(f.fields).get("library", "")) for f in found if f.value != "unknown"}
-    return [f for f in found if f.value != "unknown" or _base(dict(f.fields).get("library", "")) not in told]
+    in_body = {_module(dict(f.fields).get("library", "")) for f in found if f.line > 0} - {""}
+    return [f for f in found if (f.value != "unknown" or _base(dict(f.fields).get("library", "")) not in told)
+            and not (f.line == 0 and _module(dict(f.fields).get("library", "")) in in_body)]
+
+
+def _module(library: str) -> str:
+    """The library's module name: "_ext" of "_ext.so" and of "_ext.cpython-38-x86_64-linux-gnu.so"."""
+    return _base(library).split(".", 1)[0]
 
 
 def _base(library: str) -> str:

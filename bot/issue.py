@@ -124,7 +124,8 @@ class IssueText:
     def filed_as(self) -> str:
         """"documentation" or "feature" for an issue filed with OpenMMLab's template for it ("📚 The
         doc issue", "What's the feature?") or tagged so in its title ([Docs], [Feature],
-        [Enhancement], and a pull request's [Fix], [Refactor]); "write-up" for a post that shares a
+        [Enhancement], and a pull request's [Fix], [Refactor], or its template's "## Motivation" and
+        "## Modification"); "write-up" for a post that shares a
         fix ("Sharing: how I got rid of ...", "分享：...", "Tip: ..."); else "". Such an issue speaks
         of errors as topics: of the docs' entries, of a proposal about an error's message or its
         fix, of a fix its author already found."""
@@ -135,7 +136,10 @@ class IssueText:
             return "documentation" if tag[1].lower().startswith("doc") else "feature"
         if _DOC_TEMPLATE in self.text:
             return "documentation"
-        return "feature" if any(heading in self.text for heading in _FEATURE_TEMPLATES) else ""
+        if any(heading in self.text for heading in _FEATURE_TEMPLATES) or all(
+                heading in self.text for heading in _PULL_REQUEST_TEMPLATE):
+            return "feature"
+        return ""
 
     @cached_property
     def fenced_lines(self) -> frozenset[int]:
@@ -183,8 +187,10 @@ class IssueText:
 
 
 _DOC_TEMPLATE = "📚 The doc issue"
+# OpenMMLab's pull request template: a change proposed, its errors quoted as its motivation.
+_PULL_REQUEST_TEMPLATE = ("## Motivation", "## Modification")
 _FEATURE_TEMPLATES = ("### What's the feature?", "### What is the feature?", "**Describe the feature**")
-_FILED_AS_TAG = re.compile(r"[\[【]\s*(docs?|documentation|feature(?: request)?|enhancement|proposal|rfc"
+_FILED_AS_TAG = re.compile(r"[\[【]\s*(docs?|documentation|feature(?: request)?|enhancement|enhance|proposal|rfc"
                            r"|fix|bugfix|refactor|ci|wip)\s*[\]】]", re.IGNORECASE)
 _WRITE_UP = re.compile(r"\s*(?:[\[【]\s*(?:tips?|share|sharing|分享|经验|经验分享)\s*[\]】]|(?:sharing|tips?|分享|经验分享)\s*[:：]"
                        r"|how I (?:fixed|solved|got rid of|resolved)\b)", re.IGNORECASE)

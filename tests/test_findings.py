@@ -244,6 +244,16 @@ def test_a_title_cut_after_undefined_symbol_defers_to_the_body_line_of_the_same_
     assert [f.value for f in read_findings(text, parse_environment(body)) if f.kind == "missing-symbol"] == ["extension"]
 
 
+def test_a_title_naming_the_library_without_its_folder_defers_to_the_body_line_that_gives_it():
+    # the title's "X.so" alone looks like MMCV's case; the body's full path says another project's extension
+    title = "MultiScaleDeformableAttention.so: undefined symbol _ZN3c106detail14torchCheckFailEPKcS2_jRKSs"
+    body = ("ImportError: /env/lib/python3.7/site-packages/MultiScaleDeformableAttention-1.0-py3.7-linux-x86_64.egg/"
+            "MultiScaleDeformableAttention.cpython-37m-x86_64-linux-gnu.so: undefined symbol: "
+            "_ZN3c106detail14torchCheckFailEPKcS2_jRKSs\n")
+    text = read_issue(Issue(title, body))
+    assert [f.value for f in read_findings(text, parse_environment(body)) if f.kind == "missing-symbol"] == ["extension"]
+
+
 def test_the_same_hint_in_the_title_and_the_body_is_said_once():
     from bot.rules import load_rules
     from bot.triage import triage

@@ -108,6 +108,11 @@ def test_a_documentation_issue_that_pastes_an_error_is_answered(pasted):
     ("[Enhancement] Say how MMCV was built when nms has no GPU support",
      "Users only see\n```\nRuntimeError: nms is not compiled with GPU support\n```\nand open issues. The message "
      "could say that MMCV was built without CUDA. I can send a PR."),
+    # a pull request, by its tag or by OpenMMLab's template, quoting the error as its motivation
+    ("[Enhance] Import mmcv.ops lazily in the dataset browser",
+     "Users with mmcv-lite get\n```\nModuleNotFoundError: No module named 'mmcv._ext'\n```\n"),
+    ("放宽 mmcv 上限", "## Motivation\n\n装了 mmcv 2.2.0 的用户会遇到\n```\nAssertionError: MMCV==2.2.0 is used but "
+     "incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.\n```\n\n## Modification\n\n- 上限改为 2.3.0\n"),
     ("Option to skip unreadable images",
      "### What's the feature?\n\nOne corrupt PNG ended a long run with `Segmentation fault (core dumped)`; an "
      "option to skip images that fail to decode would help.\n"),
