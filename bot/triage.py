@@ -141,7 +141,7 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
             return ()  # an issue about the FAQ's entry: its errors are the entry's examples
         return tuple(m for m in matches if _printed(text, m.evidence.line))
     matches = _current(text, signatures, matches)
-    if (not any(_asked_before_met(m.evidence) for m in matches)  # first: the code blocks of a long log cost more
+    if (not any(_recalled(m.evidence) and _asked_before_met(m.evidence) for m in matches)  # first: the code blocks of a long log cost more
             or any(_printed(text, signature.line) for signature in signatures)):
         return matches
     return tuple(m for m in matches if not _asked_before_met(m.evidence))
@@ -163,6 +163,9 @@ def _current(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: t
 
 def _recalled(evidence: Evidence) -> bool:
     before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    lowered = before.lower()
+    if not any(word in lowered for word in _RECALL_WORDS):  # the usual case: these patterns cost 10 us a line
+        return False
     return (_met_before(evidence) or _asked_before_met(evidence) or _otherwise(evidence)
             or _SAME_AS.search(before) is not None)
 
@@ -225,6 +228,10 @@ _OTHERWISE = re.compile(r"\b(?:without|if I (?:remove|drop|disable|turn off|don'
 _PAST_MET = re.compile(r"(?:之前|以前|先前|原来)[^，。？?\n]{0,8}?(?:报过|遇到过|出现过|碰到过)"
                        r"|\b(?:previously|earlier|at first|first)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b",
                        re.IGNORECASE)
+# A word one of the patterns above needs, looked for first.
+_RECALL_WORDS = ("faq", "doc", "readme", "文档", "read", "remember", "saw", "seen", "will", "would", "could", "might", "会",
+                 "之前", "以前", "先前", "原来", "previously", "earlier", "first", "without", "if i", "不", "is this",
+                 "is it", "is that", "是不是", "是否")
 _BACK = re.compile(r"又|再次|还是|仍然|依然|\b(?:again|still)\b", re.IGNORECASE)
 
 
