@@ -56,6 +56,12 @@ def _naming_words(line: str) -> set[str]:
             if len(word) >= 4 and (not word.isalpha() or not (word.islower() or word.istitle() or word.isupper()))}
 
 
+# A title naming the fix already applied ("... after the all_slots patch, nvcc error ...", "打了 all_slots 补丁后"):
+# its words are the fix's, not the error's the issue is about.
+_FIX_NAMED = re.compile(r"\bafter (?:the |my |applying (?:the )?)?[\w.:-]{1,60} (?:patch|fix|workaround)\b"
+                        r"|打了?[^，。\s]{1,40}补丁[后之]", re.IGNORECASE)
+
+
 def solving_lines(text: IssueText) -> frozenset[int]:
     """The lines holding a word of a solved statement: found once for all of an issue's errors (a
     long log's lines below its errors are many, and long)."""
@@ -89,7 +95,7 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None,
     # the fix, "... `find_unused_parameters=True` ...", which a title about the fix names too)
     printed = content[:error_end] if error_end is not None and line in text.fenced_lines else content
     error_words = _naming_words(quoted.group() if quoted is not None and line not in text.fenced_lines else printed)
-    if _naming_words(text.lines[0]) & error_words:
+    if _naming_words(_FIX_NAMED.sub(" ", text.lines[0])) & error_words:
         # the issue is about this error ("... there's an importError: libcudart.so.10.2"), unless the
         # title itself says it is solved ("libtorch_cuda_cu.so 的问题重装 torch 后解决了，现在想问…";
         # "fixed" is left out: "undefined symbol after I fixed the config" names what was fixed)

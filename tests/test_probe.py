@@ -28,13 +28,12 @@ KNOWN_MISSES = {"p4-023", "p4-063"}
 # mmcv.runner (answered as the dev sets label it) and MMDetection3D's range for MMDetection
 # (answered with that range, an MMDetection to install); the fifteenth's port of the reporter's own
 # framework to MMCV 2.0 missing mmcv.runner (the same as the eighth's); the sixteenth's import from
-# inside MMCV's source checkout (as the seventh's), a title that names the fix ("after the all_slots
-# patch") over the next error, and two projects' ranges for MMDetection (MMYOLO's, MMDetection3D's:
+# inside MMCV's source checkout (as the seventh's) and two projects' ranges for MMDetection (MMYOLO's, MMDetection3D's:
 # answered with an MMDetection in that range, as the fourteenth's); the seventeenth's segfault of
 # open3d imported before torch, and `from mmcv import Config` under MMCV 2.x (as the eighth's).
 KNOWN_WRONG = {"p6-036", "p7-018", "p7-028", "p7-063", "p8-092", "p11-056", "p13-091",
                "p14-023", "p14-032", "p14-075", "p15-066",
-               "p16-053", "p16-054", "p16-060", "p16-096", "p17-041", "p17-062"}
+               "p16-053", "p16-054", "p16-096", "p17-041", "p17-062"}
 
 
 @pytest.mark.parametrize("name, cases", [("issues.jsonl", 90), ("second.jsonl", 100), ("third.jsonl", 100),

@@ -155,6 +155,15 @@ def test_more_ways_of_saying_the_error_is_solved(title, body):
     assert answered(title, body) == []
 
 
+def test_a_title_naming_the_fix_applied_is_not_about_the_error_the_fix_was_for():
+    body = ("First I got the `ModulePolicy::all_slots may not be initialized` errors; I applied the FAQ fix and "
+            "those are gone.\nNow:\n```\nnvcc error   : 'cudafe++' died with status 0xC0000005 (ACCESS_VIOLATION)\n```\n")
+    assert answered("Windows build after the all_slots patch: cudafe++ died", body) == []
+    # a title about the error itself keeps its answer
+    assert answered("all_slots may not be initialized on Windows", "```\nerror: member "
+                    "\"torch::jit::detail::ModulePolicy::all_slots\" may not be initialized\n```\nPyTorch 1.5.0\n") != []
+
+
 @pytest.mark.parametrize("title, body", [
     # the title names the error and what was fixed is something else
     ("ImportError: undefined symbol after I fixed the config",
