@@ -161,8 +161,15 @@ def _current(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: t
         and not _named_elsewhere(text, m)))
 
 
+def _up_to_error(evidence: Evidence) -> str:
+    """The error's line up to where the error ends: the reporter's words before it, and the error."""
+    return evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+
+
 def _recalled(evidence: Evidence) -> bool:
-    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    """The words before the error on its line name it as met before, hearsay, a possibility, what
+    happens otherwise, or ask whether it is the one the issue shows."""
+    before = _up_to_error(evidence)
     lowered = before.lower()
     if not any(word in lowered for word in _RECALL_WORDS):  # the usual case: these patterns cost 10 us a line
         return False
@@ -187,20 +194,18 @@ def _printed(text: IssueText, line: int) -> bool:
 def _met_before(evidence: Evidence) -> bool:
     """The words before the error on its line name it as met once before ("之前报过 ... 那个错", "I
     previously got ..."), and nothing on the line says it is back ("又", "still")."""
-    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
-    return _PAST_MET.search(before) is not None and _BACK.search(evidence.text) is None
+    return _PAST_MET.search(_up_to_error(evidence)) is not None and _BACK.search(evidence.text) is None
 
 
 def _otherwise(evidence: Evidence) -> bool:
     """The words before the error on its line say it is what happens without what the reporter does
     now ("Without `find_unused_parameters=True` I get ...", "不加 ... 就会报")."""
-    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
-    return _OTHERWISE.search(before) is not None
+    return _OTHERWISE.search(_up_to_error(evidence)) is not None
 
 
 def _asked_before_met(evidence: Evidence) -> bool:
     """The words before the error on its line name it as hearsay or as a possibility."""
-    before = evidence.text[: evidence.end] if evidence.end is not None else evidence.text
+    before = _up_to_error(evidence)
     return _HEARSAY.search(before) is not None or _POSSIBILITY.search(before) is not None
 
 
