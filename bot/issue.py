@@ -447,9 +447,19 @@ _NOT_WORDS = re.compile(
     """,
     re.VERBOSE,
 )
-# A Chinese title that quotes the error after the verb that reports it ("训练报 Default process group has
-# not been initialized", "运行 demo 报错：No module named ..."): the English after it is the error's.
-_QUOTED_AFTER_VERB = re.compile(r"(?:报错|报|出现|提示)\s*[:：]?\s*[^\u4e00-\u9fff]+$")
+# A Chinese title that quotes the error after its last Chinese word ("训练报 Default process group has not
+# been initialized", "训练时 No module named ...", "源码编译 mmcv-full：module.h error: ..."): the English
+# after it is the error's.
+# (three words at least: "(MMCV版本始终 incompatible)" is an aside of the reporter's own)
+_QUOTED_AFTER_VERB = re.compile(r"(?<=[\u4e00-\u9fff：])\s*(?=(?:[^\u4e00-\u9fff：A-Za-z]*[A-Za-z]+){3})[^\u4e00-\u9fff：]+$")
+# Names and tools every reporter writes in Latin letters, whatever their language ("pip install mmcv 装的
+# 1.7.0，python 3.9，torch ..."): no sign of English prose.
+_TECHNICAL_WORDS = frozenset({
+    "pip", "conda", "mim", "install", "installed", "mmcv", "mmdet", "mmengine", "mmseg", "mmpose", "mmocr", "mmyolo",
+    "full", "lite", "torch", "pytorch", "torchvision", "python", "cuda", "cudnn", "nvcc", "gcc", "windows", "win",
+    "linux", "ubuntu", "centos", "vs", "gpu", "cpu", "rtx", "gtx", "tesla", "nvidia", "docker", "anaconda",
+    "miniconda", "demo", "config", "bug",
+})
 # Weights: the title is short but all the reporter's own words; a Chinese character carries
 # about half an English word.
 _TITLE_WEIGHT = 3
@@ -468,10 +478,13 @@ def _holds_chinese(text: str) -> bool:
 _MAY_NOT_BE_WORDS = re.compile(r"[/\\_=<>\d]|\.[!-~]*[A-Za-z0-9]|-[-A-Za-z]|Error|Exception|Warning|is used but|which is incompat")
 
 
-def _prose_counts(line: str) -> tuple[int, int]:
-    """(Chinese characters, English words) of a prose line, once error text and code are removed."""
+def _prose_counts(line: str, technical: bool = True) -> tuple[int, int]:
+    """(Chinese characters, English words) of a prose line, once error text and code are removed;
+    without ``technical``, the names of tools and packages are not counted as English words."""
     words = _NOT_WORDS.sub(" ", line) if _MAY_NOT_BE_WORDS.search(line) else line
-    return len(_CJK.findall(words)), len(_LATIN_WORD.findall(words))
+    latin = _LATIN_WORD.findall(words)
+    english = len(latin) if technical else sum(1 for word in latin if word.lower() not in _TECHNICAL_WORDS)
+    return len(_CJK.findall(words)), english
 
 
 # Lines a reporter pasted rather than wrote: a traceback's first line, an error line, a shell prompt.
@@ -521,7 +534,7 @@ def detect_language(issue: Issue) -> str:
         if _FENCE.match(line):
             in_fence = not in_fence
         elif not in_fence and not _NOT_PROSE.match(line):
-            characters, words = _prose_counts(line)
+            characters, words = _prose_counts(line, technical=False)
             # (a Chinese sentence naming products, "装了 VS2022 Community，CUDA 11.3", is Chinese too)
             chinese += characters
             if words >= max(3, characters + 1):  # an English sentence, not a stray word of a log

@@ -176,6 +176,16 @@ def test_a_chinese_sentence_naming_products_and_a_title_quoting_the_error_are_ch
     assert detect_language(Issue("单卡训练报 Default process group has not been initialized", "")) == "zh"
 
 
+def test_tool_names_are_no_english_and_a_title_quotes_the_error_after_its_last_chinese_word():
+    # "pip install mmcv ..., python 3.9, torch ..., windows 10" names tools in any language
+    body = "conda 环境，pip install mmcv-full 装的 1.7.0，python 3.9，torch 1.12.0+cu116，windows 10。\n"
+    assert detect_language(Issue("Training error", body + "求助\n")) == "zh"
+    # the English after the title's last Chinese word, or after its full-width colon, is the error quoted
+    assert detect_language(Issue("[Bug] 训练时 No module named 'mmcv._ext' when I start training", "")) == "zh"
+    assert detect_language(Issue("Windows 源码编译：module.h error: a member with an in-class initializer must be const",
+                                 "所有的 .cu 文件都报这个错误，怎么解决？\n")) == "zh"
+
+
 def test_the_templates_dropdown_answers_are_not_the_reporters_english():
     body = ("### Task\n\nI'm using the official example scripts/configs for the officially supported "
             "tasks/models/datasets.\n\n### Describe the bug\n\n第一个 epoch 就报错\n")
