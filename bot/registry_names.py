@@ -244,7 +244,7 @@ def _not_in(name: str, line: int, env: Environment, covered: bool = True, instal
             return Finding("registry-miss", "older-release", line, "hint-older-release",
                            (("name", name), ("library", row.library), ("until", str(row.last)), ("installed", have)),
                            hint=True)
-        arrived = _arrival_past_unknown_release(rows, env, scope)
+        arrived = _arrival_past_unknown_release(rows, env, scope, installed)
         if arrived is not None:
             return Finding("registry-miss", "newer-release", line, "hint-arrived-in",
                            (("name", name), ("library", arrived.library), ("since", str(arrived.first))), hint=True)
@@ -283,7 +283,7 @@ def _newer_than_installed(rows: tuple[Registration, ...], env: Environment, scop
     return verdict
 
 
-def _arrival_past_unknown_release(rows: tuple[Registration, ...], env: Environment, scope: str
+def _arrival_past_unknown_release(rows: tuple[Registration, ...], env: Environment, scope: str, installed: str
                                   ) -> Registration | None:
     """The registration of a class that arrived within the era the registry's message tells (a scope,
     "mmdet::model", is MMEngine's era; none, MMCV 1.x's), after that era's first release, when the
@@ -291,9 +291,13 @@ def _arrival_past_unknown_release(rows: tuple[Registration, ...], env: Environme
     more often than its file goes unimported (YOLOX, MMDetection 2.16.0's, on a checkout whose release
     the issue does not name). A class as old as its era (RTMDet under "mmdet::model") is the FAQ's
     case, as is MMEngine's root registry ("mmengine::model"), which a config without its
-    default_scope searches."""
+    default_scope searches. Of a class several libraries register, only the one the traceback's
+    installed package (``installed``) is told."""
     if scope.lower() == "mmengine":
         return None
+    if len({row.library for row in rows}) > 1:
+        # several libraries register it (SwinTransformer): the one whose installed copy the traceback runs through
+        rows = tuple(row for row in rows if row.library == installed)
     releases = name_table().releases
     for row in sorted(rows, key=lambda row: row.first):
         era = _MMENGINE_ERA.get(row.library)

@@ -138,6 +138,10 @@ def test_a_feature_request_that_speaks_of_an_error_is_not_answered(title, body):
                     "现在环境没问题。\n复现的 mAP 低了 1.5 个点，为什么？\n"),
     ("空 gt 的写法", "```\nRuntimeError: CUDA error: invalid configuration argument\n```\n"
                  "加了 `if gt.numel() == 0: loss = pred.sum() * 0` 就好了。想请教这样写对不对？\n"),
+    # "降级到 ... 就好了" under a title saying it runs after the downgrade
+    ("把 mmcv 降到 2.1.0 后能跑了，想问怎么只保存最好的权重",
+     "之前遇到 `AssertionError: MMCV==2.2.0 is used but incompatible. Please install mmcv>=2.0.0rc4, <2.2.0.`，"
+     "降级到 mmcv 2.1.0 就好了。\n现在想只保存 mAP 最高的权重。\n"),
     # "问题已经解决", "现在能训练了", "that was my fault ... with that added", "已经编译成功"
     ("复现精度低", "一开始报过\n```\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n```\n"
                 "重新编译了 mmcv，问题已经解决。\n现在的问题是 mAP 比 model zoo 低 0.7。\n"),
