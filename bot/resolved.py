@@ -36,6 +36,8 @@ _SOLVED_BEFORE = re.compile(r"\b(?:fixed|solved|resolved)(?: (?:my|our|the|this|
 # ... unless it is denied or asked ("The bug has not been fixed in the latest version", "is it fixed?")
 _DENIED = re.compile(r"\b(?:not|n't|never|yet|still)\b[\w ]{0,24}\b(?:fixed|solved|resolved)\b|(?:没有|没|未|无法|不能)解决"
                      r"|[?？]\s*$", re.IGNORECASE)
+# Words that bring in what came after a solved problem: "之后又出现", "又报", "then", "now".
+_CAME_AFTER = re.compile(r"又|之后|然后|后来|\b(?:then|now|but|after)\b", re.IGNORECASE)
 # How far below the error the reporter's words about it may stand (the block it was pasted in,
 # then the sentence after it).
 WINDOW = 12
@@ -81,7 +83,11 @@ def says_solved(text: IssueText, line: int, error_end: int | None = None,
     if line == 0:
         # the error in the title, which says it is solved: "KeyError: ... is not in the registry（已解决）",
         # "[Solved] Segmentation fault at the start of training" ("fixed" left out, as below)
-        return title_solved and _SOLVED_NAMED.search(text.lines[0]) is not None
+        named = _SOLVED_NAMED.search(text.lines[0]) if title_solved else None
+        # ... unless the title says the error came after what was solved ("解决了 mmcv 版本不兼容之后又出现
+        # No module named 'mmcv._ext'", "Solved X, now Y"): the error after it is the one met now
+        return named is not None and not (error_end is not None and named.end() < error_end
+                                          and _CAME_AFTER.search(text.lines[0], named.end(), error_end))
     if line < 0 or not any(number == 0 or line <= number <= line + WINDOW for number in candidates):
         return False  # no word of a solved statement where one would count
     content = text.lines[line]

@@ -170,7 +170,7 @@ def _recalled(evidence: Evidence) -> bool:
     """The words before the error on its line name it as met before, hearsay, a possibility, what
     happens otherwise, or ask whether it is the one the issue shows."""
     before = _up_to_error(evidence)
-    lowered = before.lower()
+    lowered = evidence.text[: len(before) + 40].lower()  # (and just after it: "... error before")
     if not any(word in lowered for word in _RECALL_WORDS):  # the usual case: these patterns cost 10 us a line
         return False
     return (_met_before(evidence) or _asked_before_met(evidence) or _otherwise(evidence)
@@ -192,9 +192,12 @@ def _printed(text: IssueText, line: int) -> bool:
 
 
 def _met_before(evidence: Evidence) -> bool:
-    """The words before the error on its line name it as met once before ("之前报过 ... 那个错", "I
-    previously got ..."), and nothing on the line says it is back ("又", "still")."""
-    return _PAST_MET.search(_up_to_error(evidence)) is not None and _BACK.search(evidence.text) is None
+    """The words around the error on its line name it as met once before ("之前报过 ... 那个错", "I
+    previously got ...", "... 'Expected to have finished reduction' error before"), and nothing on the
+    line says it is back ("又", "still")."""
+    after = evidence.text[evidence.end:evidence.end + 40] if evidence.end is not None else ""
+    return ((_PAST_MET.search(_up_to_error(evidence)) is not None or _PAST_AFTER.match(after) is not None)
+            and _BACK.search(evidence.text) is None)
 
 
 def _otherwise(evidence: Evidence) -> bool:
@@ -234,9 +237,12 @@ _PAST_MET = re.compile(r"(?:之前|以前|先前|原来)[^，。？?\n]{0,8}?(?:
                        r"|\b(?:previously|earlier|at first|first)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b",
                        re.IGNORECASE)
 # A word one of the patterns above needs, looked for first.
-_RECALL_WORDS = ("faq", "doc", "readme", "文档", "read", "remember", "saw", "seen", "will", "would", "could", "might", "会",
+_RECALL_WORDS = ("before", "faq", "doc", "readme", "文档", "read", "remember", "saw", "seen", "will", "would", "could", "might", "会",
                  "之前", "以前", "先前", "原来", "previously", "earlier", "first", "without", "if i", "不", "is this",
                  "is it", "is that", "是不是", "是否")
+# (after the rest of the quoted error: "'Expected to have finished reduction in the prior iteration' error before")
+_PAST_AFTER = re.compile(r"[^.!?\n'\"`’”]{0,40}['\"`’”]?\s?(?:errors? |错误?)?(?:before|earlier|previously|之前|以前)\b",
+                         re.IGNORECASE)
 _BACK = re.compile(r"又|再次|还是|仍然|依然|\b(?:again|still)\b", re.IGNORECASE)
 
 

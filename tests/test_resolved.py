@@ -275,6 +275,20 @@ def test_an_error_met_before_above_another_printed_error_is_not_answered(title, 
     assert answered(title, body) == []
 
 
+def test_a_title_that_solves_one_error_then_names_the_next_is_answered_for_the_next():
+    body = ("```\nModuleNotFoundError: No module named 'mmcv._ext'\n```\npip list: mmcv 1.3.9, mmcv-full 1.2.7\n")
+    assert answered("解决了 mmcv 版本不兼容之后又出现 No module named 'mmcv._ext'", body) == ["mmcv-ops-missing"]
+    assert answered("Solved the version assertion, now No module named 'mmcv._ext'", body) == ["mmcv-ops-missing"]
+    # the error the title itself says is solved stays unanswered
+    assert answered("No module named 'mmcv._ext'（已解决）", body) == []
+
+
+def test_an_error_named_before_the_next_one_by_words_after_it_is_history():
+    body = ("Since I saw the 'Expected to have finished reduction in the prior iteration' error before, I set "
+            "find_unused_parameters=True. Now:\n```\nRuntimeError: Expected to mark a variable ready only once.\n```\n")
+    assert answered("with_cp=True and DDP", body) == []
+
+
 @pytest.mark.parametrize("title, body", [
     # met before and back again: a report
     ("训练报错", "之前报过 Expected to have finished reduction in the prior iteration 这个错，换了 config 之后又出现了：\n"
