@@ -141,7 +141,8 @@ def _reported(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: 
             return ()  # an issue about the FAQ's entry: its errors are the entry's examples
         return tuple(m for m in matches if _printed(text, m.evidence.line))
     matches = _current(text, signatures, matches)
-    if (not any(_recalled(m.evidence) and _asked_before_met(m.evidence) for m in matches)  # first: the code blocks of a long log cost more
+    # (the words first: the code blocks of a long log cost more)
+    if (not any(_recalled(m.evidence) and _asked_before_met(m.evidence) for m in matches)
             or any(_printed(text, signature.line) for signature in signatures)):
         return matches
     return tuple(m for m in matches if not _asked_before_met(m.evidence))
@@ -183,7 +184,8 @@ def _named_elsewhere(text: IssueText, match: Match) -> bool:
         return True
     for regex in match.rule.regexes:
         if regex.compiled.pattern == match.pattern:
-            return any(text.line_at(found.start()) != match.evidence.line for found in regex.compiled.finditer(text.text))
+            return any(text.line_at(found.start()) != match.evidence.line
+                       for found in regex.compiled.finditer(text.text))
     return False
 
 
@@ -237,9 +239,9 @@ _PAST_MET = re.compile(r"(?:之前|以前|先前|原来)[^，。？?\n]{0,8}?(?:
                        r"|\b(?:previously|earlier|at first|first)\b[^.!?\n]{0,20}\b(?:got|had|hit|saw|ran into)\b",
                        re.IGNORECASE)
 # A word one of the patterns above needs, looked for first.
-_RECALL_WORDS = ("before", "faq", "doc", "readme", "文档", "read", "remember", "saw", "seen", "will", "would", "could", "might", "会",
-                 "之前", "以前", "先前", "原来", "previously", "earlier", "first", "without", "if i", "不", "is this",
-                 "is it", "is that", "是不是", "是否")
+_RECALL_WORDS = ("before", "faq", "doc", "readme", "文档", "read", "remember", "saw", "seen", "will", "would",
+                 "could", "might", "会", "之前", "以前", "先前", "原来", "previously", "earlier", "first", "without",
+                 "if i", "不", "is this", "is it", "is that", "是不是", "是否")
 # (after the rest of the quoted error: "'Expected to have finished reduction in the prior iteration' error before")
 _PAST_AFTER = re.compile(r"[^.!?\n'\"`’”]{0,40}['\"`’”]?\s?(?:errors? |错误?)?(?:before|earlier|previously|之前|以前)\b",
                          re.IGNORECASE)
