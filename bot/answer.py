@@ -199,6 +199,7 @@ class Section:
     steps: tuple[Filled, ...]
     faq: str
     notes: tuple[Finding, ...] = ()  # what the quoted error itself tells (a symbol's owner, a CUDA code's name)
+    described: bool = False  # the quote is the reporter's words for the error, not the error as printed
 
 
 @dataclass(frozen=True)
@@ -612,7 +613,7 @@ def compose(language: str, text: IssueText, signatures: tuple[ErrorSignature, ..
         notes = tuple(note for note in _notes(found.findings)
                       if not _SAID_BY_DIAGNOSES.get(note.message, frozenset()) & diagnosed)
         sections.append(Section(rule.id, rule.title[language], quote, line, summary, tuple(steps),
-                                _faq(rule, facts), notes))
+                                _faq(rule, facts), notes, found.described))
     range_finding = _range_finding(facts, env) if any(_speaks_of_range(m.rule) for m in matches) else None
     # The range finding says what the incompatibility diagnosis would, and more: one line, not two.
     findings = [diagnosis.message for diagnosis in diagnoses

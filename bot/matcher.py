@@ -36,6 +36,7 @@ class Match:
     evidence: Evidence
     pattern: str  # the regex or phrase that matched, for maintainers debugging a rule
     findings: tuple[Finding, ...] = ()  # what the rule's finding patterns accepted, for the reply
+    described: bool = False  # the error put in the reporter's words, not pasted
 
 
 class _Haystack:
@@ -175,7 +176,7 @@ def _best_hit(rule: Rule, haystack: _Haystack) -> Match | None:
             continue
         hit = _described_hit(described, haystack)
         if hit is not None and _places(described, haystack):
-            return Match(rule, DESCRIBED_SCORE, hit, described.source)
+            return Match(rule, DESCRIBED_SCORE, hit, described.source, described=True)
     return None
 
 

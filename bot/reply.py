@@ -23,6 +23,7 @@ TEXT = {
         "intro_one": "This looks like a known problem that the FAQ answers.",
         "intro_many": "This looks like known problems that the FAQ answers.",
         "found": "The error in your report",
+        "found_described": "What you describe",
         "line_title": "in the title",
         "line_body": "line {line}",
         "steps": "**What to do**",
@@ -148,6 +149,7 @@ TEXT = {
         "intro_one": "这看起来是常见问题（FAQ）中已有解答的问题。",
         "intro_many": "这看起来是常见问题（FAQ）中已有解答的几个问题。",
         "found": "您报告中的错误",
+        "found_described": "您描述的情况",
         "line_title": "见标题",
         "line_body": "第 {line} 行",
         "steps": "**解决方法**",
@@ -307,7 +309,9 @@ def _section(language: str, section: Section) -> str:
     where = text["line_title"] if section.line == 0 else text["line_body"].format(line=section.line)
     parts = [
         f"### {section.title}",
-        f"{text['found']} ({where}):\n\n{_code_block(section.quote)}",
+        # the reporter's words for the error are quoted as words, not as program output
+        f"{text['found_described']} ({where}):\n\n> {section.quote}" if section.described
+        else f"{text['found']} ({where}):\n\n{_code_block(section.quote)}",
         *(render_finding(note, language) for note in section.notes),
     ]
     summary = _fill(section.summary, language)

@@ -562,6 +562,16 @@ def test_the_quote_is_the_line_as_written_not_the_titles_prose():
     assert "(line 3)" in comment
 
 
+def test_an_error_described_in_words_is_quoted_as_words_not_as_program_output():
+    comment = reply("Running `python demo/image_demo.py` in a notebook after `import mmcv.ops` with mmdet 2.25.\n",
+                    title="Jupyter kernel died on import mmcv.ops")
+    assert "What you describe (in the title):\n\n> Jupyter kernel died on import mmcv.ops" in comment
+    assert "The error in your report" not in comment and "```\nJupyter kernel" not in comment
+    # a pasted error keeps its code block
+    pasted = reply("```\nSegmentation fault (core dumped)\n```\nafter import mmcv.ops\n", title="Crash")
+    assert "The error in your report (line 2):\n\n```\nSegmentation fault (core dumped)\n```" in pasted
+
+
 def test_an_error_inside_a_long_line_of_prose_is_quoted_as_written():
     body = ("I compiled my own op exactly like the old version and it builds fine, but calling it in training "
             "fails with `RuntimeError: CUDA error: invalid device function` every time, any idea why?\n")
