@@ -32,6 +32,9 @@ TEXT = {
         "env_summary": "The environment facts I used",
         "footer": "<sub>faq-bot, answering from the FAQ; a maintainer follows up if this does not help. "
                   "Maintainers: `/faq` re-runs me, `/faq RULE-ID` posts one answer.</sub>",
+        "footer_hint": "<sub>faq-bot, reading your error against the releases' registered names (no FAQ entry); a "
+                       "maintainer follows up if this does not help. Maintainers: `/faq` re-runs me, `/faq RULE-ID` "
+                       "posts one answer.</sub>",
         "env_reply_intro": "Thanks for the environment. For the FAQ entry above, it shows:",
         "env_reply_updated": "I have updated the answer above for your versions.",
         "env_reply_nothing": (
@@ -158,6 +161,8 @@ TEXT = {
         "env_summary": "我用到的环境信息",
         "footer": "<sub>faq-bot 根据常见问题解答作答；如未解决，维护者会跟进。"
                   "维护者：`/faq` 让我重新检查，`/faq 规则ID` 发布指定的解答。</sub>",
+        "footer_hint": "<sub>faq-bot 根据各版本注册的类名核对了您的报错（不是常见问题条目）；如未解决，维护者会跟进。"
+                       "维护者：`/faq` 让我重新检查，`/faq 规则ID` 发布指定的解答。</sub>",
         "env_reply_intro": "感谢补充环境信息。针对上面的 FAQ 条目，可以看到：",
         "env_reply_updated": "我已按您的版本更新了上面的解答。",
         "env_reply_nothing": "感谢补充环境信息。其中没有能解释这个错误的地方，请等待维护者跟进。",
@@ -274,7 +279,7 @@ def render_finding(finding: Finding, language: str) -> str:
 def render_hints(language: str, hints: Iterable[Finding]) -> str:
     """The comment for hints alone (a misspelt class name), which answer no FAQ entry."""
     lines = [render_finding(hint, language) for hint in hints if hint.message]
-    return "\n\n".join([MARKER, *lines, TEXT[language]["footer"]]) + "\n"
+    return "\n\n".join([MARKER, *lines, TEXT[language]["footer_hint"]]) + "\n"
 
 
 def render_message(message: Message, language: str) -> str:

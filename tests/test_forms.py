@@ -197,6 +197,8 @@ def test_a_misspelt_builtin_gets_a_did_you_mean_and_no_faq_entry():
     assert verdict.matches == () and verdict.labels == ()
     assert [h.value for h in verdict.hints] == ["misspelt"]
     assert "Did you mean `CocoDataset`?" in verdict.comment
+    # no FAQ entry answers it, and the comment does not claim one
+    assert "answering from the FAQ" not in verdict.comment and "no FAQ entry" in verdict.comment
 
 
 def test_a_builtin_newer_than_the_installed_release_says_since_when():
