@@ -154,12 +154,13 @@ def _current(text: IssueText, signatures: tuple[ErrorSignature, ...], matches: t
     FAQ 加上了"), as the FAQ's ("I saw the FAQ item about ...") or as what would happen otherwise
     ("Without find_unused_parameters I get ..."), above another error the issue prints: that one is
     the question."""
-    if not any(_recalled(m.evidence) for m in matches):  # first: the code blocks of a long log cost more
+    recalled = [m for m in matches if _recalled(m.evidence)]
+    if not recalled:  # first: the code blocks of a long log cost more
         return matches
     printed = {signature.line for signature in signatures if _printed(text, signature.line)}
-    return tuple(m for m in matches if not (
-        _recalled(m.evidence) and not _printed(text, m.evidence.line) and printed - {m.evidence.line}
-        and not _named_elsewhere(text, m)))
+    history = {id(m) for m in recalled if not _printed(text, m.evidence.line) and printed - {m.evidence.line}
+               and not _named_elsewhere(text, m)}
+    return tuple(m for m in matches if id(m) not in history)
 
 
 def _up_to_error(evidence: Evidence) -> str:
